@@ -1,0 +1,9 @@
+//! promolab: plan promotions from sales data.
+//!
+//! The engine (`data`, `model`) knows nothing about egui; `ui` draws what the engine computes.
+//! Dependencies point one way: `ui -> model -> data`.
+
+pub mod data;
+pub mod model;
+pub mod ui;
+pub mod util;

@@ -1,0 +1,124 @@
+//! Honest model evaluation on held-out rows: classification metrics of the observed arm, and per
+//! offer arm the uplift metrics against the randomized control; with ground truth, PEHE too.
+
+use super::dataset::Dataset;
+use super::metrics::{self, CalibrationBin, UpliftCurves};
+use super::train::Scores;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ArmEvaluation {
+    pub arm: String,
+    pub treated_rows: usize,
+    pub control_rows: usize,
+    pub curves: Option<UpliftCurves>,
+    pub uplift_at_10pct: Option<f64>,
+    pub uplift_at_30pct: Option<f64>,
+    /// Mean predicted uplift over the evaluated rows of this arm and control.
+    pub mean_predicted_uplift: f64,
+    /// Root mean squared error of predicted against true uplift (sample data only).
+    pub pehe: Option<f64>,
+    pub truth_correlation: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Evaluation {
+    pub rows: usize,
+    pub auc: Option<f64>,
+    pub log_loss: f64,
+    pub ece: f64,
+    pub calibration: Vec<CalibrationBin>,
+    pub arms: Vec<ArmEvaluation>,
+}
+
+/// Evaluates `scores` on `ds`. `truth_uplift[arm]` optionally holds each row's true uplift.
+pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>) -> Evaluation {
+    let observed: Vec<f32> = (0..ds.n())
+        .map(|i| scores.p(i, ds.arm[i].min(scores.n_arms - 1)))
+        .collect();
+    let labels: Vec<bool> = ds.y.iter().map(|&y| y > 0.5).collect();
+    let (calibration, ece) = metrics::calibration(&observed, &labels, 10);
+    let mut arms = Vec::new();
+    if scores.n_arms > 1 {
+        for a in 1..scores.n_arms {
+            let rows: Vec<usize> = (0..ds.n())
+                .filter(|&i| ds.arm[i] == a || ds.arm[i] == 0)
+                .collect();
+            let all = scores.uplift(a);
+            let score: Vec<f32> = rows.iter().map(|&i| all[i]).collect();
+            let y: Vec<f32> = rows.iter().map(|&i| ds.y[i]).collect();
+            let treated: Vec<bool> = rows.iter().map(|&i| ds.arm[i] == a).collect();
+            let (pehe, truth_correlation) = match truth_uplift.and_then(|t| t.get(a)) {
+                Some(t) => (Some(metrics::pehe(&all, t)), metrics::correlation(&all, t)),
+                None => (None, None),
+            };
+            arms.push(ArmEvaluation {
+                arm: ds.arm_names[a].clone(),
+                treated_rows: treated.iter().filter(|&&t| t).count(),
+                control_rows: treated.iter().filter(|&&t| !t).count(),
+                curves: metrics::uplift_curves(&score, &y, &treated),
+                uplift_at_10pct: metrics::uplift_at(&score, &y, &treated, 0.1),
+                uplift_at_30pct: metrics::uplift_at(&score, &y, &treated, 0.3),
+                mean_predicted_uplift: score.iter().map(|&s| s as f64).sum::<f64>()
+                    / score.len().max(1) as f64,
+                pehe,
+                truth_correlation,
+            });
+        }
+    }
+    Evaluation {
+        rows: ds.n(),
+        auc: metrics::auc(&observed, &labels),
+        log_loss: metrics::log_loss(&observed, &labels),
+        ece,
+        calibration,
+        arms,
+    }
+}
+
+impl Evaluation {
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let auc = self.auc.map_or("n/a".into(), |a| format!("{a:.4}"));
+        let _ = writeln!(
+            s,
+            "rows evaluated: {}   AUC {auc}   log loss {:.4}   ECE {:.4}",
+            self.rows, self.log_loss, self.ece
+        );
+        for a in &self.arms {
+            let _ = write!(
+                s,
+                "  {} vs control ({} treated, {} control): ",
+                a.arm, a.treated_rows, a.control_rows
+            );
+            match &a.curves {
+                Some(c) => {
+                    let _ = write!(
+                        s,
+                        "Qini {:.5}  AUUC {:.5} (random {:.5})",
+                        c.qini_coefficient, c.auuc, c.auuc_random
+                    );
+                }
+                None => s.push_str("no curves (an arm is empty)"),
+            }
+            let f = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:+.4}"));
+            let _ = write!(
+                s,
+                "  uplift@10% {}  @30% {}",
+                f(a.uplift_at_10pct),
+                f(a.uplift_at_30pct)
+            );
+            if let Some(p) = a.pehe {
+                let _ = write!(
+                    s,
+                    "  PEHE {p:.4}  corr(true, predicted) {}",
+                    a.truth_correlation
+                        .map_or("n/a".into(), |c| format!("{c:.3}"))
+                );
+            }
+            s.push('\n');
+        }
+        s
+    }
+}

@@ -1,0 +1,137 @@
+//! From loaded tables to a trained, evaluated and described model: the steps the CLI and the
+//! app share.
+
+use super::dataset::{self, Dataset, FlatSpec};
+use super::device::ComputeDevice;
+use super::evaluate::{Evaluation, evaluate};
+use super::store::{ModelMeta, NetMeta, data_hash};
+use super::train::{TrainConfig, TrainError, TrainEvent};
+use super::uplift::{ModelKind, TrainedModel, train_model};
+use crate::data::sample::{Arm, GroundTruth};
+use crate::data::{Table, TableKind};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+/// Which rows and columns make the training data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DataSpec {
+    /// For a flat campaign table: control and treatment values and the outcome column.
+    pub flat: Option<FlatSpec>,
+    /// For relational data: which campaign (the first one when absent).
+    pub campaign: Option<String>,
+}
+
+impl DataSpec {
+    pub fn describe(&self) -> String {
+        match &self.flat {
+            Some(f) => format!(
+                "flat table: control '{}', treatments {:?}, outcome '{}'",
+                f.control, f.treatments, f.outcome
+            ),
+            None => format!("campaign {}", self.campaign.as_deref().unwrap_or("(first)")),
+        }
+    }
+}
+
+pub fn build_dataset(tables: &[Table], spec: &DataSpec) -> Result<Dataset, String> {
+    if let Some(flat) = tables.iter().find(|t| t.kind == TableKind::FlatCampaign) {
+        let f = spec.flat.as_ref().ok_or("a flat campaign table needs --control (and --outcome): which treatment value is the control group")?;
+        return dataset::from_flat(flat, f);
+    }
+    dataset::from_campaign(tables, spec.campaign.as_deref())
+}
+
+/// True uplift per dataset arm and row, from the generator's ground truth. The campaign sent
+/// each offer through a random channel, so the truth is averaged over the three channels.
+pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> {
+    let by_id: HashMap<&str, &crate::data::sample::CustomerTruth> = truth
+        .customers
+        .iter()
+        .map(|c| (c.customer_id.as_str(), c))
+        .collect();
+    let arms: Vec<Option<&Arm>> = ds
+        .arm_names
+        .iter()
+        .map(|name| {
+            truth
+                .arms
+                .iter()
+                .find(|a| format!("{} {}", a.offer_type, a.offer_value) == *name)
+        })
+        .collect();
+    let channels = crate::data::sample::CHANNELS;
+    let mut out = vec![vec![0.0f32; ds.n()]; ds.arm_names.len()];
+    for i in 0..ds.n() {
+        let c = by_id.get(ds.ids[i].as_str())?;
+        let seg = &truth.segments[c.segment];
+        let base = c.conversion(seg, &truth.arms[0], true);
+        for (a, arm) in arms.iter().enumerate().skip(1) {
+            let arm = (*arm)?;
+            let p: f64 = channels
+                .iter()
+                .map(|ch| c.conversion(seg, arm, *ch == c.preferred_channel))
+                .sum::<f64>()
+                / channels.len() as f64;
+            out[a][i] = (p - base) as f32;
+        }
+    }
+    Some(out)
+}
+
+/// Trains on the standard split, evaluates on its test rows and describes the result.
+pub fn train_and_evaluate(
+    kind: ModelKind,
+    ds: &Dataset,
+    spec: &DataSpec,
+    cfg: &TrainConfig,
+    device: &ComputeDevice,
+    truth: Option<&GroundTruth>,
+    on_event: &dyn Fn(TrainEvent),
+    cancel: &AtomicBool,
+) -> Result<(TrainedModel, ModelMeta), TrainError> {
+    let split = dataset::training_split(ds, cfg.seed);
+    let started = Instant::now();
+    let model = train_model(kind, ds, &split, cfg, &device.device, on_event, cancel)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let test = ds.subset(&split.test);
+    let evaluation = evaluate_model(&model, &test, truth, device).map_err(TrainError::Data)?;
+    let meta = ModelMeta {
+        promolab_version: env!("CARGO_PKG_VERSION").into(),
+        kind,
+        arm_names: model.arm_names.clone(),
+        feature_names: model.feature_names.clone(),
+        train: cfg.clone(),
+        data_description: spec.describe(),
+        data_spec: spec.clone(),
+        data_hash: data_hash(ds),
+        device: device.label(),
+        train_seconds,
+        test_metrics: Some(evaluation),
+        nets: model
+            .nets
+            .iter()
+            .enumerate()
+            .map(|(k, f)| NetMeta {
+                config: f.config.clone(),
+                scaler: f.scaler.clone(),
+                history: f.history.clone(),
+                stop: f.stop.clone(),
+                file: format!("net{k}.bpk"),
+            })
+            .collect(),
+    };
+    Ok((model, meta))
+}
+
+pub fn evaluate_model(
+    model: &TrainedModel,
+    ds: &Dataset,
+    truth: Option<&GroundTruth>,
+    device: &ComputeDevice,
+) -> Result<Evaluation, String> {
+    let scores = model.score(ds, &device.device)?;
+    let truth = truth.and_then(|t| truth_uplift(ds, t));
+    Ok(evaluate(ds, &scores, truth.as_deref()))
+}

@@ -1,0 +1,147 @@
+//! The three trainable models over one network family:
+//! * propensity: will this customer buy (all rows, arms ignored);
+//! * uplift: multi-head network, one conversion and basket head per arm including control;
+//! * tlearner: the two-model baseline, one logistic regression per arm.
+
+use super::dataset::{Dataset, Split};
+use super::train::{Fitted, Scores, TrainConfig, TrainError, TrainEvent, fit, predict};
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::AtomicBool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Propensity,
+    Uplift,
+    Tlearner,
+}
+
+impl ModelKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::Propensity => "purchase propensity",
+            ModelKind::Uplift => "uplift network (multi-head)",
+            ModelKind::Tlearner => "two-model logistic baseline (T-learner)",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    pub kind: ModelKind,
+    pub arm_names: Vec<String>,
+    pub feature_names: Vec<String>,
+    /// One network, or one per arm for the T-learner.
+    pub nets: Vec<Fitted>,
+    pub batch_size: usize,
+}
+
+/// Trains `kind` on the split's train rows, early-stopping on its validation rows.
+pub fn train_model(
+    kind: ModelKind,
+    ds: &Dataset,
+    split: &Split,
+    cfg: &TrainConfig,
+    device: &Device,
+    on_event: &dyn Fn(TrainEvent),
+    cancel: &AtomicBool,
+) -> Result<TrainedModel, TrainError> {
+    let train = ds.subset(&split.train);
+    let valid = ds.subset(&split.valid);
+    let nets = match kind {
+        ModelKind::Propensity => vec![fit(&train, &valid, 1, cfg, device, on_event, cancel)?],
+        ModelKind::Uplift => vec![fit(
+            &train,
+            &valid,
+            ds.arm_names.len(),
+            cfg,
+            device,
+            on_event,
+            cancel,
+        )?],
+        ModelKind::Tlearner => {
+            let logistic = TrainConfig {
+                hidden: Vec::new(),
+                ..cfg.clone()
+            };
+            let mut nets = Vec::new();
+            for a in 0..ds.arm_names.len() {
+                let only = |d: &Dataset| {
+                    let rows: Vec<usize> = (0..d.n()).filter(|&i| d.arm[i] == a).collect();
+                    let mut s = d.subset(&rows);
+                    s.arm.iter_mut().for_each(|x| *x = 0);
+                    s
+                };
+                nets.push(fit(
+                    &only(&train),
+                    &only(&valid),
+                    1,
+                    &logistic,
+                    device,
+                    on_event,
+                    cancel,
+                )?);
+            }
+            nets
+        }
+    };
+    Ok(TrainedModel {
+        kind,
+        arm_names: ds.arm_names.clone(),
+        feature_names: ds.feature_names.clone(),
+        nets,
+        batch_size: cfg.batch_size,
+    })
+}
+
+impl TrainedModel {
+    /// Conversion probability and basket per arm for every row of `ds` (one column for propensity).
+    pub fn score(&self, ds: &Dataset, device: &Device) -> Result<Scores, String> {
+        if ds.feature_names != self.feature_names {
+            let missing: Vec<&String> = self
+                .feature_names
+                .iter()
+                .filter(|n| !ds.feature_names.contains(n))
+                .collect();
+            let extra: Vec<&String> = ds
+                .feature_names
+                .iter()
+                .filter(|n| !self.feature_names.contains(n))
+                .collect();
+            return Err(format!(
+                "the data does not have the model's features (missing: {missing:?}; not in the model: {extra:?}); train a model on data of this shape"
+            ));
+        }
+        let one = |f: &Fitted| -> Result<Scores, String> {
+            let x = ds.scaled(&f.scaler)?;
+            Ok(predict(
+                &f.net,
+                &x,
+                ds.d(),
+                f.config.n_arms,
+                self.batch_size,
+                device,
+            ))
+        };
+        match self.kind {
+            ModelKind::Propensity | ModelKind::Uplift => one(&self.nets[0]),
+            ModelKind::Tlearner => {
+                let parts = self.nets.iter().map(one).collect::<Result<Vec<_>, _>>()?;
+                let a = parts.len();
+                let mut s = Scores {
+                    n_arms: a,
+                    p: vec![0.0; ds.n() * a],
+                    basket: vec![0.0; ds.n() * a],
+                };
+                for (arm, part) in parts.iter().enumerate() {
+                    for i in 0..ds.n() {
+                        s.p[i * a + arm] = part.p[i];
+                        s.basket[i * a + arm] = part.basket[i];
+                    }
+                }
+                Ok(s)
+            }
+        }
+    }
+}

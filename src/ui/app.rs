@@ -1,0 +1,407 @@
+//! The app shell: top bar with tabs, status bar with rows loaded and the compute device, and one
+//! view per tab. Views return commands that the app applies after drawing.
+
+use super::jobs::{self, Job, LoadEvent, Loaded};
+use super::{customers_view, data_view, models_view};
+use crate::data::CleaningChoices;
+use crate::model::device::DeviceChoice;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Tab {
+    #[default]
+    Data,
+    Customers,
+    Models,
+    Scenarios,
+    Plan,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Data,
+        Tab::Customers,
+        Tab::Models,
+        Tab::Scenarios,
+        Tab::Plan,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Data => "Data",
+            Tab::Customers => "Customers",
+            Tab::Models => "Models",
+            Tab::Scenarios => "Scenarios",
+            Tab::Plan => "Plan",
+        }
+    }
+}
+
+/// What views ask the app to do.
+pub enum Command {
+    Load(Vec<PathBuf>),
+    OpenDialog,
+    ApplyCleaning(CleaningChoices),
+    CancelLoad,
+}
+
+/// Settings kept between sessions.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct Persisted {
+    tab: Tab,
+    dark: bool,
+}
+
+pub struct PromolabApp {
+    persisted: Persisted,
+    pub paths: Vec<PathBuf>,
+    pub loaded: Option<Loaded>,
+    pub data_view: data_view::DataView,
+    pub models_view: models_view::ModelsView,
+    load_job: Option<Job<LoadEvent>>,
+    load_progress: Option<(usize, usize, String)>,
+    device_job: Option<Job<Result<(String, String), String>>>,
+    dialog_job: Option<Job<Result<Option<Vec<PathBuf>>, String>>>,
+    pub device_label: String,
+    pub device_reason: String,
+    pub messages: Vec<String>,
+    ctx: egui::Context,
+}
+
+impl PromolabApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, paths: Vec<PathBuf>) -> Self {
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_visuals(if persisted.dark {
+            egui::Visuals::dark()
+        } else {
+            egui::Visuals::light()
+        });
+        let mut app = Self {
+            persisted,
+            paths: Vec::new(),
+            loaded: None,
+            data_view: data_view::DataView::default(),
+            models_view: models_view::ModelsView::default(),
+            load_job: None,
+            load_progress: None,
+            device_job: Some(jobs::probe_device(cc.egui_ctx.clone(), DeviceChoice::Auto)),
+            dialog_job: None,
+            device_label: "detecting…".into(),
+            device_reason: String::new(),
+            messages: Vec::new(),
+            ctx: cc.egui_ctx.clone(),
+        };
+        if !paths.is_empty() {
+            app.apply(Command::Load(paths));
+        }
+        app
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.persisted.tab
+    }
+
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.persisted.tab = tab;
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.load_job.is_some() || self.device_job.is_some()
+    }
+
+    /// Blocks until the background jobs have finished and applies their results (for tests
+    /// and scripted runs; the UI itself only polls).
+    pub fn wait_for_jobs(&mut self) {
+        while self.is_busy() {
+            if let Some(job) = &self.load_job
+                && let Ok(e) = job.rx.recv()
+            {
+                self.on_load_event(e);
+                continue;
+            }
+            if let Some(job) = &self.device_job {
+                match job.rx.recv() {
+                    Ok(r) => self.on_device(r),
+                    Err(_) => self.device_job = None,
+                }
+            }
+            if self.load_job.as_ref().is_some_and(|j| j.poll().1) {
+                self.load_job = None;
+            }
+        }
+    }
+
+    fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Load(paths) => {
+                if let Some(job) = &self.load_job {
+                    job.cancel();
+                }
+                self.paths = paths.clone();
+                self.load_progress = None;
+                self.load_job = Some(jobs::load(
+                    self.ctx.clone(),
+                    paths,
+                    CleaningChoices::default(),
+                ));
+            }
+            Command::ApplyCleaning(choices) => {
+                if self.load_job.is_some() {
+                    self.messages
+                        .push("wait for the current load to finish before cleaning".into());
+                    return;
+                }
+                self.load_job = Some(jobs::load(self.ctx.clone(), self.paths.clone(), choices));
+            }
+            Command::OpenDialog => {
+                if self.dialog_job.is_none() {
+                    self.dialog_job = Some(jobs::pick_files(self.ctx.clone()));
+                }
+            }
+            Command::CancelLoad => {
+                if let Some(job) = &self.load_job {
+                    job.cancel();
+                }
+            }
+        }
+    }
+
+    fn on_load_event(&mut self, e: LoadEvent) {
+        match e {
+            LoadEvent::Progress { done, total, file } => {
+                self.load_progress = Some((done, total, file))
+            }
+            LoadEvent::Finished(Ok(loaded)) => {
+                self.data_view.selected = 0;
+                self.loaded = Some(loaded);
+                self.load_job = None;
+                self.load_progress = None;
+            }
+            LoadEvent::Finished(Err(e)) => {
+                self.messages.push(e);
+                self.load_job = None;
+                self.load_progress = None;
+            }
+        }
+    }
+
+    fn on_device(&mut self, r: Result<(String, String), String>) {
+        match r {
+            Ok((label, reason)) => {
+                self.device_label = label;
+                self.device_reason = reason;
+            }
+            Err(e) => {
+                self.device_label = "CPU (NdArray)".into();
+                self.device_reason = e;
+            }
+        }
+        self.device_job = None;
+    }
+
+    fn poll_jobs(&mut self) {
+        if let Some(job) = &self.load_job {
+            let (events, gone) = job.poll();
+            for e in events {
+                self.on_load_event(e);
+            }
+            if gone && self.load_job.is_some() {
+                self.load_job = None;
+            }
+        }
+        if let Some(job) = &self.device_job {
+            let (mut results, gone) = job.poll();
+            if let Some(r) = results.pop() {
+                self.on_device(r);
+            } else if gone {
+                self.device_job = None;
+            }
+        }
+        if let Some(job) = &self.dialog_job {
+            let (mut results, gone) = job.poll();
+            if let Some(r) = results.pop() {
+                self.dialog_job = None;
+                match r {
+                    Ok(Some(paths)) if !paths.is_empty() => self.apply(Command::Load(paths)),
+                    Ok(_) => {}
+                    Err(e) => self.messages.push(e),
+                }
+            } else if gone {
+                self.dialog_job = None;
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.apply(Command::Load(dropped));
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("promolab");
+                ui.separator();
+                for tab in Tab::ALL {
+                    if ui
+                        .selectable_label(self.persisted.tab == tab, tab.label())
+                        .clicked()
+                    {
+                        self.persisted.tab = tab;
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let label = if self.persisted.dark {
+                        "Light theme"
+                    } else {
+                        "Dark theme"
+                    };
+                    if ui
+                        .button(label)
+                        .on_hover_text("Switch between light and dark theme")
+                        .clicked()
+                    {
+                        self.persisted.dark = !self.persisted.dark;
+                        ui.ctx().set_visuals(if self.persisted.dark {
+                            egui::Visuals::dark()
+                        } else {
+                            egui::Visuals::light()
+                        });
+                    }
+                });
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+        let mut cmd = None;
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                match &self.loaded {
+                    Some(l) => {
+                        let rows: usize = l.tables.iter().map(|t| t.n_rows()).sum();
+                        ui.label(format!(
+                            "{} tables · {} rows loaded",
+                            l.tables.len(),
+                            thousands(rows)
+                        ));
+                    }
+                    None => {
+                        ui.label("no data loaded");
+                    }
+                }
+                if let Some((done, total, file)) = &self.load_progress {
+                    ui.separator();
+                    ui.add(
+                        egui::ProgressBar::new(*done as f32 / (*total).max(1) as f32)
+                            .desired_width(120.0),
+                    );
+                    ui.label(format!("loading {file}"));
+                    if ui.button("Cancel").clicked() {
+                        cmd = Some(Command::CancelLoad);
+                    }
+                } else if self.load_job.is_some() {
+                    ui.separator();
+                    ui.spinner();
+                    ui.label("validating…");
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(format!("Compute device: {}", self.device_label))
+                        .on_hover_text(&self.device_reason);
+                });
+            });
+        });
+        cmd
+    }
+
+    fn messages(&mut self, ui: &mut egui::Ui) {
+        if self.messages.is_empty() {
+            return;
+        }
+        egui::Panel::top("messages").show(ui, |ui| {
+            let mut dismiss = None;
+            for (i, m) in self.messages.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, "Error:");
+                    ui.add(egui::Label::new(m).selectable(true));
+                    if ui.small_button("Dismiss").clicked() {
+                        dismiss = Some(i);
+                    }
+                });
+            }
+            if let Some(i) = dismiss {
+                self.messages.remove(i);
+            }
+        });
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl eframe::App for PromolabApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs();
+        self.dropped_files(&ctx);
+        self.top_bar(ui);
+        let mut commands = Vec::new();
+        commands.extend(self.status_bar(ui));
+        self.messages(ui);
+        egui::CentralPanel::default().show(ui, |ui| match self.persisted.tab {
+            Tab::Data => commands.extend(self.data_view.ui(
+                ui,
+                self.loaded.as_ref(),
+                self.load_job.is_some(),
+            )),
+            Tab::Customers => customers_view::ui(ui, self.loaded.as_ref()),
+            Tab::Models => self.models_view.ui(ui, self.loaded.as_ref()),
+            tab => {
+                ui.heading(tab.label());
+                ui.label(match tab {
+                    Tab::Scenarios => "The scenario simulator is not built yet.",
+                    _ => "Plan export is not built yet.",
+                });
+            }
+        });
+        for c in commands {
+            self.apply(c);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(1234567), "1,234,567");
+        assert_eq!(super::thousands(12), "12");
+    }
+}

@@ -1,0 +1,202 @@
+//! Background work for the UI: loading and validating data, probing the compute device,
+//! and the file dialog. Each job reports through a channel that the UI polls every frame.
+
+use crate::data::features::{self, Profiles};
+use crate::data::sample::{self, GroundTruth};
+use crate::data::{self, CleaningChoices, Mapping, Report, Table, validate};
+use crate::model::device::{self, DeviceChoice};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+/// What a finished load hands to the UI.
+pub struct Loaded {
+    pub tables: Vec<Table>,
+    pub report: Report,
+    pub profiles: Result<Profiles, String>,
+    /// Per feature: name, mean, min, median, max (computed once, not every frame).
+    pub feature_summary: Vec<(String, [f64; 4])>,
+    /// The generator's ground truth, when a loaded folder has ground_truth.json.
+    pub truth: Option<Arc<GroundTruth>>,
+}
+
+fn summarize(p: &Profiles) -> Vec<(String, [f64; 4])> {
+    p.names
+        .iter()
+        .zip(&p.columns)
+        .map(|(name, col)| {
+            let mut s = col.clone();
+            s.sort_by(f32::total_cmp);
+            let mean = s.iter().map(|&x| x as f64).sum::<f64>() / s.len().max(1) as f64;
+            let at = |i: usize| s.get(i).copied().unwrap_or(0.0) as f64;
+            (
+                name.clone(),
+                [mean, at(0), at(s.len() / 2), at(s.len().saturating_sub(1))],
+            )
+        })
+        .collect()
+}
+
+pub enum LoadEvent {
+    Progress {
+        done: usize,
+        total: usize,
+        file: String,
+    },
+    Finished(Result<Loaded, String>),
+}
+
+/// A running job: its channel and a cancel flag.
+pub struct Job<T> {
+    pub rx: Receiver<T>,
+    pub cancel: Arc<AtomicBool>,
+    pub name: &'static str,
+}
+
+impl<T> Job<T> {
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// All events that arrived since the last poll, and whether the worker is gone.
+    pub fn poll(&self) -> (Vec<T>, bool) {
+        let mut out = Vec::new();
+        loop {
+            match self.rx.try_recv() {
+                Ok(e) => out.push(e),
+                Err(TryRecvError::Empty) => return (out, false),
+                Err(TryRecvError::Disconnected) => return (out, true),
+            }
+        }
+    }
+}
+
+pub(super) fn spawn<T: Send + 'static>(
+    name: &'static str,
+    ctx: egui::Context,
+    work: impl FnOnce(&dyn Fn(T), &AtomicBool) + Send + 'static,
+) -> Job<T> {
+    let (tx, rx) = channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    std::thread::Builder::new()
+        .name(format!("promolab-{name}"))
+        .spawn(move || {
+            let send = |e: T| {
+                let _ = tx.send(e);
+                ctx.request_repaint();
+            };
+            work(&send, &flag);
+            ctx.request_repaint();
+        })
+        .expect("can spawn a thread");
+    Job { rx, cancel, name }
+}
+
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    matches!(
+                        f.extension().and_then(|e| e.to_str()),
+                        Some("csv" | "parquet")
+                    )
+                })
+                .collect();
+            in_dir.sort();
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        return Err("no .csv or .parquet files to load".into());
+    }
+    Ok(files)
+}
+
+fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
+    if let Some(flat) = tables
+        .iter()
+        .find(|t| t.kind == data::TableKind::FlatCampaign)
+    {
+        return Ok(features::flat_features(flat));
+    }
+    let as_of = features::default_as_of(tables)
+        .ok_or("no order lines or campaigns to date the profiles by")?;
+    features::build_profiles(tables, as_of)
+}
+
+/// Loads, validates (cleaning if asked) and profiles the files.
+pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) -> Job<LoadEvent> {
+    spawn("load", ctx, move |send, cancel| {
+        let result = (|| {
+            let files = expand(&paths)?;
+            let mut tables = Vec::new();
+            for (i, f) in files.iter().enumerate() {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err("loading cancelled".to_string());
+                }
+                send(LoadEvent::Progress {
+                    done: i,
+                    total: files.len(),
+                    file: f.display().to_string(),
+                });
+                tables.push(data::load_table(f, &Mapping::default()).map_err(|e| e.to_string())?);
+            }
+            let now = data::now_utc();
+            let report = if cleaning == CleaningChoices::default() {
+                validate::validate(&tables, now)
+            } else {
+                validate::clean(&mut tables, cleaning, now)
+            };
+            let profiles = profiles_for(&tables);
+            let feature_summary = profiles.as_ref().map(summarize).unwrap_or_default();
+            let truth = paths
+                .iter()
+                .map(|p| p.join("ground_truth.json"))
+                .find(|p| p.is_file())
+                .and_then(|p| sample::read_truth(&p).ok())
+                .map(Arc::new);
+            Ok(Loaded {
+                tables,
+                report,
+                profiles,
+                feature_summary,
+                truth,
+            })
+        })();
+        send(LoadEvent::Finished(result));
+    })
+}
+
+/// Probes the compute device (this can take a second: it asks the GPU driver).
+pub fn probe_device(
+    ctx: egui::Context,
+    choice: DeviceChoice,
+) -> Job<Result<(String, String), String>> {
+    spawn("device", ctx, move |send, _| {
+        send(device::select(choice).map(|d| (d.label(), d.reason)));
+    })
+}
+
+/// The native file dialog, off the UI thread; `None` when cancelled or unavailable.
+pub fn pick_files(ctx: egui::Context) -> Job<Result<Option<Vec<PathBuf>>, String>> {
+    spawn("dialog", ctx, move |send, _| {
+        let picked = std::panic::catch_unwind(|| {
+            rfd::FileDialog::new()
+                .add_filter("sales data", &["csv", "parquet"])
+                .set_title("Open sales data")
+                .pick_files()
+        });
+        send(picked.map_err(|_| {
+            "the file dialog is not available here; type a path or drop files on the window"
+                .to_string()
+        }));
+    })
+}

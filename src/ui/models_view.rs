@@ -1,0 +1,324 @@
+//! The Models tab: choose model, device and settings; train in the background with live loss
+//! curves and cancel; see test metrics and Qini curves; save and load models.
+
+use super::jobs::{Job, Loaded, spawn};
+use crate::data::TableKind;
+use crate::model::dataset::FlatSpec;
+use crate::model::device::{self, DeviceChoice};
+use crate::model::pipeline::{self, DataSpec};
+use crate::model::store::{self, ModelMeta};
+use crate::model::train::{EpochStats, TrainConfig, TrainEvent};
+use crate::model::uplift::{ModelKind, TrainedModel};
+use egui_plot::{Legend, Line, Plot};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+pub enum ModelEvent {
+    Device(String),
+    Progress(TrainEvent),
+    Finished(Result<(TrainedModel, ModelMeta), String>),
+}
+
+pub struct ModelsView {
+    pub kind: ModelKind,
+    pub device: DeviceChoice,
+    pub cfg: TrainConfig,
+    pub control: String,
+    pub outcome: String,
+    pub job: Option<Job<ModelEvent>>,
+    pub history: Vec<EpochStats>,
+    pub batch: (usize, usize, usize),
+    pub result: Option<(TrainedModel, ModelMeta)>,
+    pub status: String,
+    pub save_path: String,
+}
+
+impl Default for ModelsView {
+    fn default() -> Self {
+        Self {
+            kind: ModelKind::Uplift,
+            device: DeviceChoice::Auto,
+            cfg: TrainConfig {
+                epochs: 10,
+                ..TrainConfig::default()
+            },
+            control: String::new(),
+            outcome: String::new(),
+            job: None,
+            history: Vec::new(),
+            batch: (0, 0, 0),
+            result: None,
+            status: String::new(),
+            save_path: "models/uplift".into(),
+        }
+    }
+}
+
+fn flat_choices(loaded: &Loaded) -> Option<(Vec<String>, Vec<String>)> {
+    let t = loaded
+        .tables
+        .iter()
+        .find(|t| t.kind == TableKind::FlatCampaign)?;
+    let mut values: Vec<String> = t.text("treatment")?.iter().flatten().cloned().collect();
+    values.sort();
+    values.dedup();
+    let outcomes = t
+        .columns
+        .iter()
+        .filter(|c| crate::data::schema::FLAT_OUTCOMES.contains(&c.name.as_str()))
+        .map(|c| c.name.clone())
+        .collect();
+    Some((values, outcomes))
+}
+
+impl ModelsView {
+    fn on_event(&mut self, e: ModelEvent) {
+        match e {
+            ModelEvent::Device(d) => self.status = format!("training on {d}"),
+            ModelEvent::Progress(TrainEvent::Batch {
+                epoch,
+                batch,
+                batches,
+                ..
+            }) => self.batch = (epoch, batch, batches),
+            ModelEvent::Progress(TrainEvent::Epoch { stats, .. }) => self.history.push(stats),
+            ModelEvent::Finished(r) => {
+                self.job = None;
+                match r {
+                    Ok(m) => {
+                        self.status =
+                            format!("trained in {:.1} s on {}", m.1.train_seconds, m.1.device);
+                        self.result = Some(m);
+                    }
+                    Err(e) => self.status = format!("training failed: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Applies what the training job reported since the last frame.
+    pub fn poll(&mut self) {
+        let Some(job) = &self.job else { return };
+        let (events, gone) = job.poll();
+        for e in events {
+            self.on_event(e);
+        }
+        if gone {
+            self.job = None;
+        }
+    }
+
+    /// Blocks until the training job is done (tests and scripted runs).
+    pub fn wait(&mut self) {
+        while let Some(job) = &self.job {
+            match job.rx.recv() {
+                Ok(e) => self.on_event(e),
+                Err(_) => self.job = None,
+            }
+        }
+    }
+
+    fn start(&mut self, ctx: egui::Context, loaded: &Loaded) {
+        let spec = match flat_choices(loaded) {
+            Some(_) => DataSpec {
+                flat: Some(FlatSpec {
+                    control: self.control.clone(),
+                    treatments: Vec::new(),
+                    outcome: self.outcome.clone(),
+                    value: None,
+                }),
+                campaign: None,
+            },
+            None => DataSpec::default(),
+        };
+        let ds = match pipeline::build_dataset(&loaded.tables, &spec) {
+            Ok(ds) => ds,
+            Err(e) => {
+                self.status = e;
+                return;
+            }
+        };
+        let truth = loaded.truth.clone();
+        let (kind, choice, cfg) = (self.kind, self.device, self.cfg.clone());
+        self.history.clear();
+        self.result = None;
+        self.status = "preparing…".into();
+        self.job = Some(spawn("train", ctx, move |send, cancel| {
+            let device = match device::select(choice) {
+                Ok(d) => d,
+                Err(e) => return send(ModelEvent::Finished(Err(e))),
+            };
+            send(ModelEvent::Device(device.label()));
+            let on_event = |e: TrainEvent| send(ModelEvent::Progress(e));
+            let r = pipeline::train_and_evaluate(
+                kind,
+                &ds,
+                &spec,
+                &cfg,
+                &device,
+                truth.as_deref(),
+                &on_event,
+                cancel,
+            )
+            .map_err(|e| e.to_string());
+            send(ModelEvent::Finished(r));
+        }));
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>) {
+        self.poll();
+        let Some(loaded) = loaded else {
+            ui.label("Load data on the Data tab first.");
+            return;
+        };
+        egui::Panel::left("model_settings")
+            .default_size(300.0)
+            .show(ui, |ui| {
+                ui.heading("Train a model");
+                egui::ComboBox::from_label("model")
+                    .selected_text(self.kind.label())
+                    .show_ui(ui, |ui| {
+                        for k in [
+                            ModelKind::Uplift,
+                            ModelKind::Tlearner,
+                            ModelKind::Propensity,
+                        ] {
+                            ui.selectable_value(&mut self.kind, k, k.label());
+                        }
+                    });
+                egui::ComboBox::from_label("device")
+                    .selected_text(format!("{:?}", self.device))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.device, DeviceChoice::Auto, "Auto")
+                            .on_hover_text("A hardware GPU if there is one, else the CPU");
+                        ui.selectable_value(&mut self.device, DeviceChoice::Gpu, "GPU")
+                            .on_hover_text("The wgpu adapter, even a software one");
+                        ui.selectable_value(&mut self.device, DeviceChoice::Cpu, "CPU");
+                    });
+                if let Some((values, outcomes)) = flat_choices(loaded) {
+                    if !values.contains(&self.control) {
+                        self.control = values
+                            .iter()
+                            .find(|v| v.to_lowercase().contains("no"))
+                            .unwrap_or(&values[0])
+                            .clone();
+                    }
+                    if !outcomes.contains(&self.outcome) && !outcomes.is_empty() {
+                        self.outcome = outcomes[0].clone();
+                    }
+                    egui::ComboBox::from_label("control group")
+                        .selected_text(&self.control)
+                        .show_ui(ui, |ui| {
+                            for v in &values {
+                                ui.selectable_value(&mut self.control, v.clone(), v);
+                            }
+                        });
+                    egui::ComboBox::from_label("outcome")
+                        .selected_text(&self.outcome)
+                        .show_ui(ui, |ui| {
+                            for v in &outcomes {
+                                ui.selectable_value(&mut self.outcome, v.clone(), v);
+                            }
+                        });
+                }
+                ui.add(egui::Slider::new(&mut self.cfg.epochs, 1..=200).text("epochs"));
+                ui.add(
+                    egui::Slider::new(&mut self.cfg.batch_size, 64..=8192)
+                        .logarithmic(true)
+                        .text("batch size"),
+                );
+                ui.add(
+                    egui::Slider::new(&mut self.cfg.learning_rate, 1e-4..=1e-1)
+                        .logarithmic(true)
+                        .text("learning rate"),
+                );
+                ui.add(
+                    egui::Slider::new(&mut self.cfg.patience, 1..=50).text("early-stop patience"),
+                );
+                ui.checkbox(
+                    &mut self.cfg.class_weighting,
+                    "weigh buyers and non-buyers equally",
+                );
+                ui.horizontal(|ui| {
+                    ui.label("seed");
+                    ui.add(egui::DragValue::new(&mut self.cfg.seed));
+                });
+                ui.separator();
+                if let Some(job) = &self.job {
+                    if ui.button("Cancel").clicked() {
+                        job.cancel.store(true, Ordering::Relaxed);
+                    }
+                } else if ui.button("Train").clicked() {
+                    self.start(ui.ctx().clone(), loaded);
+                }
+                ui.label(&self.status);
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label("folder");
+                    ui.text_edit_singleline(&mut self.save_path);
+                });
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(self.result.is_some(), egui::Button::new("Save model"))
+                        .clicked()
+                        && let Some((m, meta)) = &self.result
+                    {
+                        self.status = match store::save(m, meta, &PathBuf::from(&self.save_path)) {
+                            Ok(()) => format!("saved to {}", self.save_path),
+                            Err(e) => e.to_string(),
+                        };
+                    }
+                    if ui.button("Load model").clicked() {
+                        self.status = match device::select(self.device)
+                            .map_err(|e| e.to_string())
+                            .and_then(|d| {
+                                store::load(&PathBuf::from(&self.save_path), &d.device)
+                                    .map_err(|e| e.to_string())
+                            }) {
+                            Ok((m, meta)) => {
+                                let s =
+                                    format!("loaded {} from {}", meta.kind.label(), self.save_path);
+                                self.history = meta.nets[0].history.clone();
+                                self.result = Some((m, meta));
+                                s
+                            }
+                            Err(e) => e,
+                        };
+                    }
+                });
+            });
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            if self.job.is_some() {
+                let (epoch, batch, batches) = self.batch;
+                let frac = (epoch.saturating_sub(1) as f32 + batch as f32 / batches.max(1) as f32) / self.cfg.epochs.max(1) as f32;
+                ui.add(egui::ProgressBar::new(frac).text(format!("epoch {epoch}/{} · batch {batch}/{batches}", self.cfg.epochs)));
+                ui.ctx().request_repaint();
+            }
+            ui.strong("Loss per epoch");
+            let train: Vec<[f64; 2]> = self.history.iter().map(|h| [h.epoch as f64, h.train_loss]).collect();
+            let valid: Vec<[f64; 2]> = self.history.iter().map(|h| [h.epoch as f64, h.valid_log_loss]).collect();
+            Plot::new("loss").height(180.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |p| {
+                p.line(Line::new("training loss", train));
+                p.line(Line::new("validation log loss", valid));
+            });
+            if let Some((_, meta)) = &self.result
+                && let Some(m) = &meta.test_metrics
+            {
+                ui.strong("Test metrics (30% held out)");
+                ui.label(m.to_text()).on_hover_text(
+                    "AUC: how well the model ranks buyers above non-buyers (0.5 = random).\nQini: incremental buyers gained by targeting in the model's order, beyond random targeting (0 = random).\nAUUC: area under the cumulative uplift curve; compare with the random value beside it.\nPEHE: error of the predicted uplift against the generator's true uplift (sample data only).",
+                );
+                for arm in &m.arms {
+                    let Some(c) = &arm.curves else { continue };
+                    ui.label(format!("Qini curve: {} vs control", arm.arm));
+                    let curve: Vec<[f64; 2]> = c.qini.iter().map(|&(x, y)| [x, y]).collect();
+                    let end = c.qini.last().map_or(0.0, |p| p.1);
+                    Plot::new(format!("qini-{}", arm.arm)).height(160.0).legend(Legend::default()).x_axis_label("share targeted").show(ui, |p| {
+                        p.line(Line::new("model", curve));
+                        p.line(Line::new("random targeting", vec![[0.0, 0.0], [1.0, end]]));
+                    });
+                }
+            }
+        });
+    }
+}

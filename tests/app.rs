@@ -1,0 +1,54 @@
+//! The real app driven through egui_kittest: it opens on data, shows tables and the device.
+
+mod common;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use promolab::ui::{PromolabApp, Tab};
+
+#[test]
+fn app_opens_on_data_and_shows_tables_report_and_device() {
+    let dir = common::temp_dir("app");
+    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
+        customers: 300,
+        seed: 1,
+    })
+    .write(&dir)
+    .unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| PromolabApp::new(cc, vec![dir.clone()]));
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(3);
+    let loaded = harness.state().loaded.as_ref().expect("data loaded");
+    assert_eq!(loaded.tables.len(), 5);
+    assert!(
+        harness.state().messages.is_empty(),
+        "{:?}",
+        harness.state().messages
+    );
+    harness.get_by_label_contains("rows loaded");
+    harness.get_by_label_contains("Compute device:");
+    assert!(harness.query_all_by_label_contains("customers.csv").count() >= 1);
+    harness.get_by_label_contains("Validation report").click();
+    harness.run_steps(2);
+    harness.get_by_label("Apply cleaning");
+    harness.get_by_label("Customers").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().tab(), Tab::Customers);
+    harness.get_by_label_contains("300 customers");
+}
+
+#[test]
+fn a_bad_path_shows_a_readable_message_instead_of_crashing() {
+    let mut harness = Harness::builder()
+        .build_eframe(|cc| PromolabApp::new(cc, vec!["/no/such/file.csv".into()]));
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    assert!(harness.state().loaded.is_none());
+    assert!(
+        harness.state().messages[0].contains("/no/such/file.csv"),
+        "{:?}",
+        harness.state().messages
+    );
+    harness.get_by_label_contains("/no/such/file.csv");
+}

@@ -1,0 +1,155 @@
+//! The promolab binary, run as a user would.
+
+mod common;
+use common::temp_dir;
+use std::process::Command;
+
+fn promolab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_promolab"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn gen_sample_is_deterministic_and_inspect_reports_every_table() {
+    let dir = temp_dir("cli-gen");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let o = promolab(&[
+            "gen-sample",
+            "--customers",
+            "500",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in promolab::data::sample::FILES {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
+    let o = promolab(&["inspect", a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for kind in [
+        "customers.csv: customers (500 rows",
+        "products.csv: products",
+        "order_lines.csv: order lines",
+        "campaigns.csv: campaign history",
+        "events.csv: behaviour events",
+    ] {
+        assert!(text.contains(kind), "missing '{kind}' in:\n{text}");
+    }
+    let o = promolab(&["inspect", "--json", a.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(json["tables"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn a_bad_file_gets_a_one_line_error_and_exit_code_2() {
+    let dir = temp_dir("cli-bad");
+    let bad = common::write(
+        &dir,
+        "orders.csv",
+        "order_id,customer_id,product_id,timestamp,quantity,unit_price\nO1,C1,P1,2026-01-01,1,5\nO2,C1,P1,2026-01-01,1\n",
+    );
+    let o = promolab(&["inspect", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("orders.csv") && err.contains("row 2"), "{err}");
+    let o = promolab(&["inspect", dir.join("nope.csv").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope.csv"));
+}
+
+#[test]
+fn write_clean_never_overwrites_the_input() {
+    let dir = temp_dir("cli-clean");
+    let f = common::write(
+        &dir,
+        "customers.csv",
+        "customer_id,signup_date\nC1,2025-01-01\nC1,2025-01-01\n",
+    );
+    let o = promolab(&[
+        "inspect",
+        "--drop-duplicates",
+        "--write-clean",
+        dir.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refusing to overwrite"));
+    assert_eq!(std::fs::read_to_string(&f).unwrap().lines().count(), 3);
+    let out = dir.join("clean");
+    let o = promolab(&[
+        "inspect",
+        "--drop-duplicates",
+        "--write-clean",
+        out.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Cleaning applied"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("customers.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn inspect_hillstrom_reports_a_flat_campaign_table() {
+    let Some(path) = common::hillstrom() else {
+        return;
+    };
+    let o = promolab(&["inspect", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("hillstrom.csv: flat campaign table (64000 rows"),
+        "{text}"
+    );
+}
+
+#[test]
+fn profile_writes_one_row_per_customer() {
+    let dir = temp_dir("cli-profile");
+    let data = dir.join("data");
+    assert!(
+        promolab(&[
+            "gen-sample",
+            "--customers",
+            "200",
+            "--out",
+            data.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let out = dir.join("profiles.csv");
+    let o = promolab(&[
+        "profile",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 201);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .starts_with("customer_id,recency_days,frequency_365d")
+    );
+}
