@@ -197,14 +197,21 @@ fn preview(ui: &mut egui::Ui, t: &crate::data::Table) {
         ));
     });
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        TableBuilder::new(ui)
+        // One line per cell: long values are cut, not wrapped, so rows keep their height.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        let mut builder = TableBuilder::new(ui)
             .id_salt(t.source.display().to_string())
             .striped(true)
-            .column(Column::auto().at_least(50.0))
-            .columns(
-                Column::auto().at_least(70.0).resizable(true),
-                t.columns.len(),
-            )
+            .column(Column::auto().at_least(50.0));
+        for c in &t.columns {
+            let width = if matches!(c.values, crate::data::table::Values::Time(_)) {
+                150.0
+            } else {
+                90.0
+            };
+            builder = builder.column(Column::auto().at_least(width).resizable(true));
+        }
+        builder
             .header(22.0, |mut header| {
                 header.col(|ui| {
                     ui.strong("row");
