@@ -86,6 +86,12 @@ enum Command {
         /// Weigh buyers and non-buyers equally in the loss.
         #[arg(long)]
         class_weighting: bool,
+        /// Hidden layer widths of the network, e.g. 64,32 (the T-learner is always logistic).
+        #[arg(long, value_delimiter = ',', default_values_t = [64usize, 32])]
+        hidden: Vec<usize>,
+        /// Epochs without a better validation loss before stopping early.
+        #[arg(long, default_value_t = 5)]
+        patience: usize,
         #[command(flatten)]
         spec: SpecArgs,
         /// Folder to save the model in.
@@ -280,6 +286,8 @@ fn run(cli: Cli) -> Result<()> {
             learning_rate,
             seed,
             class_weighting,
+            hidden,
+            patience,
             spec,
             out,
             json,
@@ -290,6 +298,8 @@ fn run(cli: Cli) -> Result<()> {
                 learning_rate,
                 seed,
                 class_weighting,
+                hidden,
+                patience,
                 ..TrainConfig::default()
             };
             train(&data, model, device, &cfg, &spec, &out, json)

@@ -1,0 +1,307 @@
+//! Models on burn: reproducible CPU training, learning a planted effect, save/load, schema
+//! checks, the NaN guard and cancel. With PROMOLAB_TEST_WGPU=1 the same code trains on wgpu.
+
+mod common;
+use promolab::model::bench::synthetic;
+use promolab::model::dataset::{Dataset, stratified_split, training_split};
+use promolab::model::device::{self, ComputeDevice, DeviceChoice};
+use promolab::model::pipeline::{self, DataSpec};
+use promolab::model::train::{StopReason, TrainConfig, TrainError};
+use promolab::model::uplift::{ModelKind, train_model};
+use promolab::model::{metrics, store};
+use std::sync::atomic::AtomicBool;
+
+fn small_cfg() -> TrainConfig {
+    TrainConfig {
+        epochs: 8,
+        batch_size: 256,
+        hidden: vec![16],
+        learning_rate: 3e-3,
+        ..TrainConfig::default()
+    }
+}
+
+fn cpu() -> ComputeDevice {
+    device::select(DeviceChoice::Cpu).unwrap()
+}
+
+fn no_events(_: promolab::model::train::TrainEvent) {}
+
+#[test]
+fn split_is_stratified_disjoint_and_complete() {
+    let ds = synthetic(3000, 4, 3, 1);
+    let s = training_split(&ds, 42);
+    let mut all: Vec<usize> = s
+        .train
+        .iter()
+        .chain(&s.valid)
+        .chain(&s.test)
+        .copied()
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..ds.n()).collect::<Vec<_>>());
+    assert!((s.test.len() as f64 / 3000.0 - 0.3).abs() < 0.01);
+    // Every arm x outcome stratum keeps its share in the test part (within rounding).
+    for arm in 0..3 {
+        for y in [0.0, 1.0] {
+            let count = |rows: &[usize]| {
+                rows.iter()
+                    .filter(|&&i| ds.arm[i] == arm && ds.y[i] == y)
+                    .count() as f64
+            };
+            let total = count(&all);
+            assert!(
+                (count(&s.test) - 0.3 * total).abs() <= 1.0,
+                "arm {arm} y {y}"
+            );
+        }
+    }
+    assert_eq!(
+        stratified_split(&ds, 0.7, 0.0, 42),
+        stratified_split(&ds, 0.7, 0.0, 42)
+    );
+}
+
+#[test]
+fn cpu_training_is_reproducible_with_a_seed() {
+    let ds = synthetic(2000, 6, 3, 2);
+    let split = training_split(&ds, 1);
+    let d = cpu();
+    let cancel = AtomicBool::new(false);
+    let a = train_model(
+        ModelKind::Uplift,
+        &ds,
+        &split,
+        &small_cfg(),
+        &d.device,
+        &no_events,
+        &cancel,
+    )
+    .unwrap();
+    let b = train_model(
+        ModelKind::Uplift,
+        &ds,
+        &split,
+        &small_cfg(),
+        &d.device,
+        &no_events,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(
+        a.score(&ds, &d.device).unwrap(),
+        b.score(&ds, &d.device).unwrap()
+    );
+}
+
+/// Trains the uplift net on data whose true uplift is known and checks the ranking it learns.
+fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64, f64) {
+    let ds = synthetic(rows, 4, 2, 3);
+    let split = training_split(&ds, 5);
+    let cfg = TrainConfig {
+        epochs,
+        ..small_cfg()
+    };
+    let m = train_model(
+        ModelKind::Uplift,
+        &ds,
+        &split,
+        &cfg,
+        &d.device,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let test = ds.subset(&split.test);
+    let s = m.score(&test, &d.device).unwrap();
+    assert!(s.p.iter().all(|p| (0.0..=1.0).contains(p)));
+    // The generator's true uplift of arm 1 grows with feature 1 (see bench::synthetic).
+    let truth: Vec<f32> = (0..test.n()).map(|i| test.row(i)[1]).collect();
+    let corr = metrics::correlation(&s.uplift(1), &truth).unwrap_or(0.0);
+    let treated: Vec<bool> = test.arm.iter().map(|&a| a == 1).collect();
+    let qini = metrics::uplift_curves(&s.uplift(1), &test.y, &treated)
+        .unwrap()
+        .qini_coefficient;
+    (corr, qini)
+}
+
+#[test]
+fn uplift_net_learns_who_responds_on_cpu() {
+    let (corr, qini) = learns_planted_uplift(&cpu(), 40_000, 10);
+    assert!(
+        corr > 0.5,
+        "correlation of predicted and true uplift {corr}"
+    );
+    assert!(qini > 0.0, "Qini {qini}");
+}
+
+#[test]
+fn uplift_net_trains_on_wgpu_when_asked() {
+    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
+        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
+        return;
+    }
+    let d = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
+    assert!(d.is_gpu(), "{}", d.reason);
+    // Small and short: lavapipe is slow, and every new tensor shape compiles kernels.
+    let (corr, _) = learns_planted_uplift(&d, 4_000, 2);
+    assert!(corr.is_finite());
+}
+
+#[test]
+fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
+    let dir = common::temp_dir("model-store");
+    let data = dir.join("data");
+    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
+        customers: 1500,
+        seed: 4,
+    })
+    .write(&data)
+    .unwrap();
+    let tables =
+        promolab::data::load_paths(std::slice::from_ref(&data), &Default::default()).unwrap();
+    let spec = DataSpec::default();
+    let ds = pipeline::build_dataset(&tables, &spec).unwrap();
+    assert_eq!(ds.arm_names.len(), 5);
+    let d = cpu();
+    for kind in [
+        ModelKind::Uplift,
+        ModelKind::Tlearner,
+        ModelKind::Propensity,
+    ] {
+        let (model, meta) = pipeline::train_and_evaluate(
+            kind,
+            &ds,
+            &spec,
+            &small_cfg(),
+            &d,
+            None,
+            &no_events,
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let out = dir.join(format!("{kind:?}"));
+        store::save(&model, &meta, &out).unwrap();
+        let (loaded, meta2) = store::load(&out, &d.device).unwrap();
+        assert_eq!(meta2.data_hash, meta.data_hash);
+        assert_eq!(
+            loaded.score(&ds, &d.device).unwrap(),
+            model.score(&ds, &d.device).unwrap(),
+            "{kind:?}"
+        );
+        let mut other: Dataset = ds.clone();
+        other.feature_names[0] = "something_else".into();
+        let err = loaded.score(&other, &d.device).unwrap_err();
+        assert!(err.contains("something_else"), "{err}");
+    }
+    assert!(
+        store::load(&dir.join("nothing"), &d.device)
+            .unwrap_err()
+            .to_string()
+            .contains("meta.json")
+    );
+}
+
+#[test]
+fn non_finite_data_stops_training_with_a_clear_error() {
+    let mut ds = synthetic(600, 3, 2, 6);
+    for i in (0..ds.n()).step_by(10) {
+        let d = ds.d();
+        ds.x[i * d] = f32::NAN;
+    }
+    let split = training_split(&ds, 1);
+    let err = train_model(
+        ModelKind::Uplift,
+        &ds,
+        &split,
+        &small_cfg(),
+        &cpu().device,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::NonFinite {
+                epoch: 1,
+                batch: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("diverged"));
+}
+
+#[test]
+fn a_cancelled_run_stops_and_says_so() {
+    let ds = synthetic(600, 3, 2, 7);
+    let split = training_split(&ds, 1);
+    let m = train_model(
+        ModelKind::Propensity,
+        &ds,
+        &split,
+        &small_cfg(),
+        &cpu().device,
+        &no_events,
+        &AtomicBool::new(true),
+    )
+    .unwrap();
+    assert_eq!(m.nets[0].stop, StopReason::Cancelled);
+    assert!(m.nets[0].history.is_empty());
+}
+
+#[test]
+fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
+    let Some(path) = common::hillstrom() else {
+        return;
+    };
+    let t = promolab::data::load_table(&path, &Default::default()).unwrap();
+    let spec = promolab::model::dataset::FlatSpec {
+        control: "No E-Mail".into(),
+        treatments: vec!["Womens E-Mail".into()],
+        outcome: "visit".into(),
+        value: Some("spend".into()),
+    };
+    let ds = promolab::model::dataset::from_flat(&t, &spec).unwrap();
+    assert_eq!(ds.n(), 21_387 + 21_306);
+    assert!(
+        !ds.feature_names
+            .iter()
+            .any(|f| f.contains("visit") || f.contains("spend") || f.contains("conversion"))
+    );
+    let d = cpu();
+    let cfg = TrainConfig {
+        epochs: 20,
+        hidden: vec![16],
+        ..TrainConfig::default()
+    };
+    let (_, meta) = pipeline::train_and_evaluate(
+        ModelKind::Uplift,
+        &ds,
+        &DataSpec {
+            flat: Some(spec),
+            campaign: None,
+        },
+        &cfg,
+        &d,
+        None,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let arm = &meta.test_metrics.unwrap().arms[0];
+    let c = arm.curves.as_ref().unwrap();
+    // The e-mail's average effect on visits is about +4.5 points; the test split must see it.
+    assert!(
+        (c.overall_uplift - 0.045).abs() < 0.015,
+        "{}",
+        c.overall_uplift
+    );
+    assert!(
+        c.qini_coefficient > 0.0,
+        "the model ranks better than random: {}",
+        c.qini_coefficient
+    );
+}
