@@ -538,16 +538,13 @@ fn train(
         }
     };
     let cancel = AtomicBool::new(false);
-    let (model, meta) = pipeline::train_and_evaluate(
+    let req = pipeline::TrainRequest {
         kind,
-        &ds,
-        &spec,
+        spec: &spec,
         cfg,
-        &device,
-        truth.as_ref(),
-        &on_event,
-        &cancel,
-    )?;
+        truth: truth.as_ref(),
+    };
+    let (model, meta) = pipeline::train_and_evaluate(&req, &ds, &device, &on_event, &cancel)?;
     pb.finish_and_clear();
     store::save(&model, &meta, out)?;
     if json {

@@ -76,8 +76,10 @@ fn bad_files_get_one_clear_error_naming_file_and_place() {
         Err(LoadError::Empty { .. })
     ));
 
-    let mut mapping = Mapping::default();
-    mapping.kind = Some(TableKind::Products);
+    let mapping = Mapping {
+        kind: Some(TableKind::Products),
+        ..Mapping::default()
+    };
     let missing = write(&dir, "noprice.csv", "product_id,category\nP1,home\n");
     let e = load_table(&missing, &mapping).unwrap_err().to_string();
     assert!(e.contains("noprice.csv") && e.contains("base_price"), "{e}");

@@ -169,17 +169,16 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
         ModelKind::Tlearner,
         ModelKind::Propensity,
     ] {
-        let (model, meta) = pipeline::train_and_evaluate(
+        let cfg = small_cfg();
+        let req = pipeline::TrainRequest {
             kind,
-            &ds,
-            &spec,
-            &small_cfg(),
-            &d,
-            None,
-            &no_events,
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+            spec: &spec,
+            cfg: &cfg,
+            truth: None,
+        };
+        let (model, meta) =
+            pipeline::train_and_evaluate(&req, &ds, &d, &no_events, &AtomicBool::new(false))
+                .unwrap();
         let out = dir.join(format!("{kind:?}"));
         store::save(&model, &meta, &out).unwrap();
         let (loaded, meta2) = store::load(&out, &d.device).unwrap();
@@ -277,20 +276,18 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
         hidden: vec![16],
         ..TrainConfig::default()
     };
-    let (_, meta) = pipeline::train_and_evaluate(
-        ModelKind::Uplift,
-        &ds,
-        &DataSpec {
-            flat: Some(spec),
-            campaign: None,
-        },
-        &cfg,
-        &d,
-        None,
-        &no_events,
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let spec = DataSpec {
+        flat: Some(spec),
+        campaign: None,
+    };
+    let req = pipeline::TrainRequest {
+        kind: ModelKind::Uplift,
+        spec: &spec,
+        cfg: &cfg,
+        truth: None,
+    };
+    let (_, meta) =
+        pipeline::train_and_evaluate(&req, &ds, &d, &no_events, &AtomicBool::new(false)).unwrap();
     let arm = &meta.test_metrics.unwrap().arms[0];
     let c = arm.curves.as_ref().unwrap();
     // The e-mail's average effect on visits is about +4.5 points; the test split must see it.

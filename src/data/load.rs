@@ -331,7 +331,7 @@ fn coerce(cells: &[Option<String>], ty: ColType, name: &str, bad: &mut Vec<BadCe
         let text = c.as_deref().unwrap_or("");
         match parse_cell(ty, text) {
             Ok(v) => parsed.push(v),
-            Err(()) => {
+            Err(_) => {
                 bad.push(BadCell {
                     row: i + 1,
                     column: name.to_string(),

@@ -210,7 +210,7 @@ impl Table {
 
 /// Parses one cell as `ty`. Empty text is a missing value (`Ok(None)`); text that does not
 /// parse is an error.
-pub fn parse_cell(ty: ColType, text: &str) -> Result<Option<ParsedCell>, ()> {
+pub fn parse_cell(ty: ColType, text: &str) -> Result<Option<ParsedCell>, Unparsable> {
     let t = text.trim();
     if t.is_empty() || matches!(t, "NA" | "N/A" | "null" | "NULL" | "NaN" | "nan" | "None") {
         return Ok(None);
@@ -220,18 +220,24 @@ pub fn parse_cell(ty: ColType, text: &str) -> Result<Option<ParsedCell>, ()> {
         ColType::Int => parse_number(t)
             .filter(|x| x.fract() == 0.0 && x.abs() < 9.0e15)
             .map(|x| Some(ParsedCell::Int(x as i64)))
-            .ok_or(()),
+            .ok_or(Unparsable),
         ColType::Float => parse_number(t)
             .map(|x| Some(ParsedCell::Float(x)))
-            .ok_or(()),
+            .ok_or(Unparsable),
         ColType::Bool => match t.to_lowercase().as_str() {
             "1" | "true" | "t" | "yes" | "y" | "是" | "1.0" => Ok(Some(ParsedCell::Bool(true))),
             "0" | "false" | "f" | "no" | "n" | "否" | "0.0" => Ok(Some(ParsedCell::Bool(false))),
-            _ => Err(()),
+            _ => Err(Unparsable),
         },
-        ColType::Time => parse_time(t).map(|x| Some(ParsedCell::Time(x))).ok_or(()),
+        ColType::Time => parse_time(t)
+            .map(|x| Some(ParsedCell::Time(x)))
+            .ok_or(Unparsable),
     }
 }
+
+/// Text that does not read as the column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unparsable;
 
 pub enum ParsedCell {
     Text(String),
@@ -292,36 +298,6 @@ pub fn format_time(secs: i64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_parse_in_common_forms() {
-        let day = parse_time("2026-03-01").unwrap();
-        assert_eq!(parse_time("2026/03/01"), Some(day));
-        assert_eq!(parse_time("20260301"), Some(day));
-        assert_eq!(parse_time("2026-03-01 00:00:10"), Some(day + 10));
-        assert_eq!(parse_time("2026-03-01T00:00:10Z"), Some(day + 10));
-        assert_eq!(parse_time("yesterday"), None);
-        assert_eq!(format_time(day), "2026-03-01");
-    }
-
-    #[test]
-    fn numbers_accept_currency_and_thousands_but_not_junk() {
-        assert_eq!(parse_number("$1,234.50"), Some(1234.5));
-        assert_eq!(parse_number("¥20"), Some(20.0));
-        assert_eq!(parse_number("1,5"), None);
-        assert_eq!(parse_number("12abc"), None);
-        assert!(parse_cell(ColType::Int, "2.5").is_err());
-        assert!(matches!(parse_cell(ColType::Float, " "), Ok(None)));
-        assert!(matches!(
-            parse_cell(ColType::Bool, "yes"),
-            Ok(Some(ParsedCell::Bool(true)))
-        ));
-    }
-}
-
 /// Quotes a CSV field when it holds a separator, quote or line break.
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -350,4 +326,34 @@ pub fn to_csv(t: &Table) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_common_forms() {
+        let day = parse_time("2026-03-01").unwrap();
+        assert_eq!(parse_time("2026/03/01"), Some(day));
+        assert_eq!(parse_time("20260301"), Some(day));
+        assert_eq!(parse_time("2026-03-01 00:00:10"), Some(day + 10));
+        assert_eq!(parse_time("2026-03-01T00:00:10Z"), Some(day + 10));
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(format_time(day), "2026-03-01");
+    }
+
+    #[test]
+    fn numbers_accept_currency_and_thousands_but_not_junk() {
+        assert_eq!(parse_number("$1,234.50"), Some(1234.5));
+        assert_eq!(parse_number("¥20"), Some(20.0));
+        assert_eq!(parse_number("1,5"), None);
+        assert_eq!(parse_number("12abc"), None);
+        assert!(parse_cell(ColType::Int, "2.5").is_err());
+        assert!(matches!(parse_cell(ColType::Float, " "), Ok(None)));
+        assert!(matches!(
+            parse_cell(ColType::Bool, "yes"),
+            Ok(Some(ParsedCell::Bool(true)))
+        ));
+    }
 }

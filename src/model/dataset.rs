@@ -181,7 +181,7 @@ pub fn from_flat(t: &Table, spec: &FlatSpec) -> Result<Dataset, String> {
         arm_names,
         y: keep
             .iter()
-            .map(|&(i, _)| y_all[i].min(1.0).max(0.0))
+            .map(|&(i, _)| y_all[i].clamp(0.0, 1.0))
             .collect(),
         value: keep.iter().map(|&(i, _)| value_all[i]).collect(),
     })

@@ -63,8 +63,8 @@ pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> 
         .collect();
     let channels = crate::data::sample::CHANNELS;
     let mut out = vec![vec![0.0f32; ds.n()]; ds.arm_names.len()];
-    for i in 0..ds.n() {
-        let c = by_id.get(ds.ids[i].as_str())?;
+    for (i, id) in ds.ids.iter().enumerate() {
+        let c = by_id.get(id.as_str())?;
         let seg = &truth.segments[c.segment];
         let base = c.conversion(seg, &truth.arms[0], true);
         for (a, arm) in arms.iter().enumerate().skip(1) {
@@ -80,17 +80,29 @@ pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> 
     Some(out)
 }
 
+/// What to train: the model kind, how the data was read, the settings, and the ground truth
+/// to score against when there is one.
+pub struct TrainRequest<'a> {
+    pub kind: ModelKind,
+    pub spec: &'a DataSpec,
+    pub cfg: &'a TrainConfig,
+    pub truth: Option<&'a GroundTruth>,
+}
+
 /// Trains on the standard split, evaluates on its test rows and describes the result.
 pub fn train_and_evaluate(
-    kind: ModelKind,
+    req: &TrainRequest<'_>,
     ds: &Dataset,
-    spec: &DataSpec,
-    cfg: &TrainConfig,
     device: &ComputeDevice,
-    truth: Option<&GroundTruth>,
     on_event: &dyn Fn(TrainEvent),
     cancel: &AtomicBool,
 ) -> Result<(TrainedModel, ModelMeta), TrainError> {
+    let TrainRequest {
+        kind,
+        spec,
+        cfg,
+        truth,
+    } = *req;
     let split = dataset::training_split(ds, cfg.seed);
     let started = Instant::now();
     let model = train_model(kind, ds, &split, cfg, &device.device, on_event, cancel)?;

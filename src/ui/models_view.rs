@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 pub enum ModelEvent {
     Device(String),
     Progress(TrainEvent),
-    Finished(Result<(TrainedModel, ModelMeta), String>),
+    Finished(Box<Result<(TrainedModel, ModelMeta), String>>),
 }
 
 pub struct ModelsView {
@@ -84,7 +84,7 @@ impl ModelsView {
             ModelEvent::Progress(TrainEvent::Epoch { stats, .. }) => self.history.push(stats),
             ModelEvent::Finished(r) => {
                 self.job = None;
-                match r {
+                match *r {
                     Ok(m) => {
                         self.status =
                             format!("trained in {:.1} s on {}", m.1.train_seconds, m.1.device);
@@ -146,22 +146,19 @@ impl ModelsView {
         self.job = Some(spawn("train", ctx, move |send, cancel| {
             let device = match device::select(choice) {
                 Ok(d) => d,
-                Err(e) => return send(ModelEvent::Finished(Err(e))),
+                Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
             };
             send(ModelEvent::Device(device.label()));
             let on_event = |e: TrainEvent| send(ModelEvent::Progress(e));
-            let r = pipeline::train_and_evaluate(
+            let req = pipeline::TrainRequest {
                 kind,
-                &ds,
-                &spec,
-                &cfg,
-                &device,
-                truth.as_deref(),
-                &on_event,
-                cancel,
-            )
-            .map_err(|e| e.to_string());
-            send(ModelEvent::Finished(r));
+                spec: &spec,
+                cfg: &cfg,
+                truth: truth.as_deref(),
+            };
+            let r = pipeline::train_and_evaluate(&req, &ds, &device, &on_event, cancel)
+                .map_err(|e| e.to_string());
+            send(ModelEvent::Finished(Box::new(r)));
         }));
     }
 
