@@ -89,6 +89,9 @@ enum Command {
         /// Hidden layer widths of the network, e.g. 64,32 (the T-learner is always logistic).
         #[arg(long, value_delimiter = ',', default_values_t = [64usize, 32])]
         hidden: Vec<usize>,
+        /// Networks in the ensemble (bootstrap resamples; the uplift and propensity models).
+        #[arg(long, default_value_t = 1)]
+        ensemble: usize,
         /// Epochs without a better validation loss before stopping early.
         #[arg(long, default_value_t = 5)]
         patience: usize,
@@ -287,6 +290,7 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             class_weighting,
             hidden,
+            ensemble,
             patience,
             spec,
             out,
@@ -299,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 class_weighting,
                 hidden,
+                ensemble,
                 patience,
                 ..TrainConfig::default()
             };

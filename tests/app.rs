@@ -52,3 +52,34 @@ fn a_bad_path_shows_a_readable_message_instead_of_crashing() {
     );
     harness.get_by_label_contains("/no/such/file.csv");
 }
+
+#[test]
+fn models_tab_trains_an_uplift_model_in_the_background() {
+    let dir = common::temp_dir("app-models");
+    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
+        customers: 600,
+        seed: 2,
+    })
+    .write(&dir)
+    .unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| PromolabApp::new(cc, vec![dir.clone()]));
+    harness.state_mut().wait_for_jobs();
+    harness.get_by_label("Models").click();
+    harness.run_steps(2);
+    harness.get_by_label("Train").click();
+    harness.run_steps(1);
+    harness.state_mut().models_view.wait();
+    harness.run_steps(2);
+    let view = &harness.state().models_view;
+    let (model, meta) = view
+        .result
+        .as_ref()
+        .unwrap_or_else(|| panic!("no model: {}", view.status));
+    assert_eq!(model.arm_names.len(), 5);
+    assert!(!view.history.is_empty());
+    assert_eq!(meta.test_metrics.as_ref().unwrap().arms.len(), 4);
+    harness.get_by_label_contains("Test metrics");
+    assert!(harness.query_all_by_label_contains("Qini curve").count() >= 1);
+}

@@ -184,6 +184,9 @@ fn thin(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
 
 /// Observed uplift (treated rate − control rate) among the top `fraction` by predicted uplift.
 pub fn uplift_at(score: &[f32], y: &[f32], treated: &[bool], fraction: f64) -> Option<f64> {
+    if score.is_empty() {
+        return None;
+    }
     let mut idx: Vec<usize> = (0..score.len()).collect();
     idx.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
     let k = ((score.len() as f64 * fraction).round() as usize).clamp(1, score.len());
@@ -282,6 +285,7 @@ mod tests {
         ));
         assert!(close(c.overall_uplift, 0.0));
         assert!(close(uplift_at(&score, &y, &treated, 0.5).unwrap(), 1.0));
+        assert_eq!(uplift_at(&[], &[], &[], 0.1), None);
     }
 
     #[test]

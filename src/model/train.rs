@@ -28,6 +28,14 @@ pub struct TrainConfig {
     pub class_weighting: bool,
     pub basket_weight: f32,
     pub treatment_weight: f32,
+    /// Networks in the ensemble (uplift and propensity): members after the first train on
+    /// bootstrap resamples of the training rows, and scores are their average.
+    #[serde(default = "one")]
+    pub ensemble: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainConfig {
@@ -42,6 +50,7 @@ impl Default for TrainConfig {
             class_weighting: false,
             basket_weight: 0.1,
             treatment_weight: 0.1,
+            ensemble: 1,
         }
     }
 }

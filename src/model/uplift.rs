@@ -6,6 +6,8 @@
 use super::dataset::{Dataset, Split};
 use super::train::{Fitted, Scores, TrainConfig, TrainError, TrainEvent, fit, predict};
 use burn::tensor::Device;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicBool;
 
@@ -50,16 +52,34 @@ pub fn train_model(
     let train = ds.subset(&split.train);
     let valid = ds.subset(&split.valid);
     let nets = match kind {
-        ModelKind::Propensity => vec![fit(&train, &valid, 1, cfg, device, on_event, cancel)?],
-        ModelKind::Uplift => vec![fit(
-            &train,
-            &valid,
-            ds.arm_names.len(),
-            cfg,
-            device,
-            on_event,
-            cancel,
-        )?],
+        ModelKind::Propensity | ModelKind::Uplift => {
+            let arms = if kind == ModelKind::Propensity {
+                1
+            } else {
+                ds.arm_names.len()
+            };
+            let mut nets = vec![fit(&train, &valid, arms, cfg, device, on_event, cancel)?];
+            let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5eed);
+            for member in 1..cfg.ensemble.max(1) {
+                let rows: Vec<usize> = (0..train.n())
+                    .map(|_| rng.random_range(0..train.n()))
+                    .collect();
+                let member_cfg = TrainConfig {
+                    seed: cfg.seed.wrapping_add(member as u64),
+                    ..cfg.clone()
+                };
+                nets.push(fit(
+                    &train.subset(&rows),
+                    &valid,
+                    arms,
+                    &member_cfg,
+                    device,
+                    on_event,
+                    cancel,
+                )?);
+            }
+            nets
+        }
         ModelKind::Tlearner => {
             let logistic = TrainConfig {
                 hidden: Vec::new(),
@@ -125,7 +145,22 @@ impl TrainedModel {
             ))
         };
         match self.kind {
-            ModelKind::Propensity | ModelKind::Uplift => one(&self.nets[0]),
+            ModelKind::Propensity | ModelKind::Uplift => {
+                // The ensemble's scores are the members' average.
+                let parts = self.nets.iter().map(one).collect::<Result<Vec<_>, _>>()?;
+                let mut avg = parts[0].clone();
+                for part in &parts[1..] {
+                    avg.p.iter_mut().zip(&part.p).for_each(|(a, b)| *a += b);
+                    avg.basket
+                        .iter_mut()
+                        .zip(&part.basket)
+                        .for_each(|(a, b)| *a += b);
+                }
+                let k = parts.len() as f32;
+                avg.p.iter_mut().for_each(|a| *a /= k);
+                avg.basket.iter_mut().for_each(|a| *a /= k);
+                Ok(avg)
+            }
             ModelKind::Tlearner => {
                 let parts = self.nets.iter().map(one).collect::<Result<Vec<_>, _>>()?;
                 let a = parts.len();

@@ -192,6 +192,12 @@ impl ModelsView {
                             .on_hover_text("The wgpu adapter, even a software one");
                         ui.selectable_value(&mut self.device, DeviceChoice::Cpu, "CPU");
                     });
+                if let Some((values, _)) = flat_choices(loaded)
+                    && values.is_empty()
+                {
+                    ui.label("The treatment column is empty: there is nothing to train on.");
+                    return;
+                }
                 if let Some((values, outcomes)) = flat_choices(loaded) {
                     if !values.contains(&self.control) {
                         self.control = values
