@@ -374,28 +374,7 @@ fn gen_sample(customers: usize, seed: u64, out: &Path) -> Result<()> {
 }
 
 fn load_with_progress(paths: &[PathBuf], mapping: &Mapping) -> Result<Vec<data::Table>> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("{}: cannot read the folder", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    matches!(
-                        f.extension().and_then(|e| e.to_str()),
-                        Some("csv" | "parquet")
-                    )
-                })
-                .collect();
-            in_dir.sort();
-            if in_dir.is_empty() {
-                bail!("{}: no .csv or .parquet files in this folder", p.display());
-            }
-            files.extend(in_dir);
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let files = data::load::expand_paths(paths)?;
     let pb = ProgressBar::new(files.len() as u64);
     pb.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"),

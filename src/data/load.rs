@@ -14,6 +14,8 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: no .csv or .parquet files in this folder")]
+    EmptyFolder { path: PathBuf },
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
     #[error(
@@ -364,32 +366,44 @@ fn coerce(cells: &[Option<String>], ty: ColType, name: &str, bad: &mut Vec<BadCe
     }
 }
 
-/// Every table found in a set of files and folders (folders: their .csv and .parquet files).
-pub fn load_paths(paths: &[PathBuf], mapping: &Mapping) -> Result<Vec<Table>, LoadError> {
+/// The files to load for a list of files and folders: a folder stands for its .csv and .parquet
+/// files, sorted by name. A folder without any is an error.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut files = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|source| LoadError::Io {
-                path: p.clone(),
-                source,
-            })?;
-            let mut in_dir: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    let ext = f
-                        .extension()
-                        .map(|e| e.to_string_lossy().to_lowercase())
-                        .unwrap_or_default();
-                    matches!(ext.as_str(), "csv" | "parquet")
-                })
-                .collect();
-            in_dir.sort();
-            files.extend(in_dir);
-        } else {
+        if !p.is_dir() {
             files.push(p.clone());
+            continue;
         }
+        let entries = std::fs::read_dir(p).map_err(|source| LoadError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let mut in_dir: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| {
+                let ext = f
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                matches!(ext.as_str(), "csv" | "parquet")
+            })
+            .collect();
+        if in_dir.is_empty() {
+            return Err(LoadError::EmptyFolder { path: p.clone() });
+        }
+        in_dir.sort();
+        files.extend(in_dir);
     }
-    files.iter().map(|f| load_table(f, mapping)).collect()
+    Ok(files)
+}
+
+/// Every table found in a set of files and folders.
+pub fn load_paths(paths: &[PathBuf], mapping: &Mapping) -> Result<Vec<Table>, LoadError> {
+    expand_paths(paths)?
+        .iter()
+        .map(|f| load_table(f, mapping))
+        .collect()
 }
 
 #[cfg(test)]

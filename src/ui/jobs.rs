@@ -94,32 +94,6 @@ pub(super) fn spawn<T: Send + 'static>(
     Job { rx, cancel, name }
 }
 
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    matches!(
-                        f.extension().and_then(|e| e.to_str()),
-                        Some("csv" | "parquet")
-                    )
-                })
-                .collect();
-            in_dir.sort();
-            files.extend(in_dir);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    if files.is_empty() {
-        return Err("no .csv or .parquet files to load".into());
-    }
-    Ok(files)
-}
-
 fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
     if let Some(flat) = tables
         .iter()
@@ -136,7 +110,7 @@ fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
 pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) -> Job<LoadEvent> {
     spawn("load", ctx, move |send, cancel| {
         let result = (|| {
-            let files = expand(&paths)?;
+            let files = data::load::expand_paths(&paths).map_err(|e| e.to_string())?;
             let mut tables = Vec::new();
             for (i, f) in files.iter().enumerate() {
                 if cancel.load(Ordering::Relaxed) {
