@@ -168,6 +168,7 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
         ModelKind::Uplift,
         ModelKind::Tlearner,
         ModelKind::Propensity,
+        ModelKind::Response,
     ] {
         let cfg = small_cfg();
         let req = pipeline::TrainRequest {
@@ -301,4 +302,79 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
         "the model ranks better than random: {}",
         c.qini_coefficient
     );
+}
+
+#[test]
+fn response_model_never_lowers_conversion_for_a_deeper_discount() {
+    let dir = common::temp_dir("model-response");
+    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
+        customers: 2000,
+        seed: 9,
+    })
+    .write(&dir)
+    .unwrap();
+    let tables =
+        promolab::data::load_paths(std::slice::from_ref(&dir), &Default::default()).unwrap();
+    let ds = pipeline::build_dataset(&tables, &DataSpec::default()).unwrap();
+    let arms = ds.arm_names.len();
+    assert_eq!(
+        ds.depth.len(),
+        ds.n() * arms,
+        "every row has a depth per arm"
+    );
+    let d = cpu();
+    let split = training_split(&ds, 3);
+    let m = train_model(
+        ModelKind::Response,
+        &ds,
+        &split,
+        &small_cfg(),
+        &d.device,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let net = &m.nets[0].net;
+    let x = ds.scaled(&m.nets[0].scaler).unwrap();
+    let rows = 200;
+    let xt = || {
+        burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(x[..rows * ds.d()].to_vec(), [rows, ds.d()]),
+            &d.device,
+        )
+    };
+    let mut last: Option<Vec<f32>> = None;
+    for scale in [0.0f32, 0.5, 1.0, 2.0, 4.0] {
+        let depth: Vec<f32> = ds.depth[..rows * arms].iter().map(|v| v * scale).collect();
+        let depth = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(depth, [rows, arms]),
+            &d.device,
+        );
+        let logits = net
+            .forward(xt(), Some(depth))
+            .outcome_logits
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        if let Some(prev) = &last {
+            assert!(
+                logits.iter().zip(prev).all(|(now, before)| now >= before),
+                "deeper discount lowered a conversion logit"
+            );
+        }
+        last = Some(logits);
+    }
+    // Without priced offers (a flat table) the response model refuses clearly.
+    let flat = synthetic(300, 3, 2, 1);
+    let err = train_model(
+        ModelKind::Response,
+        &flat,
+        &training_split(&flat, 1),
+        &small_cfg(),
+        &d.device,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("discount depth"), "{err}");
 }

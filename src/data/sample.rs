@@ -63,6 +63,20 @@ pub struct Arm {
     pub min_spend: f64,
 }
 
+impl Arm {
+    /// How the arm is named in datasets and reports: "coupon 10 min 60", "pct_discount 15".
+    pub fn label(&self) -> String {
+        if self.min_spend > 0.0 {
+            format!(
+                "{} {} min {}",
+                self.offer_type, self.offer_value, self.min_spend
+            )
+        } else {
+            format!("{} {}", self.offer_type, self.offer_value)
+        }
+    }
+}
+
 pub fn campaign_arms() -> Vec<Arm> {
     let arm = |name: &str, t: &str, v: f64, m: f64| Arm {
         name: name.into(),

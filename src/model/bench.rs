@@ -49,6 +49,7 @@ pub fn synthetic(rows: usize, features: usize, arms: usize, seed: u64) -> Datase
         arm,
         arm_names: (0..arms).map(|a| format!("arm{a}")).collect(),
         value: y.iter().map(|&v| v * 50.0).collect(),
+        depth: Vec::new(),
         y,
     }
 }
@@ -91,13 +92,22 @@ pub fn run(rows: usize, features: usize, batch_size: usize, device: &ComputeDevi
     let _ = predict(
         &fitted.net,
         &x[..batch_size.min(rows) * features],
+        &[],
         features,
         arms,
         batch_size,
         &device.device,
     );
     let t = Instant::now();
-    let scores = predict(&fitted.net, &x, features, arms, batch_size, &device.device);
+    let scores = predict(
+        &fitted.net,
+        &x,
+        &[],
+        features,
+        arms,
+        batch_size,
+        &device.device,
+    );
     let scoring_seconds = t.elapsed().as_secs_f64();
     assert_eq!(scores.p.len(), rows * arms);
     BenchResult {

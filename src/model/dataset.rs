@@ -2,6 +2,7 @@
 //! arms and outcomes, and a split stratified by arm and outcome.
 
 use crate::data::features::{self, Profiles, Scaler};
+use crate::data::sample::{Arm, effective_depth};
 use crate::data::{Table, TableKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -23,6 +24,9 @@ pub struct Dataset {
     pub y: Vec<f32>,
     /// Revenue in the response window (0 where unknown).
     pub value: Vec<f32>,
+    /// Each arm's effective discount depth for each row, row-major `n × arms` (0 for the
+    /// control); empty when the arms are not priced offers.
+    pub depth: Vec<f32>,
 }
 
 impl Dataset {
@@ -51,6 +55,14 @@ impl Dataset {
             arm_names: self.arm_names.clone(),
             y: idx.iter().map(|&i| self.y[i]).collect(),
             value: idx.iter().map(|&i| self.value[i]).collect(),
+            depth: if self.depth.is_empty() {
+                Vec::new()
+            } else {
+                let a = self.arm_names.len();
+                idx.iter()
+                    .flat_map(|&i| self.depth[i * a..(i + 1) * a].iter().copied())
+                    .collect()
+            },
         }
     }
 
@@ -184,6 +196,7 @@ pub fn from_flat(t: &Table, spec: &FlatSpec) -> Result<Dataset, String> {
             .map(|&(i, _)| y_all[i].clamp(0.0, 1.0))
             .collect(),
         value: keep.iter().map(|&(i, _)| value_all[i]).collect(),
+        depth: Vec::new(),
     })
 }
 
@@ -235,27 +248,27 @@ pub fn from_campaign(tables: &[Table], campaign_id: Option<&str>) -> Result<Data
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    let arm_key = |i: usize| -> Option<String> {
-        if ctrl[i] == Some(true) {
-            None
-        } else {
-            Some(format!(
-                "{} {}",
-                offer[i].as_deref().unwrap_or("?"),
-                val[i].unwrap_or(0.0)
-            ))
-        }
+    let min_spend = c.float("min_spend");
+    let arm_of = |i: usize| -> Option<Arm> {
+        (ctrl[i] != Some(true)).then(|| Arm {
+            name: String::new(),
+            offer_type: offer[i].clone().unwrap_or_else(|| "?".into()),
+            offer_value: val[i].unwrap_or(0.0),
+            min_spend: min_spend.and_then(|m| m[i]).unwrap_or(0.0),
+        })
     };
-    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keys: BTreeMap<String, (usize, Arm)> = BTreeMap::new();
     for &i in &rows {
-        if let Some(k) = arm_key(i) {
-            keys.entry(k).or_insert(0);
+        if let Some(a) = arm_of(i) {
+            keys.entry(a.label()).or_insert((0, a));
         }
     }
     let mut arm_names = vec!["control".to_string()];
-    for (n, (k, slot)) in keys.iter_mut().enumerate() {
+    let mut offers = vec![None];
+    for (n, (k, (slot, arm))) in keys.iter_mut().enumerate() {
         *slot = n + 1;
         arm_names.push(k.clone());
+        offers.push(Some(arm.clone()));
     }
     if !rows.iter().any(|&i| ctrl[i] == Some(true)) {
         return Err(format!(
@@ -271,17 +284,44 @@ pub fn from_campaign(tables: &[Table], campaign_id: Option<&str>) -> Result<Data
         arm_names,
         y: Vec::new(),
         value: Vec::new(),
+        depth: Vec::new(),
     };
+    // The discount depth of each offer for each customer, from their average basket (the median
+    // basket for customers without orders), as the generator's response model defines it.
+    let basket = profiles
+        .column("avg_basket")
+        .ok_or("profiles lack avg_basket")?;
+    let mut positive: Vec<f32> = basket.iter().copied().filter(|&b| b > 0.0).collect();
+    positive.sort_by(f32::total_cmp);
+    let median_basket = positive.get(positive.len() / 2).copied().unwrap_or(50.0) as f64;
+    let priced = offers.iter().flatten().all(|a| {
+        matches!(
+            a.offer_type.as_str(),
+            "coupon" | "pct_discount" | "free_shipping" | "gift"
+        )
+    });
     for &i in &rows {
         let Some(&p) = index.get(cust[i].as_deref().unwrap_or("")) else {
             continue;
         };
         ds.ids.push(profiles.customer_ids[p].clone());
         ds.x.extend((0..d).map(|j| profiles.columns[j][p]));
-        ds.arm.push(arm_key(i).map_or(0, |k| keys[&k]));
+        ds.arm.push(arm_of(i).map_or(0, |a| keys[&a.label()].0));
         ds.y.push(f32::from(u8::from(conv[i] == Some(true))));
         ds.value
             .push(revenue.and_then(|r| r[i]).unwrap_or(0.0) as f32);
+        if priced {
+            let b = if basket[p] > 0.0 {
+                basket[p] as f64
+            } else {
+                median_basket
+            };
+            ds.depth.extend(
+                offers
+                    .iter()
+                    .map(|a| a.as_ref().map_or(0.0, |a| effective_depth(a, b) as f32)),
+            );
+        }
     }
     Ok(ds)
 }

@@ -29,6 +29,20 @@ pub struct Evaluation {
     pub ece: f64,
     pub calibration: Vec<CalibrationBin>,
     pub arms: Vec<ArmEvaluation>,
+    /// Response model on sample data: recovered price elasticity per true segment.
+    #[serde(default)]
+    pub elasticity: Vec<SegmentElasticity>,
+}
+
+/// Conversion elasticity with respect to price at the list price (−sensitivity × (1 − p)),
+/// averaged over a segment's customers: what the model recovered and what is true.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SegmentElasticity {
+    pub segment: String,
+    pub customers: usize,
+    pub true_elasticity: f64,
+    pub estimated: f64,
+    pub relative_error: f64,
 }
 
 /// Evaluates `scores` on `ds`. `truth_uplift[arm]` optionally holds each row's true uplift.
@@ -73,6 +87,7 @@ pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>
         ece,
         calibration,
         arms,
+        elasticity: Vec::new(),
     }
 }
 
@@ -118,6 +133,20 @@ impl Evaluation {
                 );
             }
             s.push('\n');
+        }
+        if !self.elasticity.is_empty() {
+            s.push_str("  price elasticity of conversion per segment (true vs recovered):\n");
+            for e in &self.elasticity {
+                let _ = writeln!(
+                    s,
+                    "    {:<15} {:>5} customers  true {:+.3}  recovered {:+.3}  error {:.0}%",
+                    e.segment,
+                    e.customers,
+                    e.true_elasticity,
+                    e.estimated,
+                    100.0 * e.relative_error
+                );
+            }
         }
         s
     }

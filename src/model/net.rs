@@ -1,12 +1,21 @@
 //! One network family for every model: a shared trunk (none = logistic regression) and, per arm,
 //! a conversion head and a basket head, plus a treatment-propensity head (in the spirit of
 //! TARNet/DragonNet). Purchase propensity is the one-arm case.
+//!
+//! With `monotone_response` the conversion heads are replaced by a discount-response model:
+//! logit(arm) = base(x) + contact(x)·[arm is an offer] + softplus(s_arm(x))·depth(arm),
+//! so a deeper discount never lowers conversion, and (base, contact, sensitivity) are compact
+//! per-customer parameters from which any depth can be evaluated without the network.
 
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::activation::{log_softmax, relu, softplus};
 use burn::tensor::{Device, Tensor};
+
+/// Depth enters the response in units of 10 percentage points, so that parameters of order one
+/// (where training starts) mean a realistic sensitivity of ~5 logits per 100% discount.
+pub const DEPTH_SCALE: f32 = 10.0;
 
 #[derive(Config, Debug, PartialEq)]
 pub struct NetConfig {
@@ -14,6 +23,9 @@ pub struct NetConfig {
     pub n_arms: usize,
     /// Widths of the shared hidden layers; empty gives a logistic regression per head.
     pub hidden: Vec<usize>,
+    /// Conversion as a monotone function of each arm's discount depth (see the module docs).
+    #[config(default = false)]
+    pub monotone_response: bool,
 }
 
 #[derive(Module, Debug)]
@@ -25,6 +37,8 @@ pub struct Net {
     pub basket: Linear,
     /// Which arm the customer was assigned to (a check on randomization, and a regularizer).
     pub treatment: Linear,
+    /// Monotone response only: per-customer sensitivity to each arm's depth (before softplus).
+    pub sensitivity: Option<Linear>,
 }
 
 impl NetConfig {
@@ -35,9 +49,12 @@ impl NetConfig {
             hidden.push(LinearConfig::new(width, h).init(device));
             width = h;
         }
+        let response = self.monotone_response;
         Net {
             hidden,
-            outcome: LinearConfig::new(width, self.n_arms).init(device),
+            // Monotone response: the outcome layer gives (base logit, contact effect).
+            outcome: LinearConfig::new(width, if response { 2 } else { self.n_arms }).init(device),
+            sensitivity: response.then(|| LinearConfig::new(width, self.n_arms).init(device)),
             basket: LinearConfig::new(width, self.n_arms).init(device),
             treatment: LinearConfig::new(width, self.n_arms).init(device),
         }
@@ -52,17 +69,60 @@ pub struct Output {
 }
 
 impl Net {
-    pub fn forward(&self, x: Tensor<2>) -> Output {
-        let mut h = x;
-        for layer in &self.hidden {
-            h = relu(layer.forward(h));
-        }
+    /// `depth` is `[batch, arms]`: each arm's effective discount depth for the row (only used by
+    /// the monotone response; arm 0, the control, has depth 0).
+    pub fn forward(&self, x: Tensor<2>, depth: Option<Tensor<2>>) -> Output {
+        let h = self.trunk(x);
+        let outcome_logits = match (&self.sensitivity, depth) {
+            (Some(sens), Some(depth)) => {
+                let p = self.response_params(h.clone(), sens);
+                let [_, arms] = depth.dims();
+                let device = depth.device();
+                // Offer arms get the contact effect; arm 0 (control) does not.
+                let offer = Tensor::<2>::ones([1, arms], &device)
+                    .slice_assign([0..1, 0..1], Tensor::<2>::zeros([1, 1], &device));
+                p.base + p.contact * offer + p.sensitivity * depth * DEPTH_SCALE
+            }
+            _ => self.outcome.forward(h.clone()),
+        };
         Output {
-            outcome_logits: self.outcome.forward(h.clone()),
+            outcome_logits,
             log_basket: self.basket.forward(h.clone()),
             treatment_logits: self.treatment.forward(h),
         }
     }
+
+    fn trunk(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut h = x;
+        for layer in &self.hidden {
+            h = relu(layer.forward(h));
+        }
+        h
+    }
+
+    fn response_params(&self, h: Tensor<2>, sens: &Linear) -> ResponseParams {
+        let out = self.outcome.forward(h.clone());
+        ResponseParams {
+            base: out.clone().narrow(1, 0, 1),
+            contact: out.narrow(1, 1, 1),
+            sensitivity: softplus(sens.forward(h), 1.0),
+        }
+    }
+
+    /// Per-row base logit and contact effect (`[batch, 1]`) and sensitivity per arm
+    /// (`[batch, arms]`) of a monotone response net; the logit shift of arm a at depth d is
+    /// sensitivity_a × d × `DEPTH_SCALE`. `None` for other nets.
+    pub fn response(&self, x: Tensor<2>) -> Option<ResponseParams> {
+        let sens = self.sensitivity.as_ref()?;
+        Some(self.response_params(self.trunk(x), sens))
+    }
+}
+
+/// A monotone response net's per-row parameters.
+pub struct ResponseParams {
+    pub base: Tensor<2>,
+    pub contact: Tensor<2>,
+    pub sensitivity: Tensor<2>,
 }
 
 /// Numerically stable binary cross-entropy on logits: max(z, 0) − y·z + log(1 + e^−|z|).

@@ -3,7 +3,7 @@
 
 use super::dataset::{self, Dataset, FlatSpec};
 use super::device::ComputeDevice;
-use super::evaluate::{Evaluation, evaluate};
+use super::evaluate::{Evaluation, SegmentElasticity, evaluate};
 use super::store::{ModelMeta, NetMeta, data_hash};
 use super::train::{TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
@@ -54,12 +54,7 @@ pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> 
     let arms: Vec<Option<&Arm>> = ds
         .arm_names
         .iter()
-        .map(|name| {
-            truth
-                .arms
-                .iter()
-                .find(|a| format!("{} {}", a.offer_type, a.offer_value) == *name)
-        })
+        .map(|name| truth.arms.iter().find(|a| a.label() == *name))
         .collect();
     let channels = crate::data::sample::CHANNELS;
     let mut out = vec![vec![0.0f32; ds.n()]; ds.arm_names.len()];
@@ -137,6 +132,84 @@ pub fn train_and_evaluate(
     Ok((model, meta))
 }
 
+/// Per true segment, the price elasticity of conversion the response model recovered against the
+/// truth under the campaign's channel mix (offers went out through a random one of three
+/// channels, so the identifiable sensitivity is the truth's times the mean channel factor).
+pub fn segment_elasticity(
+    model: &TrainedModel,
+    ds: &Dataset,
+    truth: &GroundTruth,
+    device: &ComputeDevice,
+) -> Result<Vec<SegmentElasticity>, String> {
+    let Some(pct) = ds
+        .arm_names
+        .iter()
+        .position(|a| a.starts_with("pct_discount"))
+    else {
+        return Ok(Vec::new());
+    };
+    let by_id: HashMap<&str, &crate::data::sample::CustomerTruth> = truth
+        .customers
+        .iter()
+        .map(|c| (c.customer_id.as_str(), c))
+        .collect();
+    // Recovered elasticity per row, averaged over the ensemble's members.
+    let mut est = vec![0.0f64; ds.n()];
+    for f in &model.nets {
+        let x = ds.scaled(&f.scaler)?;
+        let arms = ds.arm_names.len();
+        for (start, chunk) in x.chunks(ds.d() * 4096).enumerate() {
+            let rows = chunk.len() / ds.d();
+            let t = burn::tensor::Tensor::<2>::from_data(
+                burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
+                &device.device,
+            );
+            let p = f.net.response(t).ok_or("not a response model")?;
+            let base = p
+                .base
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| format!("{e:?}"))?;
+            let sens = p
+                .sensitivity
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| format!("{e:?}"))?;
+            for k in 0..rows {
+                let p0 = 1.0 / (1.0 + (-(base[k] as f64)).exp());
+                let per_unit_depth = sens[k * arms + pct] as f64 * super::net::DEPTH_SCALE as f64;
+                est[start * 4096 + k] += -per_unit_depth * (1.0 - p0) / model.nets.len() as f64;
+            }
+        }
+    }
+    let mix = (1.0 + 2.0 * truth.off_channel_factor) / 3.0;
+    let mut out = Vec::new();
+    for (si, seg) in truth.segments.iter().enumerate() {
+        let (mut n, mut t_sum, mut e_sum) = (0usize, 0.0, 0.0);
+        for (i, id) in ds.ids.iter().enumerate() {
+            let Some(c) = by_id.get(id.as_str()).filter(|c| c.segment == si) else {
+                continue;
+            };
+            let p0 = 1.0 / (1.0 + (-c.logit_base).exp());
+            // offer_multipliers follow OFFER_KINDS: index 1 is pct_discount.
+            t_sum += -c.discount_sensitivity * seg.offer_multipliers[1] * mix * (1.0 - p0);
+            e_sum += est[i];
+            n += 1;
+        }
+        if n > 0 {
+            let (t, e) = (t_sum / n as f64, e_sum / n as f64);
+            out.push(SegmentElasticity {
+                segment: seg.name.clone(),
+                customers: n,
+                true_elasticity: t,
+                estimated: e,
+                relative_error: ((e - t) / t).abs(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub fn evaluate_model(
     model: &TrainedModel,
     ds: &Dataset,
@@ -144,6 +217,10 @@ pub fn evaluate_model(
     device: &ComputeDevice,
 ) -> Result<Evaluation, String> {
     let scores = model.score(ds, &device.device)?;
-    let truth = truth.and_then(|t| truth_uplift(ds, t));
-    Ok(evaluate(ds, &scores, truth.as_deref()))
+    let truth_per_row = truth.and_then(|t| truth_uplift(ds, t));
+    let mut evaluation = evaluate(ds, &scores, truth_per_row.as_deref());
+    if let (ModelKind::Response, Some(t)) = (model.kind, truth) {
+        evaluation.elasticity = segment_elasticity(model, ds, t, device)?;
+    }
+    Ok(evaluation)
 }

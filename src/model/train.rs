@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -32,6 +34,9 @@ pub struct TrainConfig {
     /// bootstrap resamples of the training rows, and scores are their average.
     #[serde(default = "one")]
     pub ensemble: usize,
+    /// Conversion as a monotone function of discount depth (the response model).
+    #[serde(default)]
+    pub monotone_response: bool,
 }
 
 fn one() -> usize {
@@ -51,6 +56,7 @@ impl Default for TrainConfig {
             basket_weight: 0.1,
             treatment_weight: 0.1,
             ensemble: 1,
+            monotone_response: false,
         }
     }
 }
@@ -117,6 +123,7 @@ struct Batch {
     y: Tensor<2>,
     log_value: Tensor<2>,
     weight: Tensor<2>,
+    depth: Option<Tensor<2>>,
     buyers: f32,
 }
 
@@ -145,12 +152,22 @@ fn make_batch(
     let buyers = y.iter().sum();
     let t2 =
         |v: Vec<f32>, cols: usize| Tensor::<2>::from_data(TensorData::new(v, [b, cols]), device);
+    let depth = (!ds.depth.is_empty()).then(|| {
+        let a = ds.arm_names.len();
+        t2(
+            rows.iter()
+                .flat_map(|&i| ds.depth[i * a..(i + 1) * a].iter().copied())
+                .collect(),
+            a,
+        )
+    });
     Batch {
         x: t2(xs, d),
         onehot: t2(onehot, n_arms),
         y: t2(y, 1),
         log_value: t2(lv, 1),
         weight: t2(w, 1),
+        depth,
         buyers,
     }
 }
@@ -172,10 +189,31 @@ pub fn fit(
     let x_train = train.scaled(&scaler).map_err(TrainError::Data)?;
     let x_valid = valid.scaled(&scaler).map_err(TrainError::Data)?;
     let d = train.d();
-    let config = NetConfig::new(d, n_arms, cfg.hidden.clone());
-    device.seed(cfg.seed);
+    if cfg.monotone_response && (train.depth.is_empty() || n_arms != train.arm_names.len()) {
+        return Err(TrainError::Data(
+            "the response model needs campaign offers with a discount depth (coupon, pct_discount, free_shipping, gift)".into(),
+        ));
+    }
+    let config =
+        NetConfig::new(d, n_arms, cfg.hidden.clone()).with_monotone_response(cfg.monotone_response);
     let ad = device.clone().autodiff();
-    let mut net = config.init(&ad);
+    // burn's CPU seed is global: seeding and drawing the initial weights happen under one lock,
+    // so concurrent trainings (tests, a second window) cannot change each other's weights.
+    let mut net = {
+        let _guard = INIT_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        device.seed(cfg.seed);
+        let net = config.init(&ad);
+        // Parameters are drawn lazily on first use: use them all once while the lock is held.
+        let depth = cfg
+            .monotone_response
+            .then(|| Tensor::<2>::zeros([1, n_arms], &ad));
+        let out = net.forward(Tensor::<2>::zeros([1, d], &ad), depth);
+        let _ = (out.outcome_logits.sum() + out.log_basket.sum() + out.treatment_logits.sum())
+            .into_scalar::<f32>();
+        net
+    };
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let pos = train.y.iter().filter(|&&y| y > 0.5).count().max(1) as f32;
     let neg = (train.n() as f32 - pos).max(1.0);
@@ -215,7 +253,7 @@ pub fn fit(
             }
             let rows = &order[bi * batch_size..(bi + 1) * batch_size];
             let b = make_batch(rows, &x_train, d, train, n_arms, class_w, &ad);
-            let out = net.forward(b.x);
+            let out = net.forward(b.x, b.depth);
             let l = loss(
                 out,
                 b.onehot,
@@ -327,6 +365,7 @@ impl Scores {
 pub fn predict(
     net: &Net,
     x: &[f32],
+    depth: &[f32],
     d: usize,
     n_arms: usize,
     batch_size: usize,
@@ -343,10 +382,15 @@ pub fn predict(
         let width = if n >= bs { bs } else { rows };
         let mut chunk = x[start * d..end * d].to_vec();
         chunk.resize(width * d, 0.0);
-        let out = net.forward(Tensor::<2>::from_data(
-            TensorData::new(chunk, [width, d]),
-            device,
-        ));
+        let depth_chunk = (!depth.is_empty()).then(|| {
+            let mut c = depth[start * n_arms..end * n_arms].to_vec();
+            c.resize(width * n_arms, 0.0);
+            Tensor::<2>::from_data(TensorData::new(c, [width, n_arms]), device)
+        });
+        let out = net.forward(
+            Tensor::<2>::from_data(TensorData::new(chunk, [width, d]), device),
+            depth_chunk,
+        );
         let probs = sigmoid(out.outcome_logits)
             .into_data()
             .try_to_vec::<f32>()
@@ -372,7 +416,12 @@ fn observed_log_loss(
     batch_size: usize,
     device: &Device,
 ) -> f64 {
-    let s = predict(net, x, ds.d(), n_arms, batch_size, device);
+    let depth = if n_arms == ds.arm_names.len() {
+        ds.depth.as_slice()
+    } else {
+        &[]
+    };
+    let s = predict(net, x, depth, ds.d(), n_arms, batch_size, device);
     let p: Vec<f32> = (0..ds.n())
         .map(|i| s.p(i, ds.arm[i].min(n_arms - 1)))
         .collect();

@@ -17,6 +17,8 @@ pub enum ModelKind {
     Propensity,
     Uplift,
     Tlearner,
+    /// Discount response: conversion monotone in each offer's discount depth.
+    Response,
 }
 
 impl ModelKind {
@@ -25,6 +27,7 @@ impl ModelKind {
             ModelKind::Propensity => "purchase propensity",
             ModelKind::Uplift => "uplift network (multi-head)",
             ModelKind::Tlearner => "two-model logistic baseline (T-learner)",
+            ModelKind::Response => "discount response (monotone in depth)",
         }
     }
 }
@@ -52,11 +55,15 @@ pub fn train_model(
     let train = ds.subset(&split.train);
     let valid = ds.subset(&split.valid);
     let nets = match kind {
-        ModelKind::Propensity | ModelKind::Uplift => {
+        ModelKind::Propensity | ModelKind::Uplift | ModelKind::Response => {
             let arms = if kind == ModelKind::Propensity {
                 1
             } else {
                 ds.arm_names.len()
+            };
+            let cfg = &TrainConfig {
+                monotone_response: kind == ModelKind::Response,
+                ..cfg.clone()
             };
             let mut nets = vec![fit(&train, &valid, arms, cfg, device, on_event, cancel)?];
             let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5eed);
@@ -135,9 +142,15 @@ impl TrainedModel {
         }
         let one = |f: &Fitted| -> Result<Scores, String> {
             let x = ds.scaled(&f.scaler)?;
+            let depth = if f.config.monotone_response {
+                ds.depth.as_slice()
+            } else {
+                &[]
+            };
             Ok(predict(
                 &f.net,
                 &x,
+                depth,
                 ds.d(),
                 f.config.n_arms,
                 self.batch_size,
@@ -145,7 +158,7 @@ impl TrainedModel {
             ))
         };
         match self.kind {
-            ModelKind::Propensity | ModelKind::Uplift => {
+            ModelKind::Propensity | ModelKind::Uplift | ModelKind::Response => {
                 // The ensemble's scores are the members' average.
                 let parts = self.nets.iter().map(one).collect::<Result<Vec<_>, _>>()?;
                 let mut avg = parts[0].clone();

@@ -179,6 +179,7 @@ impl ModelsView {
                             ModelKind::Uplift,
                             ModelKind::Tlearner,
                             ModelKind::Propensity,
+                            ModelKind::Response,
                         ] {
                             ui.selectable_value(&mut self.kind, k, k.label());
                         }
