@@ -66,7 +66,10 @@ pub struct PromolabApp {
     dialog_job: Option<Job<Result<Option<Vec<PathBuf>>, String>>>,
     pub device_label: String,
     pub device_reason: String,
+    /// Errors to show until dismissed (their text can be selected and copied).
     pub messages: Vec<String>,
+    /// Hints that are not errors, shown the same way.
+    pub notices: Vec<String>,
     ctx: egui::Context,
 }
 
@@ -94,6 +97,7 @@ impl PromolabApp {
             device_label: "detecting…".into(),
             device_reason: String::new(),
             messages: Vec::new(),
+            notices: Vec::new(),
             ctx: cc.egui_ctx.clone(),
         };
         if !paths.is_empty() {
@@ -228,7 +232,9 @@ impl PromolabApp {
                 self.dialog_job = None;
                 match r {
                     Ok(Some(paths)) if !paths.is_empty() => self.apply(Command::Load(paths)),
-                    Ok(_) => {}
+                    Ok(_) => self.notices.push(
+                        "No files were chosen. If no file dialog appeared (no desktop portal on this system), type a path or drop files on the window.".into(),
+                    ),
                     Err(e) => self.messages.push(e),
                 }
             } else if gone {
@@ -329,22 +335,29 @@ impl PromolabApp {
     }
 
     fn messages(&mut self, ui: &mut egui::Ui) {
-        if self.messages.is_empty() {
+        if self.messages.is_empty() && self.notices.is_empty() {
             return;
         }
         egui::Panel::top("messages").show(ui, |ui| {
-            let mut dismiss = None;
-            for (i, m) in self.messages.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    ui.colored_label(ui.visuals().error_fg_color, "Error:");
-                    ui.add(egui::Label::new(m).selectable(true));
-                    if ui.small_button("Dismiss").clicked() {
-                        dismiss = Some(i);
-                    }
-                });
-            }
-            if let Some(i) = dismiss {
-                self.messages.remove(i);
+            let error = ui.visuals().error_fg_color;
+            let note = ui.visuals().text_color();
+            for (list, label, color) in [
+                (&mut self.messages, "Error:", error),
+                (&mut self.notices, "Note:", note),
+            ] {
+                let mut dismiss = None;
+                for (i, m) in list.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        ui.colored_label(color, label);
+                        ui.add(egui::Label::new(m).selectable(true));
+                        if ui.small_button("Dismiss").clicked() {
+                            dismiss = Some(i);
+                        }
+                    });
+                }
+                if let Some(i) = dismiss {
+                    list.remove(i);
+                }
             }
         });
     }
