@@ -28,6 +28,8 @@ pub struct ModelsView {
     pub job: Option<Job<ModelEvent>>,
     pub history: Vec<EpochStats>,
     pub batch: (usize, usize, usize),
+    /// Estimated seconds left (at most the epoch limit; early stopping may end sooner).
+    pub eta_seconds: Option<f64>,
     pub result: Option<(TrainedModel, ModelMeta)>,
     pub status: String,
     pub save_path: String,
@@ -47,6 +49,7 @@ impl Default for ModelsView {
             job: None,
             history: Vec::new(),
             batch: (0, 0, 0),
+            eta_seconds: None,
             result: None,
             status: String::new(),
             save_path: "models/uplift".into(),
@@ -81,7 +84,12 @@ impl ModelsView {
                 batches,
                 ..
             }) => self.batch = (epoch, batch, batches),
-            ModelEvent::Progress(TrainEvent::Epoch { stats, .. }) => self.history.push(stats),
+            ModelEvent::Progress(TrainEvent::Epoch {
+                stats, eta_seconds, ..
+            }) => {
+                self.history.push(stats);
+                self.eta_seconds = Some(eta_seconds);
+            }
             ModelEvent::Finished(r) => {
                 self.job = None;
                 match *r {
@@ -141,6 +149,7 @@ impl ModelsView {
         let truth = loaded.truth.clone();
         let (kind, choice, cfg) = (self.kind, self.device, self.cfg.clone());
         self.history.clear();
+        self.eta_seconds = None;
         self.result = None;
         self.status = "preparing…".into();
         self.job = Some(spawn("train", ctx, move |send, cancel| {
@@ -295,7 +304,8 @@ impl ModelsView {
             if self.job.is_some() {
                 let (epoch, batch, batches) = self.batch;
                 let frac = (epoch.saturating_sub(1) as f32 + batch as f32 / batches.max(1) as f32) / self.cfg.epochs.max(1) as f32;
-                ui.add(egui::ProgressBar::new(frac).text(format!("epoch {epoch}/{} · batch {batch}/{batches}", self.cfg.epochs)));
+                let eta = self.eta_seconds.map(|s| format!(" · at most {s:.0} s left")).unwrap_or_default();
+                ui.add(egui::ProgressBar::new(frac).text(format!("epoch {epoch}/{} · batch {batch}/{batches}{eta}", self.cfg.epochs)));
                 ui.ctx().request_repaint();
             }
             ui.strong("Loss per epoch");
