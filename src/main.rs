@@ -117,6 +117,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score customers with a saved model and write per-customer response columns as CSV.
+    Score {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, num_args = 1.., required = true)]
+        data: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+        device: DeviceChoice,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure training and scoring speed of the uplift network on synthetic data; writes JSON.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -316,6 +327,12 @@ fn run(cli: Cli) -> Result<()> {
             truth,
             json,
         } => evaluate(&model, &data, device, truth.as_deref(), json),
+        Command::Score {
+            model,
+            data,
+            device,
+            out,
+        } => score(&model, &data, device, &out),
         Command::Bench {
             rows,
             features,
@@ -594,5 +611,24 @@ fn evaluate(
             evaluation.to_text()
         );
     }
+    Ok(())
+}
+
+fn score(model_dir: &Path, data: &[PathBuf], choice: DeviceChoice, out: &Path) -> Result<()> {
+    let device = device::select(choice).map_err(anyhow::Error::msg)?;
+    let (model, meta) = store::load(model_dir, &device.device)?;
+    let tables = load_with_progress(data, &Mapping::default())?;
+    let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
+    let columns = pipeline::response_columns(&model, &ds, &device)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", model_dir.display()))?;
+    promolab::util::write_atomic(out, columns.to_csv().as_bytes())
+        .with_context(|| format!("{}: cannot write", out.display()))?;
+    println!(
+        "wrote {} ({} customers, {} arms, {})",
+        out.display(),
+        ds.n(),
+        columns.arm_names.len(),
+        meta.kind.label()
+    );
     Ok(())
 }

@@ -364,6 +364,32 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
         }
         last = Some(logits);
     }
+    // The exported per-customer parameters reproduce the model's probabilities at the offers' depths.
+    let cols = pipeline::response_columns(&m, &ds, &d).unwrap();
+    let (base, contact, sens) = (
+        cols.base_logit.as_ref().unwrap(),
+        cols.contact.as_ref().unwrap(),
+        cols.sensitivity.as_ref().unwrap(),
+    );
+    for i in (0..ds.n()).step_by(97) {
+        for a in 0..arms {
+            let offer = if a == 0 { 0.0 } else { 1.0 };
+            let logit = base[i] + contact[i] * offer + sens[a][i] * ds.depth[i * arms + a];
+            let p = 1.0 / (1.0 + (-logit).exp());
+            assert!(
+                (p - cols.p[a][i]).abs() < 1e-4,
+                "row {i} arm {a}: {p} vs {}",
+                cols.p[a][i]
+            );
+        }
+    }
+    assert!(
+        cols.to_csv()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("sensitivity_per_depth[pct_discount 15]")
+    );
     // Without priced offers (a flat table) the response model refuses clearly.
     let flat = synthetic(300, 3, 2, 1);
     let err = train_model(

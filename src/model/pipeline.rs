@@ -224,3 +224,123 @@ pub fn evaluate_model(
     }
     Ok(evaluation)
 }
+
+/// What the models hand to the simulator: plain per-customer columns. For every model, the
+/// conversion probability and expected basket under each arm; for the response model also the
+/// parameters from which conversion at any discount depth follows:
+/// p(arm, depth) = sigmoid(base_logit + contact·[offer] + sensitivity[arm] · depth · DEPTH_SCALE).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseColumns {
+    pub ids: Vec<String>,
+    pub arm_names: Vec<String>,
+    /// `p[arm][row]`
+    pub p: Vec<Vec<f32>>,
+    /// `basket[arm][row]`, in the data's currency.
+    pub basket: Vec<Vec<f32>>,
+    pub base_logit: Option<Vec<f32>>,
+    pub contact: Option<Vec<f32>>,
+    /// `sensitivity[arm][row]`
+    pub sensitivity: Option<Vec<Vec<f32>>>,
+}
+
+pub fn response_columns(
+    model: &TrainedModel,
+    ds: &Dataset,
+    device: &ComputeDevice,
+) -> Result<ResponseColumns, String> {
+    let scores = model.score(ds, &device.device)?;
+    let a = scores.n_arms;
+    let arm_names = if a == 1 {
+        vec!["any".to_string()]
+    } else {
+        ds.arm_names.clone()
+    };
+    let column = |v: &[f32], arm: usize| (0..ds.n()).map(|i| v[i * a + arm]).collect::<Vec<f32>>();
+    let mut out = ResponseColumns {
+        ids: ds.ids.clone(),
+        p: (0..a).map(|arm| column(&scores.p, arm)).collect(),
+        basket: (0..a).map(|arm| column(&scores.basket, arm)).collect(),
+        arm_names,
+        base_logit: None,
+        contact: None,
+        sensitivity: None,
+    };
+    if model.kind == ModelKind::Response {
+        // Parameters averaged over the ensemble's members.
+        let k = model.nets.len() as f32;
+        let (mut base, mut contact, mut sens) = (
+            vec![0.0f32; ds.n()],
+            vec![0.0f32; ds.n()],
+            vec![vec![0.0f32; ds.n()]; a],
+        );
+        for f in &model.nets {
+            let x = ds.scaled(&f.scaler)?;
+            for (chunk_no, chunk) in x.chunks(ds.d() * 4096).enumerate() {
+                let rows = chunk.len() / ds.d();
+                let t = burn::tensor::Tensor::<2>::from_data(
+                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
+                    &device.device,
+                );
+                let p = f.net.response(t).ok_or("not a response model")?;
+                let read = |t: burn::tensor::Tensor<2>| {
+                    t.into_data()
+                        .try_to_vec::<f32>()
+                        .map_err(|e| format!("{e:?}"))
+                };
+                let (b, c, s) = (read(p.base)?, read(p.contact)?, read(p.sensitivity)?);
+                for r in 0..rows {
+                    let i = chunk_no * 4096 + r;
+                    base[i] += b[r] / k;
+                    contact[i] += c[r] / k;
+                    for (arm, col) in sens.iter_mut().enumerate() {
+                        col[i] += s[r * a + arm] * super::net::DEPTH_SCALE / k;
+                    }
+                }
+            }
+        }
+        out.base_logit = Some(base);
+        out.contact = Some(contact);
+        out.sensitivity = Some(sens);
+    }
+    Ok(out)
+}
+
+impl ResponseColumns {
+    /// One row per customer: p and basket per arm, and the response parameters when present.
+    pub fn to_csv(&self) -> String {
+        use std::fmt::Write;
+        let field = crate::data::table::csv_field;
+        let mut head = vec!["customer_id".to_string()];
+        for a in &self.arm_names {
+            head.push(field(&format!("p[{a}]")));
+            head.push(field(&format!("basket[{a}]")));
+        }
+        if self.base_logit.is_some() {
+            head.push("base_logit".into());
+            head.push("contact".into());
+            head.extend(
+                self.arm_names
+                    .iter()
+                    .map(|a| field(&format!("sensitivity_per_depth[{a}]"))),
+            );
+        }
+        let mut s = head.join(",");
+        s.push('\n');
+        for (i, id) in self.ids.iter().enumerate() {
+            s.push_str(&field(id));
+            for arm in 0..self.arm_names.len() {
+                let _ = write!(s, ",{},{}", self.p[arm][i], self.basket[arm][i]);
+            }
+            if let (Some(b), Some(c), Some(sens)) =
+                (&self.base_logit, &self.contact, &self.sensitivity)
+            {
+                let _ = write!(s, ",{},{}", b[i], c[i]);
+                for col in sens {
+                    let _ = write!(s, ",{}", col[i]);
+                }
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
