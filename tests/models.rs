@@ -372,9 +372,9 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
         cols.sensitivity.as_ref().unwrap(),
     );
     for i in (0..ds.n()).step_by(97) {
-        for a in 0..arms {
+        for (a, sens_a) in sens.iter().enumerate() {
             let offer = if a == 0 { 0.0 } else { 1.0 };
-            let logit = base[i] + contact[i] * offer + sens[a][i] * ds.depth[i * arms + a];
+            let logit = base[i] + contact[i] * offer + sens_a[i] * ds.depth[i * arms + a];
             let p = 1.0 / (1.0 + (-logit).exp());
             assert!(
                 (p - cols.p[a][i]).abs() < 1e-4,
@@ -383,12 +383,11 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
             );
         }
     }
+    let header = cols.to_csv().lines().next().unwrap().to_string();
     assert!(
-        cols.to_csv()
-            .lines()
-            .next()
-            .unwrap()
-            .contains("sensitivity_per_depth[pct_discount 15]")
+        header.contains("sensitivity_per_depth[pct_discount 15]")
+            && !header.contains("sensitivity_per_depth[control]"),
+        "{header}"
     );
     // Without priced offers (a flat table) the response model refuses clearly.
     let flat = synthetic(300, 3, 2, 1);

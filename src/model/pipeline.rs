@@ -335,7 +335,7 @@ impl ResponseColumns {
                 (&self.base_logit, &self.contact, &self.sensitivity)
             {
                 let _ = write!(s, ",{},{}", b[i], c[i]);
-                for col in sens {
+                for col in sens.iter().skip(1) {
                     let _ = write!(s, ",{}", col[i]);
                 }
             }
