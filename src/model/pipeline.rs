@@ -321,6 +321,7 @@ impl ResponseColumns {
             head.extend(
                 self.arm_names
                     .iter()
+                    .skip(1) // the control has no depth, so no sensitivity
                     .map(|a| field(&format!("sensitivity_per_depth[{a}]"))),
             );
         }
