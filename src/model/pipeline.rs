@@ -60,8 +60,8 @@ pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> 
     let mut out = vec![vec![0.0f32; ds.n()]; ds.arm_names.len()];
     for (i, id) in ds.ids.iter().enumerate() {
         let c = by_id.get(id.as_str())?;
-        let seg = &truth.segments[c.segment];
-        let base = c.conversion(seg, &truth.arms[0], true);
+        let seg = truth.segments.get(c.segment)?;
+        let base = c.conversion(seg, truth.arms.first()?, true);
         for (a, arm) in arms.iter().enumerate().skip(1) {
             let arm = (*arm)?;
             let p: f64 = channels

@@ -102,6 +102,12 @@ pub fn load(dir: &Path, device: &Device) -> Result<(TrainedModel, ModelMeta), St
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
+    if meta.nets.is_empty() {
+        return Err(StoreError::Meta {
+            path: path.display().to_string(),
+            message: "it lists no networks".into(),
+        });
+    }
     let mut nets = Vec::new();
     for m in &meta.nets {
         let path = dir.join(&m.file);

@@ -291,7 +291,11 @@ impl ModelsView {
                             Ok((m, meta)) => {
                                 let s =
                                     format!("loaded {} from {}", meta.kind.label(), self.save_path);
-                                self.history = meta.nets[0].history.clone();
+                                self.history = meta
+                                    .nets
+                                    .first()
+                                    .map(|n| n.history.clone())
+                                    .unwrap_or_default();
                                 self.result = Some((m, meta));
                                 s
                             }
