@@ -391,7 +391,15 @@ fn gen_sample(customers: usize, seed: u64, out: &Path) -> Result<()> {
 }
 
 fn load_with_progress(paths: &[PathBuf], mapping: &Mapping) -> Result<Vec<data::Table>> {
-    let files = data::load::expand_paths(paths)?;
+    let (files, skipped): (Vec<PathBuf>, Vec<PathBuf>) = data::load::expand_paths(paths)?
+        .into_iter()
+        .partition(|f| data::load::is_data_file(f));
+    for f in &skipped {
+        eprintln!("note: skipping {} (not a CSV or Parquet file)", f.display());
+    }
+    if files.is_empty() {
+        bail!("no CSV or Parquet files among the given paths");
+    }
     let pb = ProgressBar::new(files.len() as u64);
     pb.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"),

@@ -46,6 +46,20 @@ fn gen_sample_is_deterministic_and_inspect_reports_every_table() {
     ] {
         assert!(text.contains(kind), "missing '{kind}' in:\n{text}");
     }
+    // A shell glob over the folder also passes ground_truth.json: it is skipped with a note.
+    let mut args = vec!["inspect".to_string()];
+    args.extend(
+        promolab::data::sample::FILES
+            .iter()
+            .map(|f| a.join(f).display().to_string()),
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_promolab"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("skipping"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("events.csv: behaviour events"));
     let o = promolab(&["inspect", "--json", a.to_str().unwrap()]);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(json["tables"].as_array().unwrap().len(), 5);

@@ -366,6 +366,15 @@ fn coerce(cells: &[Option<String>], ty: ColType, name: &str, bad: &mut Vec<BadCe
     }
 }
 
+/// Whether the file name says CSV or Parquet (what `load_table` reads).
+pub fn is_data_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    matches!(ext.as_str(), "csv" | "tsv" | "txt" | "parquet" | "pq")
+}
+
 /// The files to load for a list of files and folders: a folder stands for its .csv and .parquet
 /// files, sorted by name. A folder without any is an error.
 pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {

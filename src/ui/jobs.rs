@@ -110,7 +110,12 @@ fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
 pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) -> Job<LoadEvent> {
     spawn("load", ctx, move |send, cancel| {
         let result = (|| {
-            let files = data::load::expand_paths(&paths).map_err(|e| e.to_string())?;
+            let mut files = data::load::expand_paths(&paths).map_err(|e| e.to_string())?;
+            // Dropping a folder's files together (ground_truth.json included) loads the data ones.
+            files.retain(|f| data::load::is_data_file(f));
+            if files.is_empty() {
+                return Err("none of these is a CSV or Parquet file".to_string());
+            }
             let mut tables = Vec::new();
             for (i, f) in files.iter().enumerate() {
                 if cancel.load(Ordering::Relaxed) {
