@@ -77,9 +77,9 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
         .result
         .as_ref()
         .unwrap_or_else(|| panic!("no model: {}", view.status));
-    assert_eq!(model.arm_names.len(), 5);
+    assert_eq!(model.arm_names.len(), 6, "control and five offers");
     assert!(!view.history.is_empty());
-    assert_eq!(meta.test_metrics.as_ref().unwrap().arms.len(), 4);
+    assert_eq!(meta.test_metrics.as_ref().unwrap().arms.len(), 5);
     harness.get_by_label_contains("Test metrics");
     assert!(harness.query_all_by_label_contains("Qini curve").count() >= 1);
 }

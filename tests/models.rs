@@ -162,7 +162,7 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
         promolab::data::load_paths(std::slice::from_ref(&data), &Default::default()).unwrap();
     let spec = DataSpec::default();
     let ds = pipeline::build_dataset(&tables, &spec).unwrap();
-    assert_eq!(ds.arm_names.len(), 5);
+    assert_eq!(ds.arm_names.len(), 6, "control and five offers");
     let d = cpu();
     for kind in [
         ModelKind::Uplift,
@@ -385,7 +385,7 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
     }
     let header = cols.to_csv().lines().next().unwrap().to_string();
     assert!(
-        header.contains("sensitivity_per_depth[pct_discount 15]")
+        header.contains("sensitivity_per_depth[pct_discount 25]")
             && !header.contains("sensitivity_per_depth[control]"),
         "{header}"
     );

@@ -87,7 +87,8 @@ pub fn campaign_arms() -> Vec<Arm> {
     vec![
         arm("control", "none", 0.0, 0.0),
         arm("coupon_10_off_60", "coupon", 10.0, 60.0),
-        arm("pct_15", "pct_discount", 15.0, 0.0),
+        arm("pct_10", "pct_discount", 10.0, 0.0),
+        arm("pct_25", "pct_discount", 25.0, 0.0),
         arm("free_shipping", "free_shipping", SHIPPING_FEE_EUR, 0.0),
         arm("gift_12_over_50", "gift", 12.0, 50.0),
     ]

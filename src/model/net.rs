@@ -3,9 +3,11 @@
 //! TARNet/DragonNet). Purchase propensity is the one-arm case.
 //!
 //! With `monotone_response` the conversion heads are replaced by a discount-response model:
-//! logit(arm) = base(x) + contact(x)·[arm is an offer] + softplus(s_arm(x))·depth(arm),
+//! logit(arm) = base(x) + contact(x)·[arm is an offer] + softplus(s_type(arm)(x))·depth(arm),
 //! so a deeper discount never lowers conversion, and (base, contact, sensitivity) are compact
-//! per-customer parameters from which any depth can be evaluated without the network.
+//! per-customer parameters from which any depth can be evaluated without the network. Arms of
+//! one offer type (15% and 25% off) share the sensitivity: that is what separates the slope (how
+//! conversion grows with depth) from the contact effect, which a single depth cannot.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -26,6 +28,15 @@ pub struct NetConfig {
     /// Conversion as a monotone function of each arm's discount depth (see the module docs).
     #[config(default = false)]
     pub monotone_response: bool,
+    /// Monotone response: the offer type of each arm (arms of a type share a sensitivity).
+    #[config(default = "Vec::new()")]
+    pub arm_types: Vec<usize>,
+}
+
+impl NetConfig {
+    fn n_types(&self) -> usize {
+        self.arm_types.iter().max().map_or(self.n_arms, |m| m + 1)
+    }
 }
 
 #[derive(Module, Debug)]
@@ -37,8 +48,10 @@ pub struct Net {
     pub basket: Linear,
     /// Which arm the customer was assigned to (a check on randomization, and a regularizer).
     pub treatment: Linear,
-    /// Monotone response only: per-customer sensitivity to each arm's depth (before softplus).
+    /// Monotone response only: per-customer sensitivity to each offer type's depth (before softplus).
     pub sensitivity: Option<Linear>,
+    /// Monotone response only: `[types, arms]`, 1 where the arm is of the type (not trained).
+    pub arm_type_matrix: Option<burn::module::Param<Tensor<2>>>,
 }
 
 impl NetConfig {
@@ -54,9 +67,18 @@ impl NetConfig {
             hidden,
             // Monotone response: the outcome layer gives (base logit, contact effect).
             outcome: LinearConfig::new(width, if response { 2 } else { self.n_arms }).init(device),
-            sensitivity: response.then(|| LinearConfig::new(width, self.n_arms).init(device)),
+            sensitivity: response.then(|| LinearConfig::new(width, self.n_types()).init(device)),
             basket: LinearConfig::new(width, self.n_arms).init(device),
             treatment: LinearConfig::new(width, self.n_arms).init(device),
+            arm_type_matrix: response.then(|| {
+                let (k, a) = (self.n_types(), self.n_arms);
+                let mut m = vec![0.0f32; k * a];
+                for arm in 0..a {
+                    m[self.arm_types.get(arm).copied().unwrap_or(arm) * a + arm] = 1.0;
+                }
+                let t = Tensor::<2>::from_data(burn::tensor::TensorData::new(m, [k, a]), device);
+                burn::module::Param::from_tensor(t).set_require_grad(false)
+            }),
         }
     }
 }
@@ -102,10 +124,15 @@ impl Net {
 
     fn response_params(&self, h: Tensor<2>, sens: &Linear) -> ResponseParams {
         let out = self.outcome.forward(h.clone());
+        let per_type = softplus(sens.forward(h), 1.0);
+        let sensitivity = match &self.arm_type_matrix {
+            Some(m) => per_type.matmul(m.val()),
+            None => per_type,
+        };
         ResponseParams {
             base: out.clone().narrow(1, 0, 1),
             contact: out.narrow(1, 1, 1),
-            sensitivity: softplus(sens.forward(h), 1.0),
+            sensitivity,
         }
     }
 

@@ -172,6 +172,21 @@ fn make_batch(
     }
 }
 
+/// The offer type of each arm, from names like "pct_discount 15" (the word before the value).
+fn arm_types(arm_names: &[String]) -> Vec<usize> {
+    let mut types: Vec<&str> = Vec::new();
+    arm_names
+        .iter()
+        .map(|name| {
+            let t = name.split(' ').next().unwrap_or(name);
+            types.iter().position(|x| *x == t).unwrap_or_else(|| {
+                types.push(t);
+                types.len() - 1
+            })
+        })
+        .collect()
+}
+
 /// Trains on `train`, early-stopping on `valid`. `n_arms` = 1 ignores the arms (propensity).
 pub fn fit(
     train: &Dataset,
@@ -194,8 +209,13 @@ pub fn fit(
             "the response model needs campaign offers with a discount depth (coupon, pct_discount, free_shipping, gift)".into(),
         ));
     }
-    let config =
-        NetConfig::new(d, n_arms, cfg.hidden.clone()).with_monotone_response(cfg.monotone_response);
+    let config = NetConfig::new(d, n_arms, cfg.hidden.clone())
+        .with_monotone_response(cfg.monotone_response)
+        .with_arm_types(if cfg.monotone_response {
+            arm_types(&train.arm_names)
+        } else {
+            Vec::new()
+        });
     let ad = device.clone().autodiff();
     // burn's CPU seed is global: seeding and drawing the initial weights happen under one lock,
     // so concurrent trainings (tests, a second window) cannot change each other's weights.
