@@ -153,270 +153,66 @@ pub const OFFER_TYPES: &[&str] = &[
 pub const CHANNELS: &[&str] = &["email", "sms", "push", "web", "none"];
 pub const EVENT_TYPES: &[&str] = &["view", "add_to_cart", "remove", "checkout"];
 
+#[rustfmt::skip]
 pub static CUSTOMERS: &[ColumnSpec] = &[
     col("customer_id", Text, true, Rule::None, false, CUSTOMER_ID),
-    col(
-        "signup_date",
-        Time,
-        true,
-        Rule::None,
-        false,
-        &[
-            "signup",
-            "registered_at",
-            "created_at",
-            "join_date",
-            "注册日期",
-            "注册时间",
-        ],
-    ),
-    col(
-        "region",
-        Text,
-        false,
-        Rule::None,
-        false,
-        &["area", "state", "province", "地区", "省份"],
-    ),
-    col(
-        "age_band",
-        Text,
-        false,
-        Rule::None,
-        false,
-        &["age_group", "age", "年龄段"],
-    ),
+    col("signup_date", Time, true, Rule::None, false, &[ "signup", "registered_at", "created_at", "join_date", "注册日期", "注册时间", ]),
+    col("region", Text, false, Rule::None, false, &["area", "state", "province", "地区", "省份"]),
+    col("age_band", Text, false, Rule::None, false, &["age_group", "age", "年龄段"]),
     col("gender", Text, false, Rule::None, false, &["sex", "性别"]),
-    col(
-        "preferred_channel",
-        Text,
-        false,
-        Rule::OneOf(CHANNELS),
-        false,
-        &["channel", "contact_channel", "渠道"],
-    ),
+    col("preferred_channel", Text, false, Rule::OneOf(CHANNELS), false, &["channel", "contact_channel", "渠道"]),
 ];
 
+#[rustfmt::skip]
 pub static PRODUCTS: &[ColumnSpec] = &[
     col("product_id", Text, true, Rule::None, false, PRODUCT_ID),
-    col(
-        "category",
-        Text,
-        true,
-        Rule::None,
-        false,
-        &["cat", "product_category", "类目", "品类", "分类"],
-    ),
-    col(
-        "base_price",
-        Float,
-        true,
-        Rule::Positive,
-        true,
-        &["price", "list_price", "价格", "单价", "原价"],
-    ),
-    col(
-        "unit_cost",
-        Float,
-        true,
-        Rule::NonNegative,
-        true,
-        &["cost", "cogs", "成本"],
-    ),
-    col(
-        "stock",
-        Int,
-        false,
-        Rule::NonNegative,
-        false,
-        &["inventory", "stock_qty", "库存"],
-    ),
+    col("category", Text, true, Rule::None, false, &["cat", "product_category", "类目", "品类", "分类"]),
+    col("base_price", Float, true, Rule::Positive, true, &["price", "list_price", "价格", "单价", "原价"]),
+    col("unit_cost", Float, true, Rule::NonNegative, true, &["cost", "cogs", "成本"]),
+    col("stock", Int, false, Rule::NonNegative, false, &["inventory", "stock_qty", "库存"]),
 ];
 
+#[rustfmt::skip]
 pub static ORDER_LINES: &[ColumnSpec] = &[
-    col(
-        "order_id",
-        Text,
-        true,
-        Rule::None,
-        false,
-        &[
-            "order",
-            "order_no",
-            "invoice",
-            "invoice_no",
-            "订单号",
-            "订单id",
-        ],
-    ),
+    col("order_id", Text, true, Rule::None, false, &[ "order", "order_no", "invoice", "invoice_no", "订单号", "订单id", ]),
     col("customer_id", Text, true, Rule::None, false, CUSTOMER_ID),
     col("product_id", Text, true, Rule::None, false, PRODUCT_ID),
-    col(
-        "timestamp",
-        Time,
-        true,
-        Rule::None,
-        false,
-        &[
-            "order_date",
-            "date",
-            "ordered_at",
-            "invoice_date",
-            "time",
-            "下单时间",
-            "日期",
-            "时间",
-        ],
-    ),
-    col(
-        "quantity",
-        Int,
-        true,
-        Rule::Positive,
-        true,
-        &["qty", "units", "数量"],
-    ),
-    col(
-        "unit_price",
-        Float,
-        true,
-        Rule::Positive,
-        true,
-        &["price", "sale_price", "价格", "单价", "成交价"],
-    ),
-    col(
-        "discount_amount",
-        Float,
-        false,
-        Rule::NonNegative,
-        true,
-        &["discount", "折扣", "优惠金额"],
-    ),
-    col(
-        "promo_id",
-        Text,
-        false,
-        Rule::None,
-        false,
-        &["promotion_id", "coupon_id", "促销id"],
-    ),
+    col("timestamp", Time, true, Rule::None, false, &[ "order_date", "date", "ordered_at", "invoice_date", "time", "下单时间", "日期", "时间", ]),
+    col("quantity", Int, true, Rule::Positive, true, &["qty", "units", "数量"]),
+    col("unit_price", Float, true, Rule::Positive, true, &["price", "sale_price", "价格", "单价", "成交价"]),
+    col("discount_amount", Float, false, Rule::NonNegative, true, &["discount", "折扣", "优惠金额"]),
+    col("promo_id", Text, false, Rule::None, false, &["promotion_id", "coupon_id", "促销id"]),
 ];
 
+#[rustfmt::skip]
 pub static CAMPAIGNS: &[ColumnSpec] = &[
-    col(
-        "campaign_id",
-        Text,
-        true,
-        Rule::None,
-        false,
-        &["campaign", "活动id"],
-    ),
+    col("campaign_id", Text, true, Rule::None, false, &["campaign", "活动id"]),
     col("customer_id", Text, true, Rule::None, false, CUSTOMER_ID),
-    col(
-        "offer_type",
-        Text,
-        true,
-        Rule::OneOf(OFFER_TYPES),
-        false,
-        &["offer", "treatment", "优惠类型"],
-    ),
-    col(
-        "offer_value",
-        Float,
-        true,
-        Rule::NonNegative,
-        false,
-        &["value", "amount", "优惠力度"],
-    ),
-    col(
-        "min_spend",
-        Float,
-        false,
-        Rule::NonNegative,
-        false,
-        &["threshold", "minimum_spend", "门槛"],
-    ),
-    col(
-        "channel",
-        Text,
-        true,
-        Rule::OneOf(CHANNELS),
-        false,
-        &["send_channel", "渠道"],
-    ),
-    col(
-        "sent_at",
-        Time,
-        true,
-        Rule::None,
-        false,
-        &["send_time", "sent", "发送时间"],
-    ),
+    col("offer_type", Text, true, Rule::OneOf(OFFER_TYPES), false, &["offer", "treatment", "优惠类型"]),
+    col("offer_value", Float, true, Rule::NonNegative, false, &["value", "amount", "优惠力度"]),
+    col("min_spend", Float, false, Rule::NonNegative, false, &["threshold", "minimum_spend", "门槛"]),
+    col("channel", Text, true, Rule::OneOf(CHANNELS), false, &["send_channel", "渠道"]),
+    col("sent_at", Time, true, Rule::None, false, &["send_time", "sent", "发送时间"]),
     col("opened", Bool, false, Rule::None, false, &["open", "打开"]),
-    col(
-        "redeemed",
-        Bool,
-        false,
-        Rule::None,
-        false,
-        &["redemption", "核销"],
-    ),
-    col(
-        "converted",
-        Bool,
-        true,
-        Rule::None,
-        false,
-        &["conversion", "purchased", "转化"],
-    ),
-    col(
-        "revenue",
-        Float,
-        true,
-        Rule::NonNegative,
-        true,
-        &["spend", "sales", "收入", "销售额"],
-    ),
-    col(
-        "control",
-        Bool,
-        true,
-        Rule::None,
-        false,
-        &["is_control", "holdout", "control_group", "对照组"],
-    ),
+    col("redeemed", Bool, false, Rule::None, false, &["redemption", "核销"]),
+    col("converted", Bool, true, Rule::None, false, &["conversion", "purchased", "转化"]),
+    col("revenue", Float, true, Rule::NonNegative, true, &["spend", "sales", "收入", "销售额"]),
+    col("control", Bool, true, Rule::None, false, &["is_control", "holdout", "control_group", "对照组"]),
 ];
 
+#[rustfmt::skip]
 pub static EVENTS: &[ColumnSpec] = &[
     col("customer_id", Text, true, Rule::None, false, CUSTOMER_ID),
-    col(
-        "timestamp",
-        Time,
-        true,
-        Rule::None,
-        false,
-        &["time", "event_time", "ts", "时间"],
-    ),
-    col(
-        "event_type",
-        Text,
-        true,
-        Rule::OneOf(EVENT_TYPES),
-        false,
-        &["event", "action", "行为"],
-    ),
+    col("timestamp", Time, true, Rule::None, false, &["time", "event_time", "ts", "时间"]),
+    col("event_type", Text, true, Rule::OneOf(EVENT_TYPES), false, &["event", "action", "行为"]),
     col("product_id", Text, false, Rule::None, false, PRODUCT_ID),
 ];
 
 /// Only the treatment column is fixed; every other column is kept as a feature or outcome.
-pub static FLAT_CAMPAIGN: &[ColumnSpec] = &[col(
-    "treatment",
-    Text,
-    true,
-    Rule::None,
-    false,
-    &["segment", "group", "arm", "variant", "offer", "分组"],
-)];
+#[rustfmt::skip]
+pub static FLAT_CAMPAIGN: &[ColumnSpec] = &[
+    col("treatment", Text, true, Rule::None, false, &["segment", "group", "arm", "variant", "offer", "分组"]),
+];
 
 /// Lower-cases, trims, turns spaces, dashes and dots into underscores and drops a UTF-8 BOM,
 /// so "Customer ID", "customer-id" and "CUSTOMER_ID" compare equal.
