@@ -167,3 +167,91 @@ fn profile_writes_one_row_per_customer() {
             .starts_with("customer_id,recency_days,frequency_365d")
     );
 }
+
+#[test]
+fn train_evaluate_and_score_from_the_command_line() {
+    let dir = temp_dir("cli-models");
+    let data = dir.join("data");
+    assert!(
+        promolab(&[
+            "gen-sample",
+            "--customers",
+            "800",
+            "--seed",
+            "2",
+            "--out",
+            data.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let model = dir.join("model");
+    let o = promolab(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--model",
+        "response",
+        "--device",
+        "cpu",
+        "--epochs",
+        "2",
+        "--hidden",
+        "8",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("test split")
+            && text.contains("pct_discount 25 vs control")
+            && text.contains("elasticity"),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("device: CPU (NdArray)"));
+    let o = promolab(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        json["rows"].as_u64(),
+        Some(240),
+        "the model's 30% test split of 800 campaign rows"
+    );
+    let out = dir.join("scores.csv");
+    let o = promolab(&[
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 801);
+    // A flat table without --control gets a clear one-line error.
+    let flat = common::write(&dir, "flat.csv", "recency,segment,visit\n1,A,0\n2,B,1\n");
+    let o = promolab(&[
+        "train",
+        "--data",
+        flat.to_str().unwrap(),
+        "--model",
+        "uplift",
+        "--out",
+        dir.join("m2").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--control"));
+}
