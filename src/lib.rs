@@ -5,5 +5,6 @@
 
 pub mod data;
 pub mod model;
+pub mod sim;
 pub mod ui;
 pub mod util;
