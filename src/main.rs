@@ -128,6 +128,25 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Simulate a percentage discount to the most profitable share of customers, from the
+    /// per-customer columns of `promolab score` (response model).
+    Simulate {
+        #[arg(long)]
+        scores: PathBuf,
+        /// Percentage discount, 0-100.
+        #[arg(long, default_value_t = 20.0)]
+        discount: f64,
+        /// Share of customers to target, 0-1.
+        #[arg(long, default_value_t = 0.3)]
+        target_share: f64,
+        /// Gross margin rate of a basket, 0-1.
+        #[arg(long, default_value_t = 0.4)]
+        margin: f64,
+        #[arg(long, default_value_t = 0.05)]
+        send_cost: f64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure training and scoring speed of the uplift network on synthetic data; writes JSON.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -333,6 +352,47 @@ fn run(cli: Cli) -> Result<()> {
             device,
             out,
         } => score(&model, &data, device, &out),
+        Command::Simulate {
+            scores,
+            discount,
+            target_share,
+            margin,
+            send_cost,
+            json,
+        } => {
+            if !(0.0..=100.0).contains(&discount)
+                || !(0.0..=1.0).contains(&target_share)
+                || !(0.0..=1.0).contains(&margin)
+            {
+                bail!("--discount must be 0-100, --target-share and --margin 0-1");
+            }
+            let table = promolab::sim::input::read_scores(&scores).map_err(anyhow::Error::msg)?;
+            let scenario = promolab::sim::Scenario {
+                discount_pct: discount,
+                target_share,
+                send_cost_eur: send_cost,
+                margin_rate: margin,
+            };
+            let (_, t) = promolab::sim::simulate(&table, &scenario);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&t)?);
+            } else {
+                println!(
+                    "{discount}% off to the best {:.0}% ({} of {} customers):\n  incremental buyers {:.1}\n  incremental revenue {:.2}\n  discount cost {:.2} (paid to every buyer, including those who would have bought anyway)\n  send cost {:.2}\n  incremental profit {:.2} (5-95%: {:.2} to {:.2}, customer randomness only)",
+                    target_share * 100.0,
+                    t.targeted,
+                    t.customers,
+                    t.incremental_buyers,
+                    t.incremental_revenue,
+                    t.discount_cost,
+                    t.send_cost,
+                    t.incremental_profit,
+                    t.incremental_profit_interval.0,
+                    t.incremental_profit_interval.1
+                );
+            }
+            Ok(())
+        }
         Command::Bench {
             rows,
             features,
@@ -349,8 +409,12 @@ fn run(cli: Cli) -> Result<()> {
                 d.label()
             ));
             let r = promolab::model::bench::run(rows, features, batch_size, &d);
+            pb.set_message(format!("simulating a scenario over {rows} customers"));
+            let simulate_ms = promolab::sim::bench::simulate_ms(rows, 7);
             pb.finish_and_clear();
-            let json = serde_json::to_string_pretty(&r)?;
+            let mut json = serde_json::to_value(&r)?;
+            json["simulate_scenario_ms_median_of_7"] = serde_json::json!(simulate_ms);
+            let json = serde_json::to_string_pretty(&json)?;
             println!("{json}");
             if let Some(out) = out {
                 promolab::util::write_atomic(&out, json.as_bytes())

@@ -241,6 +241,28 @@ fn train_evaluate_and_score_from_the_command_line() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 801);
+    let o = promolab(&[
+        "simulate",
+        "--scores",
+        out.to_str().unwrap(),
+        "--discount",
+        "15",
+        "--target-share",
+        "0.25",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let totals: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(totals["targeted"].as_u64(), Some(200));
+    assert!(totals["discount_cost"].as_f64().unwrap() > 0.0);
+    // Scores of a model without response parameters are refused with the fix.
+    let o = promolab(&[
+        "simulate",
+        "--scores",
+        data.join("customers.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--model response"));
     // A flat table without --control gets a clear one-line error.
     let flat = common::write(&dir, "flat.csv", "recency,segment,visit\n1,A,0\n2,B,1\n");
     let o = promolab(&[

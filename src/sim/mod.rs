@@ -14,6 +14,9 @@
 //! The 5–95% interval covers the randomness of customer outcomes (a normal approximation of the
 //! sum of independent purchases), not the models' own uncertainty.
 
+pub mod bench;
+pub mod input;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
