@@ -373,7 +373,7 @@ fn run(cli: Cli) -> Result<()> {
                 send_cost_eur: send_cost,
                 margin_rate: margin,
             };
-            let (_, t) = promolab::sim::simulate(&table, &scenario);
+            let t = promolab::sim::simulate_totals(&table, &scenario);
             if json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else {

@@ -1,6 +1,6 @@
 //! Simulator invariants on random customers (proptest).
 
-use promolab::sim::{ResponseTable, Scenario, simulate};
+use promolab::sim::{ResponseTable, Scenario, simulate, simulate_totals};
 use proptest::prelude::*;
 
 fn table_strategy() -> impl Strategy<Value = ResponseTable> {
@@ -38,6 +38,10 @@ proptest! {
         prop_assert!((totals.incremental_profit - profit).abs() < 1e-6);
         prop_assert!((totals.discount_cost - cost).abs() < 1e-6);
         prop_assert_eq!(totals.targeted, ((t.len() as f64) * share).round() as usize);
+        // The fast path used for live sliders agrees with the full simulation.
+        let fast = simulate_totals(&t, &s);
+        prop_assert_eq!(fast.targeted, totals.targeted);
+        prop_assert!((fast.incremental_profit - totals.incremental_profit).abs() < 1e-3 * (1.0 + totals.incremental_profit.abs()));
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn campaigns_without_a_control_group_are_flagged() {
 
 #[test]
 fn cleaning_drops_and_imputes_and_records_what_it_did() {
-    let dir = temp_dir("clean");
+    let dir = temp_dir("cleaning");
     let text =
         format!("{CUSTOMERS}C1,2025-01-01,north,25-34,f,email\nC3,not a date,east,18-24,m,push\n");
     let mut tables =

@@ -1,6 +1,6 @@
 //! Speed of re-simulating a scenario, for `promolab bench` and docs/benchmarks.md.
 
-use super::{ResponseTable, Scenario, simulate};
+use super::{ResponseTable, Scenario, simulate_totals};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
@@ -32,7 +32,7 @@ pub fn simulate_ms(customers: usize, runs: usize) -> f64 {
                 margin_rate: 0.4,
             };
             let start = Instant::now();
-            let (_, totals) = simulate(&t, &s);
+            let totals = simulate_totals(&t, &s);
             assert_eq!(totals.customers, customers);
             start.elapsed().as_secs_f64() * 1000.0
         })
