@@ -527,16 +527,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn profile(paths: &[PathBuf], out: &Path) -> Result<()> {
     let tables = load_with_progress(paths, &Mapping::default())?;
-    let profiles = if let Some(flat) = tables
-        .iter()
-        .find(|t| t.kind == data::TableKind::FlatCampaign)
-    {
-        features::flat_features(flat)
-    } else {
-        let as_of = features::default_as_of(&tables)
-            .context("no order lines or campaigns to date the profiles by")?;
-        features::build_profiles(&tables, as_of).map_err(anyhow::Error::msg)?
-    };
+    let profiles = features::profiles_for(&tables).map_err(anyhow::Error::msg)?;
     let mut csv = String::from("customer_id");
     for n in &profiles.names {
         csv.push(',');

@@ -367,6 +367,17 @@ pub fn build_profiles(tables: &[Table], as_of: i64) -> Result<Profiles, String> 
     })
 }
 
+/// Profiles for whatever was loaded: a flat campaign table's own features, else relational
+/// profiles as of the first campaign (or a day after the last order).
+pub fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
+    if let Some(flat) = find(tables, TableKind::FlatCampaign) {
+        return Ok(flat_features(flat));
+    }
+    let as_of =
+        default_as_of(tables).ok_or("no order lines or campaigns to date the profiles by")?;
+    build_profiles(tables, as_of)
+}
+
 /// One 0/1 column per level (sorted), for at most 30 levels.
 fn one_hot(column: &str, values: &[Option<String>]) -> Vec<(String, Vec<f32>)> {
     let levels: BTreeSet<&str> = values.iter().flatten().map(String::as_str).collect();

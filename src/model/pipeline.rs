@@ -5,7 +5,7 @@ use super::dataset::{self, Dataset, FlatSpec};
 use super::device::ComputeDevice;
 use super::evaluate::{Evaluation, SegmentElasticity, evaluate};
 use super::store::{ModelMeta, NetMeta, data_hash};
-use super::train::{TrainConfig, TrainError, TrainEvent};
+use super::train::{Fitted, TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
 use crate::data::sample::{Arm, GroundTruth};
 use crate::data::{Table, TableKind};
@@ -132,6 +132,48 @@ pub fn train_and_evaluate(
     Ok((model, meta))
 }
 
+/// One network's response parameters for every row of `ds`: base logit, contact effect, and the
+/// logit shift per unit of depth for each arm (row-major `n × arms`, `DEPTH_SCALE` applied).
+struct MemberResponse {
+    base: Vec<f32>,
+    contact: Vec<f32>,
+    per_depth: Vec<f32>,
+}
+
+fn member_response(
+    f: &Fitted,
+    ds: &Dataset,
+    device: &ComputeDevice,
+) -> Result<MemberResponse, String> {
+    let x = ds.scaled(&f.scaler)?;
+    let mut out = MemberResponse {
+        base: Vec::with_capacity(ds.n()),
+        contact: Vec::with_capacity(ds.n()),
+        per_depth: Vec::new(),
+    };
+    let read = |t: burn::tensor::Tensor<2>| {
+        t.into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("{e:?}"))
+    };
+    for chunk in x.chunks(ds.d() * 4096) {
+        let rows = chunk.len() / ds.d();
+        let t = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
+            &device.device,
+        );
+        let p = f.net.response(t).ok_or("not a response model")?;
+        out.base.extend(read(p.base)?);
+        out.contact.extend(read(p.contact)?);
+        out.per_depth.extend(
+            read(p.sensitivity)?
+                .into_iter()
+                .map(|v| v * super::net::DEPTH_SCALE),
+        );
+    }
+    Ok(out)
+}
+
 /// Per true segment, the price elasticity of conversion the response model recovered against the
 /// truth under the campaign's channel mix (offers went out through a random one of three
 /// channels, so the identifiable sensitivity is the truth's times the mean channel factor).
@@ -154,32 +196,13 @@ pub fn segment_elasticity(
         .map(|c| (c.customer_id.as_str(), c))
         .collect();
     // Recovered elasticity per row, averaged over the ensemble's members.
+    let arms = ds.arm_names.len();
     let mut est = vec![0.0f64; ds.n()];
     for f in &model.nets {
-        let x = ds.scaled(&f.scaler)?;
-        let arms = ds.arm_names.len();
-        for (start, chunk) in x.chunks(ds.d() * 4096).enumerate() {
-            let rows = chunk.len() / ds.d();
-            let t = burn::tensor::Tensor::<2>::from_data(
-                burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
-                &device.device,
-            );
-            let p = f.net.response(t).ok_or("not a response model")?;
-            let base = p
-                .base
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("{e:?}"))?;
-            let sens = p
-                .sensitivity
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("{e:?}"))?;
-            for k in 0..rows {
-                let p0 = 1.0 / (1.0 + (-(base[k] as f64)).exp());
-                let per_unit_depth = sens[k * arms + pct] as f64 * super::net::DEPTH_SCALE as f64;
-                est[start * 4096 + k] += -per_unit_depth * (1.0 - p0) / model.nets.len() as f64;
-            }
+        let r = member_response(f, ds, device)?;
+        for (i, e) in est.iter_mut().enumerate() {
+            let p0 = 1.0 / (1.0 + (-(r.base[i] as f64)).exp());
+            *e += -(r.per_depth[i * arms + pct] as f64) * (1.0 - p0) / model.nets.len() as f64;
         }
     }
     let mix = (1.0 + 2.0 * truth.off_channel_factor) / 3.0;
@@ -274,27 +297,12 @@ pub fn response_columns(
             vec![vec![0.0f32; ds.n()]; a],
         );
         for f in &model.nets {
-            let x = ds.scaled(&f.scaler)?;
-            for (chunk_no, chunk) in x.chunks(ds.d() * 4096).enumerate() {
-                let rows = chunk.len() / ds.d();
-                let t = burn::tensor::Tensor::<2>::from_data(
-                    burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
-                    &device.device,
-                );
-                let p = f.net.response(t).ok_or("not a response model")?;
-                let read = |t: burn::tensor::Tensor<2>| {
-                    t.into_data()
-                        .try_to_vec::<f32>()
-                        .map_err(|e| format!("{e:?}"))
-                };
-                let (b, c, s) = (read(p.base)?, read(p.contact)?, read(p.sensitivity)?);
-                for r in 0..rows {
-                    let i = chunk_no * 4096 + r;
-                    base[i] += b[r] / k;
-                    contact[i] += c[r] / k;
-                    for (arm, col) in sens.iter_mut().enumerate() {
-                        col[i] += s[r * a + arm] * super::net::DEPTH_SCALE / k;
-                    }
+            let r = member_response(f, ds, device)?;
+            for i in 0..ds.n() {
+                base[i] += r.base[i] / k;
+                contact[i] += r.contact[i] / k;
+                for (arm, col) in sens.iter_mut().enumerate() {
+                    col[i] += r.per_depth[i * a + arm] / k;
                 }
             }
         }

@@ -94,18 +94,6 @@ pub(super) fn spawn<T: Send + 'static>(
     Job { rx, cancel, name }
 }
 
-fn profiles_for(tables: &[Table]) -> Result<Profiles, String> {
-    if let Some(flat) = tables
-        .iter()
-        .find(|t| t.kind == data::TableKind::FlatCampaign)
-    {
-        return Ok(features::flat_features(flat));
-    }
-    let as_of = features::default_as_of(tables)
-        .ok_or("no order lines or campaigns to date the profiles by")?;
-    features::build_profiles(tables, as_of)
-}
-
 /// Loads, validates (cleaning if asked) and profiles the files.
 pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) -> Job<LoadEvent> {
     spawn("load", ctx, move |send, cancel| {
@@ -134,7 +122,7 @@ pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) 
             } else {
                 validate::clean(&mut tables, cleaning, now)
             };
-            let profiles = profiles_for(&tables);
+            let profiles = features::profiles_for(&tables);
             let feature_summary = profiles.as_ref().map(summarize).unwrap_or_default();
             let truth = paths
                 .iter()
