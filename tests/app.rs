@@ -1,23 +1,13 @@
 //! The real app driven through egui_kittest: it opens on data, shows tables and the device.
 
 mod common;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use promolab::ui::{PromolabApp, Tab};
+use promolab::ui::Tab;
 
 #[test]
 fn app_opens_on_data_and_shows_tables_report_and_device() {
-    let dir = common::temp_dir("app");
-    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
-        customers: 300,
-        seed: 1,
-    })
-    .write(&dir)
-    .unwrap();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_eframe(|cc| PromolabApp::new(cc, vec![dir.clone()]));
-    harness.state_mut().wait_for_jobs();
+    let dir = common::sample_dir("app", 300, 1);
+    let mut harness = common::open_app(vec![dir]);
     harness.run_steps(3);
     let loaded = harness.state().loaded.as_ref().expect("data loaded");
     assert_eq!(loaded.tables.len(), 5);
@@ -40,9 +30,7 @@ fn app_opens_on_data_and_shows_tables_report_and_device() {
 
 #[test]
 fn a_bad_path_shows_a_readable_message_instead_of_crashing() {
-    let mut harness = Harness::builder()
-        .build_eframe(|cc| PromolabApp::new(cc, vec!["/no/such/file.csv".into()]));
-    harness.state_mut().wait_for_jobs();
+    let mut harness = common::open_app(vec!["/no/such/file.csv".into()]);
     harness.run_steps(2);
     assert!(harness.state().loaded.is_none());
     assert!(
@@ -55,17 +43,8 @@ fn a_bad_path_shows_a_readable_message_instead_of_crashing() {
 
 #[test]
 fn models_tab_trains_an_uplift_model_in_the_background() {
-    let dir = common::temp_dir("app-models");
-    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
-        customers: 600,
-        seed: 2,
-    })
-    .write(&dir)
-    .unwrap();
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_eframe(|cc| PromolabApp::new(cc, vec![dir.clone()]));
-    harness.state_mut().wait_for_jobs();
+    let dir = common::sample_dir("app-models", 600, 2);
+    let mut harness = common::open_app(vec![dir]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
     harness.get_by_label("Train").click();

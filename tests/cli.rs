@@ -11,12 +11,23 @@ fn promolab(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
+/// Runs promolab, requires success (showing its stderr otherwise) and returns its stdout.
+fn promolab_ok(args: &[&str]) -> String {
+    let o = promolab(args);
+    assert!(
+        o.status.success(),
+        "promolab {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn gen_sample_is_deterministic_and_inspect_reports_every_table() {
     let dir = temp_dir("cli-gen");
     let (a, b) = (dir.join("a"), dir.join("b"));
     for out in [&a, &b] {
-        let o = promolab(&[
+        promolab_ok(&[
             "gen-sample",
             "--customers",
             "500",
@@ -25,7 +36,6 @@ fn gen_sample_is_deterministic_and_inspect_reports_every_table() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     for f in promolab::data::sample::FILES {
         assert_eq!(
@@ -34,9 +44,8 @@ fn gen_sample_is_deterministic_and_inspect_reports_every_table() {
             "{f} differs between runs"
         );
     }
-    let o = promolab(&["inspect", a.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let out_text = promolab_ok(&["inspect", a.to_str().unwrap()]);
+    let text = out_text.as_str();
     for kind in [
         "customers.csv: customers (500 rows",
         "products.csv: products",
@@ -102,15 +111,14 @@ fn write_clean_never_overwrites_the_input() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("refusing to overwrite"));
     assert_eq!(std::fs::read_to_string(&f).unwrap().lines().count(), 3);
     let out = dir.join("clean");
-    let o = promolab(&[
+    let out_text = promolab_ok(&[
         "inspect",
         "--drop-duplicates",
         "--write-clean",
         out.to_str().unwrap(),
         f.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Cleaning applied"));
+    assert!(out_text.as_str().contains("Cleaning applied"));
     assert_eq!(
         std::fs::read_to_string(out.join("customers.csv"))
             .unwrap()
@@ -125,9 +133,8 @@ fn inspect_hillstrom_reports_a_flat_campaign_table() {
     let Some(path) = common::hillstrom() else {
         return;
     };
-    let o = promolab(&["inspect", path.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let out_text = promolab_ok(&["inspect", path.to_str().unwrap()]);
+    let text = out_text.as_str();
     assert!(
         text.contains("hillstrom.csv: flat campaign table (64000 rows"),
         "{text}"
@@ -150,14 +157,13 @@ fn profile_writes_one_row_per_customer() {
         .success()
     );
     let out = dir.join("profiles.csv");
-    let o = promolab(&[
+    promolab_ok(&[
         "profile",
         "--data",
         data.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 201);
     assert!(
@@ -210,7 +216,7 @@ fn train_evaluate_and_score_from_the_command_line() {
         "{text}"
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("device: CPU (NdArray)"));
-    let o = promolab(&[
+    let out_text = promolab_ok(&[
         "evaluate",
         "--model",
         model.to_str().unwrap(),
@@ -220,15 +226,14 @@ fn train_evaluate_and_score_from_the_command_line() {
         "cpu",
         "--json",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
     assert_eq!(
         json["rows"].as_u64(),
         Some(240),
         "the model's 30% test split of 800 campaign rows"
     );
     let out = dir.join("scores.csv");
-    let o = promolab(&[
+    promolab_ok(&[
         "score",
         "--model",
         model.to_str().unwrap(),
@@ -239,9 +244,8 @@ fn train_evaluate_and_score_from_the_command_line() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 801);
-    let o = promolab(&[
+    let out_text = promolab_ok(&[
         "simulate",
         "--scores",
         out.to_str().unwrap(),
@@ -251,8 +255,7 @@ fn train_evaluate_and_score_from_the_command_line() {
         "0.25",
         "--json",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let totals: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let totals: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
     assert_eq!(totals["targeted"].as_u64(), Some(200));
     assert!(totals["discount_cost"].as_f64().unwrap() > 0.0);
     // Scores of a model without response parameters are refused with the fix.

@@ -32,3 +32,21 @@ pub fn hillstrom() -> Option<PathBuf> {
         None
     }
 }
+
+/// A fresh folder holding generated sample data of `customers` customers.
+pub fn sample_dir(name: &str, customers: usize, seed: u64) -> PathBuf {
+    let dir = temp_dir(name);
+    promolab::data::sample::generate(promolab::data::sample::SampleConfig { customers, seed })
+        .write(&dir)
+        .unwrap();
+    dir
+}
+
+/// The app on `paths`, in a 1280×800 window, with its startup jobs finished.
+pub fn open_app(paths: Vec<PathBuf>) -> egui_kittest::Harness<'static, promolab::ui::PromolabApp> {
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| promolab::ui::PromolabApp::new(cc, paths));
+    harness.state_mut().wait_for_jobs();
+    harness
+}

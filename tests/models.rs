@@ -151,13 +151,7 @@ fn uplift_net_trains_on_wgpu_when_asked() {
 #[test]
 fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
     let dir = common::temp_dir("model-store");
-    let data = dir.join("data");
-    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
-        customers: 1500,
-        seed: 4,
-    })
-    .write(&data)
-    .unwrap();
+    let data = common::sample_dir("model-store-data", 1500, 4);
     let tables =
         promolab::data::load_paths(std::slice::from_ref(&data), &Default::default()).unwrap();
     let spec = DataSpec::default();
@@ -306,13 +300,7 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
 
 #[test]
 fn response_model_never_lowers_conversion_for_a_deeper_discount() {
-    let dir = common::temp_dir("model-response");
-    promolab::data::sample::generate(promolab::data::sample::SampleConfig {
-        customers: 2000,
-        seed: 9,
-    })
-    .write(&dir)
-    .unwrap();
+    let dir = common::sample_dir("model-response", 2000, 9);
     let tables =
         promolab::data::load_paths(std::slice::from_ref(&dir), &Default::default()).unwrap();
     let ds = pipeline::build_dataset(&tables, &DataSpec::default()).unwrap();
