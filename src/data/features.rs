@@ -51,34 +51,50 @@ pub struct Scaler {
     pub std: Vec<f32>,
 }
 
+/// How the feature names `got` differ from `expected`, or `None` when they are the same list:
+/// "missing [..]; not in the model [..]".
+pub fn feature_mismatch(expected: &[String], got: &[String]) -> Option<String> {
+    if expected == got {
+        return None;
+    }
+    let missing: Vec<&String> = expected.iter().filter(|n| !got.contains(n)).collect();
+    let extra: Vec<&String> = got.iter().filter(|n| !expected.contains(n)).collect();
+    Some(format!("missing {missing:?}; not in the model {extra:?}"))
+}
+
 impl Scaler {
     pub fn fit(p: &Profiles) -> Self {
+        Self::fit_with(p.names.clone(), p.n_rows(), |i, j| p.columns[j][i])
+    }
+
+    /// Fits on a row-major `n × names.len()` matrix without copying it into columns.
+    pub fn fit_row_major(names: &[String], x: &[f32]) -> Self {
+        let d = names.len().max(1);
+        Self::fit_with(names.to_vec(), x.len() / d, |i, j| x[i * d + j])
+    }
+
+    /// Mean and standard deviation of each feature j over rows i, read through `value(i, j)`.
+    fn fit_with(names: Vec<String>, n_rows: usize, value: impl Fn(usize, usize) -> f32) -> Self {
         let mut mean = Vec::new();
         let mut std = Vec::new();
-        for col in &p.columns {
-            let n = col.len().max(1) as f64;
-            let m = col.iter().map(|&x| x as f64).sum::<f64>() / n;
-            let v = col.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / n;
+        let n = n_rows.max(1) as f64;
+        for j in 0..names.len() {
+            let m = (0..n_rows).map(|i| value(i, j) as f64).sum::<f64>() / n;
+            let v = (0..n_rows)
+                .map(|i| (value(i, j) as f64 - m).powi(2))
+                .sum::<f64>()
+                / n;
             mean.push(m as f32);
             // A constant column keeps scale 1 so it maps to zeros, not NaN.
             std.push(if v > 1e-12 { v.sqrt() as f32 } else { 1.0 });
         }
-        Self {
-            names: p.names.clone(),
-            mean,
-            std,
-        }
+        Self { names, mean, std }
     }
 
     /// Standardizes a profile table whose feature names must match the fitted ones.
     pub fn apply(&self, p: &Profiles) -> Result<Profiles, String> {
-        if p.names != self.names {
-            let missing: Vec<&String> =
-                self.names.iter().filter(|n| !p.names.contains(n)).collect();
-            let extra: Vec<&String> = p.names.iter().filter(|n| !self.names.contains(n)).collect();
-            return Err(format!(
-                "feature columns differ from the model's: missing {missing:?}, unexpected {extra:?}"
-            ));
+        if let Some(diff) = feature_mismatch(&self.names, &p.names) {
+            return Err(format!("feature columns differ from the model's: {diff}"));
         }
         let columns = p
             .columns

@@ -1,7 +1,7 @@
 //! Training data for the models: standardized features joined with a randomized campaign's
 //! arms and outcomes, and a split stratified by arm and outcome.
 
-use crate::data::features::{self, Profiles, Scaler};
+use crate::data::features::{self, Scaler};
 use crate::data::sample::{Arm, effective_depth};
 use crate::data::{Table, TableKind};
 use rand::SeedableRng;
@@ -66,29 +66,15 @@ impl Dataset {
         }
     }
 
-    fn profiles(&self) -> Profiles {
-        let d = self.d();
-        Profiles {
-            customer_ids: self.ids.clone(),
-            names: self.feature_names.clone(),
-            columns: (0..d)
-                .map(|j| (0..self.n()).map(|i| self.x[i * d + j]).collect())
-                .collect(),
-            as_of: 0,
-        }
-    }
-
     pub fn fit_scaler(&self) -> Scaler {
-        Scaler::fit(&self.profiles())
+        Scaler::fit_row_major(&self.feature_names, &self.x)
     }
 
     /// Features standardized with `scaler`, row-major.
     pub fn scaled(&self, scaler: &Scaler) -> Result<Vec<f32>, String> {
-        if scaler.names != self.feature_names {
+        if let Some(diff) = features::feature_mismatch(&scaler.names, &self.feature_names) {
             return Err(format!(
-                "the data's features differ from the model's ({} vs {} columns)",
-                self.d(),
-                scaler.names.len()
+                "the data's features differ from the model's: {diff}"
             ));
         }
         let d = self.d();

@@ -125,19 +125,11 @@ pub fn train_model(
 impl TrainedModel {
     /// Conversion probability and basket per arm for every row of `ds` (one column for propensity).
     pub fn score(&self, ds: &Dataset, device: &Device) -> Result<Scores, String> {
-        if ds.feature_names != self.feature_names {
-            let missing: Vec<&String> = self
-                .feature_names
-                .iter()
-                .filter(|n| !ds.feature_names.contains(n))
-                .collect();
-            let extra: Vec<&String> = ds
-                .feature_names
-                .iter()
-                .filter(|n| !self.feature_names.contains(n))
-                .collect();
+        if let Some(diff) =
+            crate::data::features::feature_mismatch(&self.feature_names, &ds.feature_names)
+        {
             return Err(format!(
-                "the data does not have the model's features (missing: {missing:?}; not in the model: {extra:?}); train a model on data of this shape"
+                "the data does not have the model's features ({diff}); train a model on data of this shape"
             ));
         }
         let one = |f: &Fitted| -> Result<Scores, String> {
