@@ -12,7 +12,8 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 /// What a finished load hands to the UI.
 pub struct Loaded {
-    pub tables: Vec<Table>,
+    /// Shared with background jobs (training) without copying.
+    pub tables: Arc<Vec<Table>>,
     pub report: Report,
     pub profiles: Result<Profiles, String>,
     /// Per feature: name, mean, min, median, max (computed once, not every frame).
@@ -131,7 +132,7 @@ pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) 
                 .and_then(|p| sample::read_truth(&p).ok())
                 .map(Arc::new);
             Ok(Loaded {
-                tables,
+                tables: Arc::new(tables),
                 report,
                 profiles,
                 feature_summary,

@@ -139,13 +139,7 @@ impl ModelsView {
             },
             None => DataSpec::default(),
         };
-        let ds = match pipeline::build_dataset(&loaded.tables, &spec) {
-            Ok(ds) => ds,
-            Err(e) => {
-                self.status = e;
-                return;
-            }
-        };
+        let tables = loaded.tables.clone();
         let truth = loaded.truth.clone();
         let (kind, choice, cfg) = (self.kind, self.device, self.cfg.clone());
         self.history.clear();
@@ -153,6 +147,11 @@ impl ModelsView {
         self.result = None;
         self.status = "preparing…".into();
         self.job = Some(spawn("train", ctx, move |send, cancel| {
+            // Building the profiles can take a while on large data: it runs here, not in the UI.
+            let ds = match pipeline::build_dataset(&tables, &spec) {
+                Ok(ds) => ds,
+                Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
+            };
             let device = match device::select(choice) {
                 Ok(d) => d,
                 Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
