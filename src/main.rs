@@ -13,6 +13,8 @@ use promolab::model::{dataset, store};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
+mod plan_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "promolab",
@@ -128,22 +130,76 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Simulate a percentage discount to the most profitable share of customers, from the
-    /// per-customer columns of `promolab score` (response model).
+    /// Simulate a scenario file (offer, targeting, channel) against no promotion, or recompute
+    /// the totals of an exported plan.
     Simulate {
+        #[command(flatten)]
+        source: plan_cmd::Source,
+        /// Scenario JSON (see sample_data/scenario.json).
+        #[arg(long, conflicts_with = "plan")]
+        scenario: Option<PathBuf>,
+        /// A plan CSV written by promolab (its offers JSON must lie beside it).
         #[arg(long)]
-        scores: PathBuf,
-        /// Percentage discount, 0-100.
-        #[arg(long, default_value_t = 20.0)]
-        discount: f64,
-        /// Share of customers to target, 0-1.
-        #[arg(long, default_value_t = 0.3)]
-        target_share: f64,
-        /// Gross margin rate of a basket, 0-1.
-        #[arg(long, default_value_t = 0.4)]
-        margin: f64,
-        #[arg(long, default_value_t = 0.05)]
-        send_cost: f64,
+        plan: Option<PathBuf>,
+        /// Salt of pseudonymized ids (for --plan and --out).
+        #[arg(long)]
+        salt: Option<String>,
+        /// Also simulate the offer's value over its range (revenue, profit, conversion, ROI).
+        #[arg(long)]
+        sweep: bool,
+        /// Write the scenario's plan (CSV, summary, offers JSON) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose who gets which offer within a budget and export the plan as CSV.
+    Optimize {
+        #[command(flatten)]
+        source: plan_cmd::Source,
+        /// Total expected spend (redemptions plus sends).
+        #[arg(long)]
+        budget: f64,
+        /// Offers JSON (see sample_data/offers.json).
+        #[arg(long)]
+        offers: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Pseudonymize customer ids with this secret salt (HMAC-SHA-256).
+        #[arg(long)]
+        salt: Option<String>,
+        /// Write the efficient frontier (objective vs budget) as CSV here.
+        #[arg(long)]
+        frontier: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare scenarios side by side against no promotion.
+    Compare {
+        #[command(flatten)]
+        source: plan_cmd::Source,
+        #[arg(long = "scenario", required = true)]
+        scenarios: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Best price index per customer segment from the response model's elasticities.
+    Price {
+        #[command(flatten)]
+        source: plan_cmd::Source,
+        #[arg(long, default_value_t = 0.7)]
+        min_index: f64,
+        #[arg(long, default_value_t = 1.3)]
+        max_index: f64,
+        /// Most units each segment may buy (stock).
+        #[arg(long)]
+        stock: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -157,6 +213,9 @@ enum Command {
         batch_size: usize,
         #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
         device: DeviceChoice,
+        /// Only the scenario engine (simulate and optimize), not the network.
+        #[arg(long)]
+        scenario_only: bool,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -353,53 +412,73 @@ fn run(cli: Cli) -> Result<()> {
             out,
         } => score(&model, &data, device, &out),
         Command::Simulate {
-            scores,
-            discount,
-            target_share,
-            margin,
-            send_cost,
+            source,
+            scenario,
+            plan,
+            salt,
+            sweep,
+            out,
+            force,
             json,
-        } => {
-            if !(0.0..=100.0).contains(&discount)
-                || !(0.0..=1.0).contains(&target_share)
-                || !(0.0..=1.0).contains(&margin)
-            {
-                bail!("--discount must be 0-100, --target-share and --margin 0-1");
-            }
-            let table = promolab::sim::input::read_scores(&scores).map_err(anyhow::Error::msg)?;
-            let scenario = promolab::sim::Scenario {
-                discount_pct: discount,
-                target_share,
-                send_cost_eur: send_cost,
-                margin_rate: margin,
-            };
-            let t = promolab::sim::simulate_totals(&table, &scenario);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&t)?);
-            } else {
-                println!(
-                    "{discount}% off to the best {:.0}% ({} of {} customers):\n  incremental buyers {:.1}\n  incremental revenue {:.2}\n  discount cost {:.2} (paid to every buyer, including those who would have bought anyway)\n  send cost {:.2}\n  incremental profit {:.2} (5-95%: {:.2} to {:.2}, customer randomness only)",
-                    target_share * 100.0,
-                    t.targeted,
-                    t.customers,
-                    t.incremental_buyers,
-                    t.incremental_revenue,
-                    t.discount_cost,
-                    t.send_cost,
-                    t.incremental_profit,
-                    t.incremental_profit_interval.0,
-                    t.incremental_profit_interval.1
-                );
-            }
-            Ok(())
-        }
+        } => plan_cmd::simulate_cmd(
+            &source,
+            scenario.as_deref(),
+            plan.as_deref(),
+            salt.as_deref(),
+            sweep,
+            out.as_deref(),
+            force,
+            json,
+        ),
+        Command::Optimize {
+            source,
+            budget,
+            offers,
+            out,
+            salt,
+            frontier,
+            force,
+            json,
+        } => plan_cmd::optimize_cmd(
+            &source,
+            budget,
+            &offers,
+            &out,
+            salt.as_deref(),
+            frontier.as_deref(),
+            force,
+            json,
+        ),
+        Command::Compare {
+            source,
+            scenarios,
+            json,
+        } => plan_cmd::compare_cmd(&source, &scenarios, json),
+        Command::Price {
+            source,
+            min_index,
+            max_index,
+            stock,
+            json,
+        } => plan_cmd::price_cmd(&source, min_index, max_index, stock, json),
         Command::Bench {
             rows,
             features,
             batch_size,
             device,
+            scenario_only,
             out,
         } => {
+            if scenario_only {
+                let sim = promolab::sim::bench::run(rows);
+                let json = serde_json::to_string_pretty(&sim)?;
+                println!("{json}");
+                if let Some(out) = out {
+                    promolab::util::write_atomic(&out, json.as_bytes())
+                        .with_context(|| format!("{}: cannot write", out.display()))?;
+                }
+                return Ok(());
+            }
             if rows < 2 || features < 2 || batch_size == 0 {
                 bail!("--rows and --features must be at least 2, --batch-size at least 1");
             }
@@ -410,10 +489,10 @@ fn run(cli: Cli) -> Result<()> {
             ));
             let r = promolab::model::bench::run(rows, features, batch_size, &d);
             pb.set_message(format!("simulating a scenario over {rows} customers"));
-            let simulate_ms = promolab::sim::bench::simulate_ms(rows, 7);
+            let sim = promolab::sim::bench::run(rows);
             pb.finish_and_clear();
             let mut json = serde_json::to_value(&r)?;
-            json["simulate_scenario_ms_median_of_7"] = serde_json::json!(simulate_ms);
+            json["scenario_engine"] = serde_json::to_value(&sim)?;
             let json = serde_json::to_string_pretty(&json)?;
             println!("{json}");
             if let Some(out) = out {

@@ -1,7 +1,9 @@
 //! The promolab binary, run as a user would.
 
 mod common;
+
 use common::temp_dir;
+use std::path::Path;
 use std::process::Command;
 
 fn promolab(args: &[&str]) -> std::process::Output {
@@ -245,27 +247,147 @@ fn train_evaluate_and_score_from_the_command_line() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 801);
+    // Scenario simulation, plan export and re-import, optimization, comparison and prices.
+    let d = data.to_str().unwrap();
+    let m = model.to_str().unwrap();
+    let scenario = common::write(
+        &dir,
+        "s.json",
+        r#"{"version": 1, "name": "15% off", "offer": {"type": "pct_discount", "pct": 15},
+            "targeting": {"top_share": 0.25}, "message": "{discount} off {category}"}"#,
+    );
+    let plan = dir.join("plan.csv");
     let out_text = promolab_ok(&[
         "simulate",
-        "--scores",
-        out.to_str().unwrap(),
-        "--discount",
-        "15",
-        "--target-share",
-        "0.25",
+        "--data",
+        d,
+        "--model",
+        m,
+        "--device",
+        "cpu",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--out",
+        plan.to_str().unwrap(),
         "--json",
     ]);
-    let totals: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
-    assert_eq!(totals["targeted"].as_u64(), Some(200));
-    assert!(totals["discount_cost"].as_f64().unwrap() > 0.0);
-    // Scores of a model without response parameters are refused with the fix.
+    let o: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
+    assert_eq!(o["totals"]["targeted"].as_u64(), Some(200), "25% of 800");
+    assert!(o["totals"]["redemption_cost"].as_f64().unwrap() > 0.0);
+    assert!(
+        o["true_incremental_profit"].is_number(),
+        "ground truth found beside the data"
+    );
+    let planned = std::fs::read_to_string(&plan).unwrap();
+    assert_eq!(planned.lines().count(), 201);
+    assert!(planned.contains("15% off"));
+    let again = promolab_ok(&[
+        "simulate",
+        "--data",
+        d,
+        "--model",
+        m,
+        "--device",
+        "cpu",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--json",
+    ]);
+    let again: serde_json::Value = serde_json::from_str(&again).expect("JSON");
+    let close = |a: &serde_json::Value, b: &serde_json::Value| {
+        (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-6 * (1.0 + a.as_f64().unwrap().abs())
+    };
+    assert!(close(
+        &again["total"]["incremental_profit"],
+        &o["totals"]["incremental_profit"]
+    ));
+    // Writing over an existing plan needs --force.
+    let refused = promolab(&[
+        "simulate",
+        "--data",
+        d,
+        "--model",
+        m,
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    let offers = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/offers.json");
+    let out_text = promolab_ok(&[
+        "optimize",
+        "--data",
+        d,
+        "--model",
+        m,
+        "--device",
+        "cpu",
+        "--budget",
+        "300",
+        "--offers",
+        offers.to_str().unwrap(),
+        "--out",
+        dir.join("opt.csv").to_str().unwrap(),
+        "--salt",
+        "s3cret",
+        "--json",
+    ]);
+    let opt: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
+    assert!(opt["solution"]["spend"].as_f64().unwrap() <= 300.0 + 1e-6);
+    assert!(opt["ground_truth"]["oracle"].is_number());
+    let rows = std::fs::read_to_string(dir.join("opt.csv")).unwrap();
+    assert!(
+        rows.lines().nth(1).is_some_and(|l| l.starts_with("p_")),
+        "pseudonymized ids"
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("opt.summary.csv"))
+            .unwrap()
+            .contains("total,")
+    );
+    let text = promolab_ok(&[
+        "compare",
+        "--data",
+        d,
+        "--model",
+        m,
+        "--device",
+        "cpu",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--scenario",
+        scenario.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("no promotion") && text.matches("15% off").count() == 2,
+        "{text}"
+    );
+    let text = promolab_ok(&["price", "--data", d, "--model", m, "--device", "cpu"]);
+    assert!(text.contains("price index"), "{text}");
+    // A scenario naming an unknown feature is refused with the known ones listed.
+    let bad = common::write(
+        &dir,
+        "bad.json",
+        r#"{"version": 1, "name": "x", "offer": {"type": "pct_discount", "pct": 15},
+            "targeting": {"filters": [{"feature": "recenci", "op": "<", "value": 30}]}}"#,
+    );
     let o = promolab(&[
         "simulate",
-        "--scores",
-        data.join("customers.csv").to_str().unwrap(),
+        "--data",
+        d,
+        "--model",
+        m,
+        "--scenario",
+        bad.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--model response"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.json") && err.contains("recenci") && err.contains("recency_days"),
+        "{err}"
+    );
     // A flat table without --control gets a clear one-line error.
     let flat = common::write(&dir, "flat.csv", "recency,segment,visit\n1,A,0\n2,B,1\n");
     let o = promolab(&[

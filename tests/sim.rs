@@ -1,54 +1,226 @@
-//! Simulator invariants on random customers (proptest).
+//! Simulator and optimizer invariants on random customers (proptest), plan export/import, and
+//! the optimizer against the generator's ground truth.
 
-use promolab::sim::{ResponseTable, Scenario, simulate, simulate_totals};
+mod common;
+
+use promolab::plan;
+use promolab::sim::offer::Offer;
+use promolab::sim::optimize::{OfferOption, OffersFile, Problem, solve};
+use promolab::sim::simulate::{self, select};
+use promolab::sim::{Member, ResponseTable, Scenario};
 use proptest::prelude::*;
 
 fn table_strategy() -> impl Strategy<Value = ResponseTable> {
     prop::collection::vec(
-        (-6.0f32..2.0, -1.0f32..1.0, 0.0f32..30.0, 1.0f32..500.0),
+        (
+            -6.0f32..2.0,
+            -1.0f32..1.0,
+            0.0f32..30.0,
+            1.0f32..500.0,
+            0u16..3,
+        ),
         1..60,
     )
-    .prop_map(|rows| ResponseTable {
-        ids: (0..rows.len()).map(|i| i.to_string()).collect(),
-        base_logit: rows.iter().map(|r| r.0).collect(),
-        contact: rows.iter().map(|r| r.1).collect(),
-        sensitivity: rows.iter().map(|r| r.2).collect(),
-        basket_eur: rows.iter().map(|r| r.3).collect(),
+    .prop_map(|rows| {
+        type Row = (f32, f32, f32, f32, u16);
+        let col = |f: &dyn Fn(&Row) -> f32| rows.iter().map(f).collect();
+        ResponseTable {
+            ids: (0..rows.len()).map(|i| format!("C{i}")).collect(),
+            segment: rows.iter().map(|r| r.4).collect(),
+            segment_names: vec!["a".into(), "b".into(), "c".into()],
+            mean: Member {
+                base_logit: col(&|r| r.0),
+                contact: col(&|r| r.1),
+                sensitivity: std::array::from_fn(|_| col(&|r| r.2)),
+            },
+            basket_eur: col(&|r| r.3),
+            margin_rate: 0.4,
+            ..ResponseTable::default()
+        }
     })
+}
+
+fn pct(p: f64, share: f64) -> Scenario {
+    let mut s = Scenario::new("test", Offer::PctDiscount { pct: p });
+    s.targeting.top_share = share;
+    s.channel.send_cost_eur = 0.0;
+    s
+}
+
+fn offers(list: Vec<Offer>) -> OffersFile {
+    OffersFile {
+        version: 1,
+        offers: list
+            .into_iter()
+            .enumerate()
+            .map(|(k, offer)| OfferOption {
+                name: format!("offer {k}"),
+                offer,
+                channel: Default::default(),
+                redemption_cap: None,
+                stock: None,
+                message: "{discount} off".into(),
+            })
+            .collect(),
+        objective: Default::default(),
+        targeting: Default::default(),
+        channel_caps: Default::default(),
+        margin_rate: None,
+    }
+}
+
+fn three_offers() -> OffersFile {
+    offers(vec![
+        Offer::PctDiscount { pct: 10.0 },
+        Offer::Coupon {
+            amount: 10.0,
+            min_spend: 60.0,
+        },
+        Offer::Gift {
+            threshold: 50.0,
+            gift_cost: 12.0,
+            perceived_value: 0.7,
+        },
+    ])
 }
 
 proptest! {
     #[test]
     fn zero_discount_costs_nothing_and_without_a_message_effect_changes_nothing(mut t in table_strategy(), share in 0.0f64..1.0) {
-        let s = Scenario { discount_pct: 0.0, target_share: share, send_cost_eur: 0.0, margin_rate: 0.4 };
-        let (_, totals) = simulate(&t, &s);
-        prop_assert_eq!(totals.discount_cost, 0.0);
-        t.contact.iter_mut().for_each(|c| *c = 0.0);
-        let (_, totals) = simulate(&t, &s);
-        prop_assert!(totals.incremental_buyers.abs() < 1e-9);
-        prop_assert!(totals.incremental_profit.abs() < 1e-6);
+        let o = simulate::simulate(&t, &pct(0.0, share));
+        prop_assert_eq!(o.totals.redemption_cost, 0.0);
+        t.mean.contact.iter_mut().for_each(|c| *c = 0.0);
+        let o = simulate::simulate(&t, &pct(0.0, share));
+        prop_assert!(o.totals.incremental_buyers.abs() < 1e-9);
+        prop_assert!(o.totals.incremental_profit.abs() < 1e-6);
     }
 
     #[test]
-    fn totals_are_the_sums_of_the_customer_rows(t in table_strategy(), pct in 0.0f64..60.0, share in 0.0f64..1.0) {
-        let s = Scenario { discount_pct: pct, target_share: share, send_cost_eur: 0.5, margin_rate: 0.4 };
-        let (rows, totals) = simulate(&t, &s);
-        let profit: f64 = rows.iter().map(|r| r.incremental_profit).sum();
-        let cost: f64 = rows.iter().map(|r| r.discount_cost).sum();
-        prop_assert!((totals.incremental_profit - profit).abs() < 1e-6);
-        prop_assert!((totals.discount_cost - cost).abs() < 1e-6);
-        prop_assert_eq!(totals.targeted, ((t.len() as f64) * share).round() as usize);
-        // The fast path used for live sliders agrees with the full simulation.
-        let fast = simulate_totals(&t, &s);
-        prop_assert_eq!(fast.targeted, totals.targeted);
-        prop_assert!((fast.incremental_profit - totals.incremental_profit).abs() < 1e-3 * (1.0 + totals.incremental_profit.abs()));
+    fn totals_are_the_sums_of_the_customer_rows_and_of_the_segments(t in table_strategy(), p in 0.0f64..60.0, share in 0.0f64..1.0) {
+        let s = pct(p, share);
+        let sel = select(&t, &s);
+        let o = simulate::outcome_of(&t, &s, &sel);
+        let rows = simulate::rows(&t, &s, &sel);
+        let profit: f64 = rows.iter().map(|r| r.1.incremental_profit).sum();
+        let cost: f64 = rows.iter().map(|r| r.1.redemption_cost).sum();
+        prop_assert!((o.totals.incremental_profit - profit).abs() < 1e-6);
+        prop_assert!((o.totals.redemption_cost - cost).abs() < 1e-6);
+        prop_assert_eq!(o.totals.targeted, ((t.len() as f64) * share).round() as usize);
+        let seg_profit: f64 = o.per_segment.iter().map(|s| s.figures.incremental_profit).sum();
+        prop_assert!((seg_profit - profit).abs() < 1e-6);
+        prop_assert!(o.intervals.incremental_profit.p5 <= o.totals.incremental_profit + 1e-9);
+        prop_assert!(o.intervals.incremental_profit.p95 >= o.totals.incremental_profit - 1e-9);
     }
 
     #[test]
-    fn a_deeper_discount_never_lowers_incremental_buyers(t in table_strategy(), pct in 0.0f64..50.0, extra in 0.0f64..30.0) {
-        let s = |p: f64| Scenario { discount_pct: p, target_share: 1.0, send_cost_eur: 0.0, margin_rate: 0.4 };
-        let (_, shallow) = simulate(&t, &s(pct));
-        let (_, deep) = simulate(&t, &s(pct + extra));
-        prop_assert!(deep.incremental_buyers >= shallow.incremental_buyers - 1e-9);
+    fn a_deeper_discount_never_lowers_incremental_buyers(t in table_strategy(), p in 0.0f64..50.0, extra in 0.0f64..30.0) {
+        let shallow = simulate::simulate(&t, &pct(p, 1.0));
+        let deep = simulate::simulate(&t, &pct(p + extra, 1.0));
+        prop_assert!(deep.totals.incremental_buyers >= shallow.totals.incremental_buyers - 1e-9);
     }
+
+    #[test]
+    fn the_budget_is_never_exceeded_and_the_bound_holds(t in table_strategy(), budget in 0.0f64..500.0) {
+        let p = Problem::build(&t, &three_offers());
+        let s = solve(&p, budget);
+        prop_assert!(s.spend <= budget + 1e-6, "spend {} budget {}", s.spend, budget);
+        prop_assert!(s.upper_bound >= s.objective_value - 1e-6);
+        prop_assert!(s.choice.iter().flatten().count() == s.assigned);
+    }
+
+    #[test]
+    fn more_budget_never_lowers_the_optimal_profit(t in table_strategy(), budget in 0.0f64..300.0, extra in 0.0f64..300.0) {
+        let p = Problem::build(&t, &three_offers());
+        let a = solve(&p, budget).objective_value;
+        let b = solve(&p, budget + extra).objective_value;
+        prop_assert!(b >= a - 1e-6, "{} then {}", a, b);
+    }
+
+    #[test]
+    fn the_plan_is_close_to_the_exact_optimum_on_small_problems(t in table_strategy(), budget in 0.0f64..100.0) {
+        // Brute force over every assignment of up to 7 customers to none or one of 2 offers.
+        let t = ResponseTable {
+            ids: t.ids.iter().take(7).cloned().collect(),
+            ..t
+        };
+        let n = t.len();
+        let f = offers(vec![Offer::PctDiscount { pct: 15.0 }, Offer::Coupon { amount: 10.0, min_spend: 60.0 }]);
+        let p = Problem::build(&t, &f);
+        let mut best = 0.0f64;
+        for code in 0..3usize.pow(n as u32) {
+            let (mut c, mut v, mut spend) = (code, 0.0, 0.0);
+            for i in 0..n {
+                let j = c % 3;
+                c /= 3;
+                if j > 0 && p.value(i, j - 1).is_finite() {
+                    v += p.value(i, j - 1);
+                    spend += p.cost(i, j - 1);
+                }
+            }
+            if spend <= budget {
+                best = best.max(v);
+            }
+        }
+        let s = solve(&p, budget);
+        prop_assert!(s.objective_value <= best + 1e-6);
+        prop_assert!(s.upper_bound >= best - 1e-4 * (1.0 + best.abs()), "bound {} optimum {}", s.upper_bound, best);
+        // The gap reported is the whole distance to the optimum and beyond.
+        prop_assert!(best - s.objective_value <= s.duality_gap + 1e-4 * (1.0 + best.abs()));
+    }
+
+    #[test]
+    fn export_then_import_gives_the_same_totals(t in table_strategy(), budget in 1.0f64..300.0, salted in any::<bool>()) {
+        let f = three_offers();
+        let s = solve(&Problem::build(&t, &f), budget);
+        let salt = salted.then_some("pepper");
+        let p = plan::plan_from_choice(&t, &f, &s.choice, salt);
+        let dir = common::temp_dir("plan-roundtrip");
+        let path = dir.join("plan.csv");
+        plan::write_plan(&p, &path).unwrap();
+        let back = plan::read_plan(&t, &path, salt).unwrap();
+        prop_assert_eq!(back.rows, p.rows.len());
+        prop_assert_eq!(back.total.targeted, p.total.targeted);
+        prop_assert!((back.total.incremental_profit - p.total.incremental_profit).abs() < 1e-6 * (1.0 + p.total.incremental_profit.abs()));
+        prop_assert!((back.total.spend() - s.spend).abs() < 1e-3 * (1.0 + s.spend));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// A hand-checkable case: one customer, 20% off, margin 50%.
+#[test]
+fn one_customer_by_hand() {
+    let t = ResponseTable {
+        ids: vec!["a".into()],
+        segment: vec![0],
+        segment_names: vec!["all".into()],
+        mean: Member {
+            base_logit: vec![-2.0],
+            contact: vec![0.0],
+            sensitivity: std::array::from_fn(|_| vec![10.0]),
+        },
+        basket_eur: vec![50.0],
+        margin_rate: 0.5,
+        ..ResponseTable::default()
+    };
+    let mut s = pct(20.0, 1.0);
+    s.channel.send_cost_eur = 1.0;
+    let o = simulate::simulate(&t, &s);
+    // p0 = σ(−2), p1 = σ(0) = 0.5; profit = 0.5·50·(0.5 − 0.2) − p0·50·0.5 − 1.
+    let p0 = 1.0 / (1.0 + 2f64.exp());
+    assert!((o.totals.incremental_buyers - (0.5 - p0)).abs() < 1e-12);
+    assert!((o.totals.redemption_cost - 0.5 * 50.0 * 0.2).abs() < 1e-9);
+    assert!((o.totals.incremental_profit - (7.5 - p0 * 25.0 - 1.0)).abs() < 1e-9);
+    assert!((o.totals.incremental_revenue - (0.5 * 40.0 - p0 * 50.0)).abs() < 1e-9);
+}
+
+/// The control share holds back a stable random part of the targeted customers.
+#[test]
+fn control_share_holds_back_about_that_share() {
+    let t = promolab::sim::bench::random_table(20_000, 0, 3);
+    let mut s = pct(10.0, 0.5);
+    s.targeting.control_share = 0.2;
+    let sel = select(&t, &s);
+    let share = sel.held_out.len() as f64 / (sel.held_out.len() + sel.sent.len()) as f64;
+    assert!((share - 0.2).abs() < 0.02, "{share}");
+    assert_eq!(sel, select(&t, &s), "the draw is stable");
 }

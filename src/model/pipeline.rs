@@ -134,13 +134,13 @@ pub fn train_and_evaluate(
 
 /// One network's response parameters for every row of `ds`: base logit, contact effect, and the
 /// logit shift per unit of depth for each arm (row-major `n × arms`, `DEPTH_SCALE` applied).
-struct MemberResponse {
-    base: Vec<f32>,
-    contact: Vec<f32>,
-    per_depth: Vec<f32>,
+pub struct MemberResponse {
+    pub base: Vec<f32>,
+    pub contact: Vec<f32>,
+    pub per_depth: Vec<f32>,
 }
 
-fn member_response(
+pub fn member_response(
     f: &Fitted,
     ds: &Dataset,
     device: &ComputeDevice,

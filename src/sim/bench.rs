@@ -1,42 +1,148 @@
-//! Speed of re-simulating a scenario, for `promolab bench` and docs/benchmarks.md.
+//! Speed of re-simulating a scenario and of the optimizer, for `promolab bench` and
+//! docs/benchmarks.md.
 
-use super::{ResponseTable, Scenario, simulate_totals};
+use super::offer::Offer;
+use super::optimize::{Problem, solve};
+use super::response::{Member, ResponseTable};
+use super::scenario::Scenario;
+use super::simulate::simulate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
 use std::time::Instant;
 
-/// Median milliseconds of `runs` simulations of a 20%-off scenario over `customers` random customers.
-pub fn simulate_ms(customers: usize, runs: usize) -> f64 {
-    let mut rng = StdRng::seed_from_u64(1);
-    let t = ResponseTable {
-        ids: (0..customers).map(|i| i.to_string()).collect(),
-        base_logit: (0..customers)
-            .map(|_| rng.random_range(-5.0..0.0))
-            .collect(),
-        contact: (0..customers)
-            .map(|_| rng.random_range(-0.5..0.5))
-            .collect(),
-        sensitivity: (0..customers)
-            .map(|_| rng.random_range(0.0..15.0))
-            .collect(),
-        basket_eur: (0..customers)
-            .map(|_| rng.random_range(10.0..200.0))
-            .collect(),
+/// A random response table of `n` customers in 5 segments (all four levers learned).
+pub fn random_table(n: usize, members: usize, seed: u64) -> ResponseTable {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let member = |rng: &mut StdRng| Member {
+        base_logit: (0..n).map(|_| rng.random_range(-5.0..0.0)).collect(),
+        contact: (0..n).map(|_| rng.random_range(-0.5..0.5)).collect(),
+        sensitivity: std::array::from_fn(|_| (0..n).map(|_| rng.random_range(0.0..15.0)).collect()),
     };
+    let mean = member(&mut rng);
+    let members = (0..members).map(|_| member(&mut rng)).collect();
+    ResponseTable {
+        ids: (0..n).map(|i| format!("C{i:07}")).collect(),
+        segment: (0..n).map(|i| (i % 5) as u16).collect(),
+        segment_names: (0..5).map(|s| format!("segment {s}")).collect(),
+        mean,
+        members,
+        basket_eur: (0..n).map(|_| rng.random_range(10.0..200.0)).collect(),
+        basket_elasticity: (0..n).map(|_| rng.random_range(0.0..1.0)).collect(),
+        margin_rate: 0.4,
+        source: "random benchmark table".into(),
+        ..ResponseTable::default()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SimBench {
+    pub customers: usize,
+    pub threads: usize,
+    /// Median of 7 re-simulations of a 20%-off scenario to the top 30% by profit, with 5–95%
+    /// intervals, no bootstrap members.
+    pub simulate_ms: f64,
+    /// The same with 5 bootstrap members (model uncertainty).
+    pub simulate_5_members_ms: f64,
+    pub optimize_offers: usize,
+    /// Building the customer x offer matrices from the response table.
+    pub optimize_build_ms: f64,
+    /// Solving for a budget of a third of the unconstrained spend.
+    pub optimize_solve_ms: f64,
+    pub optimize_gap_share: f64,
+}
+
+fn median_ms(runs: usize, mut f: impl FnMut(usize)) -> f64 {
     let mut times: Vec<f64> = (0..runs.max(1))
         .map(|k| {
-            let s = Scenario {
-                discount_pct: 10.0 + k as f64,
-                target_share: 0.3,
-                send_cost_eur: 0.05,
-                margin_rate: 0.4,
-            };
             let start = Instant::now();
-            let totals = simulate_totals(&t, &s);
-            assert_eq!(totals.customers, customers);
+            f(k);
             start.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+pub fn run(customers: usize) -> SimBench {
+    let mut t = random_table(customers, 5, 1);
+    let scenario = |k: usize| {
+        let mut s = Scenario::new(
+            "bench",
+            Offer::PctDiscount {
+                pct: 10.0 + k as f64,
+            },
+        );
+        s.targeting.top_share = 0.3;
+        s
+    };
+    let with_members = median_ms(7, |k| {
+        let o = simulate(&t, &scenario(k));
+        assert_eq!(o.customers, customers);
+    });
+    let members = std::mem::take(&mut t.members);
+    let plain = median_ms(7, |k| {
+        simulate(&t, &scenario(k));
+    });
+    t.members = members;
+    // 8 offers: coupons, percentages, shipping, gift.
+    let offers: Vec<Offer> = vec![
+        Offer::Coupon {
+            amount: 10.0,
+            min_spend: 60.0,
+        },
+        Offer::Coupon {
+            amount: 20.0,
+            min_spend: 150.0,
+        },
+        Offer::PctDiscount { pct: 10.0 },
+        Offer::PctDiscount { pct: 20.0 },
+        Offer::PctDiscount { pct: 30.0 },
+        Offer::FreeShipping { fee: 6.0 },
+        Offer::Gift {
+            threshold: 50.0,
+            gift_cost: 12.0,
+            perceived_value: 0.7,
+        },
+        Offer::Message,
+    ];
+    let file = super::optimize::OffersFile {
+        version: super::optimize::OFFERS_VERSION,
+        offers: offers
+            .into_iter()
+            .enumerate()
+            .map(|(k, offer)| super::optimize::OfferOption {
+                name: format!("offer {k}"),
+                offer,
+                channel: super::scenario::Channel {
+                    name: "email".into(),
+                    ..Default::default()
+                },
+                redemption_cap: None,
+                stock: None,
+                message: String::new(),
+            })
+            .collect(),
+        objective: Default::default(),
+        targeting: Default::default(),
+        channel_caps: Default::default(),
+        margin_rate: None,
+    };
+    let start = Instant::now();
+    let problem = Problem::build(&t, &file);
+    let build_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let full = solve(&problem, f64::MAX / 4.0).spend;
+    let start = Instant::now();
+    let sol = solve(&problem, full / 3.0);
+    let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+    SimBench {
+        customers,
+        threads: rayon::current_num_threads(),
+        simulate_ms: plain,
+        simulate_5_members_ms: with_members,
+        optimize_offers: file.offers.len(),
+        optimize_build_ms: build_ms,
+        optimize_solve_ms: solve_ms,
+        optimize_gap_share: sol.gap_share,
+    }
 }

@@ -1,0 +1,350 @@
+//! From an optimized (or simulated) assignment to files a CRM can import:
+//! - `plan.csv`: one row per customer to contact (UTF-8, header);
+//! - `plan.summary.csv`: expected figures per offer and in total;
+//! - `plan.offers.json`: the offers the plan refers to, so `promolab simulate --plan` can
+//!   recompute its totals.
+//!
+//! All three are written atomically (temporary file + rename).
+
+use super::message::{MessageContext, render};
+use super::privacy::pseudonym;
+use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile};
+use crate::sim::response::ResponseTable;
+use crate::sim::scenario::Scenario;
+use crate::sim::simulate::{Figures, Pricing, Selection, effect};
+use crate::util::write_atomic;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub const PLAN_COLUMNS: [&str; 12] = [
+    "customer_id",
+    "segment",
+    "offer",
+    "offer_type",
+    "offer_value",
+    "channel",
+    "send_time",
+    "expected_uplift",
+    "expected_incremental_profit",
+    "expected_incremental_revenue",
+    "expected_cost",
+    "message",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanRow {
+    pub customer_id: String,
+    pub segment: String,
+    pub offer: String,
+    pub offer_type: String,
+    pub offer_value: f64,
+    pub channel: String,
+    pub send_time: String,
+    pub expected_uplift: f64,
+    pub expected_incremental_profit: f64,
+    pub expected_incremental_revenue: f64,
+    pub expected_cost: f64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub offers: OffersFile,
+    pub rows: Vec<PlanRow>,
+    pub per_offer: Vec<Figures>,
+    pub total: Figures,
+    pub pseudonymized: bool,
+}
+
+/// The customer's largest category share ("share_shoes" -> "shoes").
+fn top_category(t: &ResponseTable, i: usize) -> Option<&str> {
+    t.features
+        .iter()
+        .filter(|(n, _)| n.starts_with("share_"))
+        .max_by(|a, b| a.1[i].total_cmp(&b.1[i]))
+        .filter(|(_, v)| v[i] > 0.0)
+        .map(|(n, _)| &n["share_".len()..])
+}
+
+fn pricing<'a>(t: &ResponseTable, f: &'a OffersFile, o: &'a OfferOption) -> Pricing<'a> {
+    Pricing {
+        offer: &o.offer,
+        margin: f.margin_rate.unwrap_or(t.margin_rate),
+        send_cost: o.channel.send_cost_eur,
+        serve: 1.0,
+    }
+}
+
+/// The plan of an assignment (offer index per customer, None = no offer).
+pub fn plan_from_choice(
+    t: &ResponseTable,
+    offers: &OffersFile,
+    choice: &[Option<u8>],
+    salt: Option<&str>,
+) -> Plan {
+    let mut per_offer = vec![Figures::default(); offers.offers.len()];
+    let mut rows = Vec::new();
+    for (i, c) in choice.iter().enumerate() {
+        let Some(j) = c.map(|j| j as usize) else {
+            continue;
+        };
+        let o = &offers.offers[j];
+        let e = effect(t, &t.mean, i, &pricing(t, offers, o));
+        per_offer[j].add(&e);
+        let id = &t.ids[i];
+        let channel = if o.channel.name == "preferred" {
+            t.channel.get(i).cloned().unwrap_or_else(|| "email".into())
+        } else {
+            o.channel.name.clone()
+        };
+        rows.push(PlanRow {
+            customer_id: salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)),
+            segment: t.segment_name(i).to_string(),
+            offer: o.name.clone(),
+            offer_type: o.offer.kind().into(),
+            offer_value: o.offer.value(),
+            channel,
+            send_time: o.channel.send_time.clone(),
+            expected_uplift: e.incremental_buyers,
+            expected_incremental_profit: e.incremental_profit,
+            expected_incremental_revenue: e.incremental_revenue,
+            expected_cost: e.redemption_cost + e.send_cost,
+            message: render(
+                &o.message,
+                &MessageContext {
+                    customer_id: id,
+                    name: None,
+                    category: top_category(t, i),
+                    offer: &o.offer,
+                },
+            )
+            .replace(['\n', '\r'], " "),
+        });
+    }
+    let total = per_offer.iter().fold(Figures::default(), |a, b| a.merge(b));
+    Plan {
+        offers: offers.clone(),
+        rows,
+        per_offer,
+        total,
+        pseudonymized: salt.is_some(),
+    }
+}
+
+/// A one-offer offers file for a scenario.
+pub fn scenario_offers(s: &Scenario) -> OffersFile {
+    OffersFile {
+        version: OFFERS_VERSION,
+        offers: vec![OfferOption {
+            name: s.name.clone(),
+            offer: s.offer.clone(),
+            channel: s.channel.clone(),
+            redemption_cap: None,
+            stock: None,
+            message: s.message.clone(),
+        }],
+        objective: Default::default(),
+        targeting: s.targeting.clone(),
+        channel_caps: Default::default(),
+        margin_rate: s.margin_rate,
+    }
+}
+
+/// The plan of a simulated scenario's selection. A flash sale's stock limit is not applied per
+/// row (every row shows its full expected effect).
+pub fn plan_from_scenario(
+    t: &ResponseTable,
+    s: &Scenario,
+    sel: &Selection,
+    salt: Option<&str>,
+) -> Plan {
+    let mut choice = vec![None; t.len()];
+    for &i in &sel.sent {
+        choice[i as usize] = Some(0u8);
+    }
+    plan_from_choice(t, &scenario_offers(s), &choice, salt)
+}
+
+fn field(s: &str) -> String {
+    crate::data::table::csv_field(s)
+}
+
+impl Plan {
+    pub fn to_csv(&self) -> String {
+        let mut s = PLAN_COLUMNS.join(",");
+        s.push('\n');
+        for r in &self.rows {
+            s.push_str(&format!(
+                "{},{},{},{},{},{},{},{:.6},{:.4},{:.4},{:.4},{}\n",
+                field(&r.customer_id),
+                field(&r.segment),
+                field(&r.offer),
+                r.offer_type,
+                r.offer_value,
+                field(&r.channel),
+                field(&r.send_time),
+                r.expected_uplift,
+                r.expected_incremental_profit,
+                r.expected_incremental_revenue,
+                r.expected_cost,
+                field(&r.message)
+            ));
+        }
+        s
+    }
+
+    pub fn summary_csv(&self) -> String {
+        let mut s = String::from(
+            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit\n",
+        );
+        let line = |name: &str, f: &Figures| {
+            format!(
+                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2}\n",
+                field(name),
+                f.targeted,
+                f.incremental_buyers,
+                f.buyers_with_offer,
+                f.incremental_revenue,
+                f.spend(),
+                f.incremental_profit
+            )
+        };
+        for (o, f) in self.offers.offers.iter().zip(&self.per_offer) {
+            s.push_str(&line(&o.name, f));
+        }
+        s.push_str(&line("total", &self.total));
+        s
+    }
+}
+
+/// `plan.csv` -> `plan.summary.csv`, `plan.offers.json`.
+pub fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plan".into());
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// Writes the plan, its summary and its offers, each atomically; returns the paths written.
+pub fn write_plan(plan: &Plan, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let summary = sidecar(path, "summary.csv");
+    let offers = sidecar(path, "offers.json");
+    let json = serde_json::to_string_pretty(&plan.offers).map_err(std::io::Error::other)?;
+    write_atomic(&offers, json.as_bytes())?;
+    write_atomic(&summary, plan.summary_csv().as_bytes())?;
+    write_atomic(path, plan.to_csv().as_bytes())?;
+    Ok(vec![path.to_path_buf(), summary, offers])
+}
+
+/// A plan file read back: its totals recomputed from the response table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportedPlan {
+    pub rows: usize,
+    pub per_offer: Vec<(String, Figures)>,
+    pub total: Figures,
+}
+
+/// Reads `plan.csv` (and `plan.offers.json` beside it) and recomputes the expected totals with
+/// the response table. Pseudonymized ids are matched with the same `salt`.
+pub fn read_plan(
+    t: &ResponseTable,
+    path: &Path,
+    salt: Option<&str>,
+) -> Result<ImportedPlan, String> {
+    let offers_path = sidecar(path, "offers.json");
+    let offers = crate::sim::optimize::read_offers(&offers_path)
+        .map_err(|e| format!("{e} (the offers file is written beside the plan by promolab)"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let header = split(
+        lines
+            .next()
+            .ok_or_else(|| format!("{}: empty file", path.display()))?,
+    );
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name}", path.display()))
+    };
+    let (id_col, offer_col) = (col("customer_id")?, col("offer")?);
+    let index: HashMap<String, usize> = t
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)), i))
+        .collect();
+    let mut per = vec![Figures::default(); offers.offers.len()];
+    let mut rows = 0;
+    for (k, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f = split(line);
+        let at = |c: usize| f.get(c).map(String::as_str).unwrap_or("");
+        let row = k + 2;
+        let i = *index.get(at(id_col)).ok_or_else(|| {
+            format!(
+                "{}: row {row}, column customer_id: '{}' is not a customer of the loaded data{}",
+                path.display(),
+                at(id_col),
+                if salt.is_none() && at(id_col).starts_with("p_") {
+                    " (pseudonymized ids need --salt)"
+                } else {
+                    ""
+                }
+            )
+        })?;
+        let j = offers
+            .offers
+            .iter()
+            .position(|o| o.name == at(offer_col))
+            .ok_or_else(|| {
+                format!(
+                    "{}: row {row}, column offer: '{}' is not in {}",
+                    path.display(),
+                    at(offer_col),
+                    offers_path.display()
+                )
+            })?;
+        per[j].add(&effect(
+            t,
+            &t.mean,
+            i,
+            &pricing(t, &offers, &offers.offers[j]),
+        ));
+        rows += 1;
+    }
+    let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
+    Ok(ImportedPlan {
+        rows,
+        per_offer: offers
+            .offers
+            .iter()
+            .map(|o| o.name.clone())
+            .zip(per)
+            .collect(),
+        total,
+    })
+}
+
+/// Splits one CSV line, honouring double quotes.
+fn split(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}

@@ -1,0 +1,7 @@
+//! From an optimized or simulated scenario to CSV files a CRM can import.
+
+pub mod export;
+pub mod message;
+pub mod privacy;
+
+pub use export::{Plan, plan_from_choice, plan_from_scenario, read_plan, write_plan};

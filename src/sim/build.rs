@@ -1,0 +1,272 @@
+//! The response table from a trained model and the loaded tables: the one place where model
+//! outputs become the simulator's plain columns.
+
+use super::offer::LEVER_NAMES;
+use super::response::{Member, ResponseTable};
+use crate::data::{Table, TableKind};
+use crate::model::dataset::Dataset;
+use crate::model::device::ComputeDevice;
+use crate::model::pipeline::{self, MemberResponse};
+use crate::model::store::ModelMeta;
+use crate::model::uplift::{ModelKind, TrainedModel};
+use std::collections::HashMap;
+
+/// Margin used when the data has no product unit costs (the scenario can set its own).
+pub const DEFAULT_MARGIN_RATE: f64 = 0.4;
+
+fn logit(p: f32) -> f32 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+/// The offer type of a campaign arm named like "pct_discount 10" or "coupon 10 min 60".
+fn arm_lever(arm: &str) -> Option<usize> {
+    let kind = arm.split_whitespace().next()?;
+    LEVER_NAMES.iter().position(|l| *l == kind)
+}
+
+/// One member's columns: each lever's sensitivity from the first arm of that offer type (arms of
+/// one type share their sensitivity in the response net).
+fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
+    let a = arm_names.len();
+    let mut sensitivity: [Vec<f32>; 4] = Default::default();
+    for (arm, name) in arm_names.iter().enumerate().skip(1) {
+        if let Some(l) = arm_lever(name)
+            && sensitivity[l].is_empty()
+        {
+            sensitivity[l] = (0..n).map(|i| r.per_depth[i * a + arm]).collect();
+        }
+    }
+    Member {
+        base_logit: r.base.clone(),
+        contact: r.contact.clone(),
+        sensitivity,
+    }
+}
+
+fn mean_member(members: &[Member], n: usize) -> Member {
+    let k = members.len() as f32;
+    let avg = |f: &dyn Fn(&Member) -> &Vec<f32>| -> Vec<f32> {
+        if members.iter().any(|m| f(m).is_empty()) {
+            return Vec::new();
+        }
+        (0..n)
+            .map(|i| members.iter().map(|m| f(m)[i]).sum::<f32>() / k)
+            .collect()
+    };
+    Member {
+        base_logit: avg(&|m| &m.base_logit),
+        contact: avg(&|m| &m.contact),
+        sensitivity: std::array::from_fn(|l| avg(&|m| &m.sensitivity[l])),
+    }
+}
+
+/// Gross margin rate at list price from order lines and product unit costs.
+pub fn margin_rate(tables: &[Table]) -> Option<f64> {
+    let find = |k| tables.iter().find(|t| t.kind == k);
+    let (lines, products) = (find(TableKind::OrderLines)?, find(TableKind::Products)?);
+    let num = |t: &'_ Table, name: &str, i: usize| t.column(name).and_then(|c| c.values.number(i));
+    let pid = products.text("product_id")?;
+    products.column("unit_cost")?;
+    let cost: HashMap<&str, f64> = (0..products.n_rows())
+        .filter_map(|i| Some((pid[i].as_deref()?, num(products, "unit_cost", i)?)))
+        .collect();
+    let lp = lines.text("product_id")?;
+    let (mut revenue, mut goods) = (0.0, 0.0);
+    for (i, pid) in lp.iter().enumerate() {
+        if let (Some(p), Some(q), Some(u)) = (
+            pid.as_deref(),
+            num(lines, "quantity", i),
+            num(lines, "unit_price", i),
+        ) && let Some(c) = cost.get(p)
+        {
+            revenue += q * u;
+            goods += q * c;
+        }
+    }
+    (revenue > 0.0).then(|| (1.0 - goods / revenue).clamp(0.0, 1.0))
+}
+
+/// Observable RFM segments from profile features (a marketer can see and target these).
+pub fn rfm_segments(ds: &Dataset) -> (Vec<u16>, Vec<String>) {
+    let col = |name: &str| ds.feature_names.iter().position(|n| n == name);
+    let (Some(r), Some(f)) = (col("recency_days"), col("frequency_365d")) else {
+        return (vec![0; ds.n()], vec!["all".into()]);
+    };
+    let tenure = col("tenure_days");
+    let names = ["champions", "regulars", "new", "lapsing", "dormant"];
+    let seg = (0..ds.n())
+        .map(|i| {
+            let x = ds.row(i);
+            let (rec, freq) = (x[r], x[f]);
+            if rec <= 45.0 && freq >= 4.0 {
+                0
+            } else if rec <= 120.0 && freq >= 2.0 {
+                1
+            } else if tenure.is_some_and(|t| x[t] <= 120.0) {
+                2
+            } else if rec <= 365.0 {
+                3
+            } else {
+                4
+            }
+        })
+        .collect();
+    (seg, names.iter().map(|s| s.to_string()).collect())
+}
+
+/// Days since each customer's last campaign message, counted to the latest date in the data.
+fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
+    let Some(c) = tables.iter().find(|t| t.kind == TableKind::Campaigns) else {
+        return Vec::new();
+    };
+    let (Some(cust), Some(sent)) = (c.text("customer_id"), c.time("sent_at")) else {
+        return Vec::new();
+    };
+    let mut last: HashMap<&str, i64> = HashMap::new();
+    for (id, t) in cust.iter().zip(sent) {
+        if let (Some(id), Some(t)) = (id.as_deref(), *t) {
+            let e = last.entry(id).or_insert(t);
+            *e = (*e).max(t);
+        }
+    }
+    let latest_order = tables
+        .iter()
+        .filter(|t| t.kind == TableKind::OrderLines)
+        .filter_map(|t| t.time("timestamp"))
+        .flat_map(|v| v.iter().flatten().copied())
+        .max();
+    let now = last
+        .values()
+        .copied()
+        .chain(latest_order)
+        .max()
+        .unwrap_or(0);
+    ids.iter()
+        .map(|id| {
+            last.get(id.as_str())
+                .map_or(f32::NAN, |&t| ((now - t) as f64 / 86_400.0) as f32)
+        })
+        .collect()
+}
+
+fn preferred_channels(tables: &[Table], ids: &[String]) -> Vec<String> {
+    let Some(c) = tables.iter().find(|t| t.kind == TableKind::Customers) else {
+        return Vec::new();
+    };
+    let (Some(cid), Some(ch)) = (c.text("customer_id"), c.text("preferred_channel")) else {
+        return Vec::new();
+    };
+    let map: HashMap<&str, &str> = cid
+        .iter()
+        .zip(ch)
+        .filter_map(|(i, c)| Some((i.as_deref()?, c.as_deref()?)))
+        .collect();
+    ids.iter()
+        .map(|id| map.get(id.as_str()).unwrap_or(&"email").to_string())
+        .collect()
+}
+
+/// Scores every customer of the model's dataset and gathers the simulator's columns.
+pub fn from_model(
+    tables: &[Table],
+    model: &TrainedModel,
+    meta: &ModelMeta,
+    device: &ComputeDevice,
+) -> Result<ResponseTable, String> {
+    let ds = pipeline::build_dataset(tables, &meta.data_spec)?;
+    let cols = pipeline::response_columns(model, &ds, device)?;
+    let n = ds.n();
+    let (mean, members) = if model.kind == ModelKind::Response {
+        let members: Vec<Member> = model
+            .nets
+            .iter()
+            .map(|f| {
+                pipeline::member_response(f, &ds, device).map(|r| member_of(&r, &ds.arm_names, n))
+            })
+            .collect::<Result<_, _>>()?;
+        let mean = mean_member(&members, n);
+        (
+            mean,
+            if members.len() > 1 {
+                members
+            } else {
+                Vec::new()
+            },
+        )
+    } else {
+        // Conversion with and without the (first) treatment: the offer is the contact itself.
+        let base: Vec<f32> = cols.p[0].iter().map(|&p| logit(p)).collect();
+        let contact = match cols.p.get(1) {
+            Some(p1) => p1.iter().zip(&base).map(|(&p, &b)| logit(p) - b).collect(),
+            None => vec![0.0; n],
+        };
+        let m = Member {
+            base_logit: base,
+            contact,
+            sensitivity: Default::default(),
+        };
+        (m, Vec::new())
+    };
+    // Basket growth per unit depth from the first percentage arm's basket head.
+    let basket_elasticity = ds
+        .arm_names
+        .iter()
+        .position(|a| a.starts_with("pct_discount"))
+        .filter(|_| model.kind == ModelKind::Response)
+        .map(|arm| {
+            let d: f32 = ds.arm_names[arm]
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<f32>().ok())
+                .unwrap_or(10.0)
+                / 100.0;
+            (0..n)
+                .map(|i| {
+                    ((cols.basket[arm][i] / cols.basket[0][i].max(1e-3) - 1.0) / d).clamp(0.0, 5.0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let features: Vec<(String, Vec<f32>)> = ds
+        .feature_names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| (name.clone(), (0..n).map(|i| ds.row(i)[j]).collect()))
+        .collect();
+    let feature = |name: &str| features.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let open_cart = match (feature("cart_days_30d"), feature("cart_abandon_rate")) {
+        (Some(days), Some(rate)) => days
+            .iter()
+            .zip(rate)
+            .map(|(&d, &r)| d > 0.0 && r > 0.0)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (segment, segment_names) = rfm_segments(&ds);
+    let margin = margin_rate(tables);
+    Ok(ResponseTable {
+        segment,
+        segment_names,
+        mean,
+        members,
+        basket_eur: cols.basket[0].iter().map(|b| b.max(0.0)).collect(),
+        basket_elasticity,
+        channel: preferred_channels(tables, &ds.ids),
+        open_cart,
+        days_since_contact: days_since_contact(tables, &ds.ids),
+        features,
+        margin_rate: margin.unwrap_or(DEFAULT_MARGIN_RATE),
+        source: format!(
+            "{} trained on {}{}",
+            meta.kind.label(),
+            meta.data_description,
+            if margin.is_none() {
+                "; no product unit costs, margin 40% assumed"
+            } else {
+                ""
+            }
+        ),
+        ids: ds.ids,
+    })
+}

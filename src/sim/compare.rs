@@ -1,0 +1,85 @@
+//! Scenarios side by side against the no-promotion baseline.
+
+use super::response::ResponseTable;
+use super::scenario::Scenario;
+use super::simulate::{Outcome, simulate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// What happens with no promotion: expected buyers, revenue and gross profit in the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Baseline {
+    pub customers: usize,
+    pub buyers: f64,
+    pub revenue: f64,
+    pub gross_profit: f64,
+}
+
+pub fn baseline(t: &ResponseTable, margin: f64) -> Baseline {
+    let (buyers, revenue) = (0..t.len())
+        .into_par_iter()
+        .map(|i| {
+            let p = 1.0 / (1.0 + (-(t.mean.base_logit[i] as f64)).exp());
+            (p, p * t.basket_eur[i] as f64)
+        })
+        .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    Baseline {
+        customers: t.len(),
+        buyers,
+        revenue,
+        gross_profit: revenue * margin,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub baseline: Baseline,
+    pub scenarios: Vec<Outcome>,
+}
+
+pub fn compare(t: &ResponseTable, scenarios: &[Scenario]) -> Comparison {
+    Comparison {
+        baseline: baseline(t, t.margin_rate),
+        scenarios: scenarios.iter().map(|s| simulate(t, s)).collect(),
+    }
+}
+
+impl Comparison {
+    /// A plain-text table, one row per scenario plus the baseline.
+    pub fn to_text(&self) -> String {
+        let b = &self.baseline;
+        let mut s = format!(
+            "no promotion: {} customers, {:.1} expected buyers, revenue {:.0}, gross profit {:.0}\n",
+            b.customers, b.buyers, b.revenue, b.gross_profit
+        );
+        s.push_str(&format!(
+            "{:<28} {:>9} {:>10} {:>12} {:>10} {:>12} {:>25} {:>7}\n",
+            "scenario",
+            "targeted",
+            "+buyers",
+            "+revenue",
+            "spend",
+            "+profit",
+            "+profit 5-95%",
+            "ROI"
+        ));
+        for o in &self.scenarios {
+            let t = &o.totals;
+            s.push_str(&format!(
+                "{:<28} {:>9} {:>10.1} {:>12.0} {:>10.0} {:>12.0} {:>25} {:>7}\n",
+                o.scenario.chars().take(28).collect::<String>(),
+                t.targeted,
+                t.incremental_buyers,
+                t.incremental_revenue,
+                t.spend(),
+                t.incremental_profit,
+                format!(
+                    "{:.0} to {:.0}",
+                    o.intervals.incremental_profit.p5, o.intervals.incremental_profit.p95
+                ),
+                o.roi.map_or("-".into(), |r| format!("{r:.2}")),
+            ));
+        }
+        s
+    }
+}

@@ -1,0 +1,498 @@
+//! One scenario over every customer: who is eligible, who is targeted, and the expected
+//! incremental effect with 5–95% intervals.
+//!
+//! Method, for a targeted customer with no-offer conversion p0, conversion p1 under the offer,
+//! basket B at list price (B1 under the offer), price cut c and other cost g per buyer (see
+//! `offer::Terms`), margin rate m and send cost k:
+//!   incremental buyers  = p1 − p0
+//!   incremental revenue = p1·(B1 − c) − p0·B
+//!   redemption cost     = p1·(c + g)        (paid to every buyer, also those who would have bought anyway)
+//!   incremental profit  = p1·(m·B1 − c − g) − p0·m·B − k
+//! Customers not targeted, and those held back as a control group, contribute nothing. A flash
+//! sale's stock cap limits how much of the extra demand can be served. Not modelled: pull-forward
+//! (buying now what would have been bought after the response window) and cannibalization of
+//! other products or channels; the figures are for the response window only, and a channel other
+//! than the customer's preferred one may respond less than the campaign the model learned from.
+//!
+//! Intervals: Monte Carlo over the model's bootstrap members (model uncertainty) and, for each
+//! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
+
+use super::offer::{Offer, Terms};
+use super::response::{Member, ResponseTable};
+use super::scenario::{RankBy, Scenario};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::Serialize;
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Expected effect of the offer on one customer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Effect {
+    pub p0: f64,
+    pub p1: f64,
+    pub incremental_buyers: f64,
+    pub incremental_revenue: f64,
+    pub redemption_cost: f64,
+    pub send_cost: f64,
+    pub incremental_profit: f64,
+    /// Variances of the customer's realized profit, revenue and purchase under the offer.
+    pub var_profit: f64,
+    pub var_revenue: f64,
+    pub var_buyers: f64,
+}
+
+/// What is fixed for every customer of one simulation.
+#[derive(Debug, Clone, Copy)]
+pub struct Pricing<'a> {
+    pub offer: &'a Offer,
+    pub margin: f64,
+    pub send_cost: f64,
+    /// Share of the extra demand that stock can serve (1 without a binding stock cap).
+    pub serve: f64,
+}
+
+/// The effect for customer `i` under member `m`'s parameters.
+pub fn effect(t: &ResponseTable, m: &Member, i: usize, p: &Pricing) -> Effect {
+    let b = t.basket_eur[i] as f64;
+    let terms: Terms = p.offer.terms(b, t.elasticity(i));
+    let base = m.base_logit[i] as f64;
+    let sens = t.lever_column(m, p.offer).map_or(0.0, |col| col[i] as f64);
+    let contact = if terms.sent { m.contact[i] as f64 } else { 0.0 };
+    let p0 = sigmoid(base);
+    let full = sigmoid(base + contact + sens * terms.depth + terms.extra_logit);
+    let p1 = p0 + p.serve * (full - p0);
+    let send = if terms.sent { p.send_cost } else { 0.0 };
+    let per_buyer_profit = p.margin * terms.basket - terms.price_cut - terms.other_cost;
+    let per_buyer_revenue = terms.basket - terms.price_cut;
+    let var = p1 * (1.0 - p1);
+    Effect {
+        p0,
+        p1,
+        incremental_buyers: p1 - p0,
+        incremental_revenue: p1 * per_buyer_revenue - p0 * b,
+        redemption_cost: p1 * (terms.price_cut + terms.other_cost),
+        send_cost: send,
+        incremental_profit: p1 * per_buyer_profit - p0 * p.margin * b - send,
+        var_profit: var * per_buyer_profit * per_buyer_profit,
+        var_revenue: var * per_buyer_revenue * per_buyer_revenue,
+        var_buyers: var,
+    }
+}
+
+/// Sums of customer effects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub targeted: usize,
+    pub incremental_buyers: f64,
+    /// Expected buyers among the targeted, with the offer (what redemptions to expect).
+    pub buyers_with_offer: f64,
+    pub incremental_revenue: f64,
+    pub redemption_cost: f64,
+    pub send_cost: f64,
+    pub incremental_profit: f64,
+    #[serde(skip)]
+    pub var_profit: f64,
+    #[serde(skip)]
+    pub var_revenue: f64,
+    #[serde(skip)]
+    pub var_buyers: f64,
+}
+
+impl Figures {
+    pub fn add(&mut self, e: &Effect) {
+        self.targeted += 1;
+        self.incremental_buyers += e.incremental_buyers;
+        self.buyers_with_offer += e.p1;
+        self.incremental_revenue += e.incremental_revenue;
+        self.redemption_cost += e.redemption_cost;
+        self.send_cost += e.send_cost;
+        self.incremental_profit += e.incremental_profit;
+        self.var_profit += e.var_profit;
+        self.var_revenue += e.var_revenue;
+        self.var_buyers += e.var_buyers;
+    }
+
+    pub fn merge(mut self, o: &Figures) -> Figures {
+        self.targeted += o.targeted;
+        self.incremental_buyers += o.incremental_buyers;
+        self.buyers_with_offer += o.buyers_with_offer;
+        self.incremental_revenue += o.incremental_revenue;
+        self.redemption_cost += o.redemption_cost;
+        self.send_cost += o.send_cost;
+        self.incremental_profit += o.incremental_profit;
+        self.var_profit += o.var_profit;
+        self.var_revenue += o.var_revenue;
+        self.var_buyers += o.var_buyers;
+        self
+    }
+
+    /// Total promotion spend: redemption and send costs.
+    pub fn spend(&self) -> f64 {
+        self.redemption_cost + self.send_cost
+    }
+
+    /// Incremental profit per unit of spend (None when nothing is spent).
+    pub fn roi(&self) -> Option<f64> {
+        (self.spend() > 0.0).then(|| self.incremental_profit / self.spend())
+    }
+}
+
+/// 5% and 95% bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Interval {
+    pub p5: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Intervals {
+    pub incremental_profit: Interval,
+    pub incremental_revenue: Interval,
+    pub incremental_buyers: Interval,
+    /// Bootstrap members behind the model part of the interval (0: customer randomness only).
+    pub model_members: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SegmentFigures {
+    pub segment: String,
+    pub customers: usize,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Outcome {
+    pub scenario: String,
+    pub offer: String,
+    pub customers: usize,
+    pub eligible: usize,
+    /// Held back as a control group (not sent).
+    pub held_out: usize,
+    pub totals: Figures,
+    pub roi: Option<f64>,
+    pub intervals: Intervals,
+    pub per_segment: Vec<SegmentFigures>,
+    /// Share of the extra demand the flash sale's stock can serve (1 = not binding).
+    pub stock_served_share: f64,
+}
+
+/// Who gets the offer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub eligible: usize,
+    /// Targeted and sent, in table order.
+    pub sent: Vec<u32>,
+    /// Targeted but held back as the control group.
+    pub held_out: Vec<u32>,
+    pub serve: f64,
+}
+
+/// A stable pseudo-random number in [0, 1) from a customer id (the control-group draw).
+pub fn id_unit(id: &str) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes().chain(*b"promolab-control") {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether customer `i` may receive the scenario's offer at all.
+pub fn is_eligible(t: &ResponseTable, s: &Scenario, seg_ok: &[bool], i: usize) -> bool {
+    let tg = &s.targeting;
+    if !seg_ok.is_empty() && !seg_ok[t.segment.get(i).copied().unwrap_or(0) as usize] {
+        return false;
+    }
+    for f in &tg.filters {
+        if let Some(col) = t.feature(&f.feature)
+            && !f.accepts(col[i])
+        {
+            return false;
+        }
+    }
+    if let (Some(days), Some(&d)) = (
+        tg.exclude_contacted_within_days,
+        t.days_since_contact.get(i),
+    ) && d.is_finite()
+        && (d as f64) < days
+    {
+        return false;
+    }
+    if matches!(s.offer, Offer::CartRecovery { .. })
+        && !t.open_cart.get(i).copied().unwrap_or(false)
+    {
+        return false;
+    }
+    true
+}
+
+fn segment_mask(t: &ResponseTable, s: &Scenario) -> Vec<bool> {
+    if s.targeting.segments.is_empty() {
+        return Vec::new();
+    }
+    t.segment_names
+        .iter()
+        .map(|n| s.targeting.segments.contains(n))
+        .collect()
+}
+
+fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
+    Pricing {
+        offer: &s.offer,
+        margin: s.margin(t),
+        send_cost: s.channel.send_cost_eur,
+        serve: 1.0,
+    }
+}
+
+/// The ranking key: larger is better; ineligible customers get −∞.
+fn rank_keys(t: &ResponseTable, s: &Scenario) -> Vec<f32> {
+    let seg_ok = segment_mask(t, s);
+    let p = pricing(t, s);
+    (0..t.len())
+        .into_par_iter()
+        .map(|i| {
+            if !is_eligible(t, s, &seg_ok, i) {
+                return f32::NEG_INFINITY;
+            }
+            let e = effect(t, &t.mean, i, &p);
+            (match s.targeting.rank_by {
+                RankBy::Profit => e.incremental_profit,
+                RankBy::Uplift => e.incremental_buyers,
+                RankBy::Propensity => e.p0,
+            }) as f32
+        })
+        .collect()
+}
+
+/// Indices of the `k` largest keys (ties broken by table order), in table order.
+pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
+    let n = keys.len();
+    if k == 0 {
+        return Vec::new();
+    }
+    if k >= n {
+        return (0..n as u32).collect();
+    }
+    let mut sorted = keys.to_vec();
+    let (_, kth, _) = sorted.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    let cut = *kth;
+    let above = keys.par_iter().filter(|&&x| x > cut).count();
+    let mut ties = k - above;
+    let mut out = Vec::with_capacity(k);
+    for (i, &x) in keys.iter().enumerate() {
+        if x > cut || (x == cut && ties > 0) {
+            if x == cut {
+                ties -= 1;
+            }
+            out.push(i as u32);
+        }
+    }
+    out
+}
+
+/// Chooses who is sent the offer and who is held back.
+pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
+    let keys = rank_keys(t, s);
+    let eligible = keys.par_iter().filter(|k| k.is_finite()).count();
+    let k = ((eligible as f64) * s.targeting.top_share).round() as usize;
+    let targeted = top_k(&keys, k.min(eligible));
+    let (held_out, sent): (Vec<u32>, Vec<u32>) = if s.targeting.control_share > 0.0 {
+        targeted
+            .into_iter()
+            .partition(|&i| id_unit(&t.ids[i as usize]) < s.targeting.control_share)
+    } else {
+        (Vec::new(), targeted)
+    };
+    let mut sel = Selection {
+        eligible,
+        sent,
+        held_out,
+        serve: 1.0,
+    };
+    if let Offer::FlashSale { stock_cap, .. } = s.offer {
+        let p = pricing(t, s);
+        let (base, full) = sel
+            .sent
+            .par_iter()
+            .map(|&i| {
+                let e = effect(t, &t.mean, i as usize, &p);
+                (e.p0, e.p1)
+            })
+            .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if full > stock_cap && full > base {
+            sel.serve = ((stock_cap - base) / (full - base)).clamp(0.0, 1.0);
+        }
+    }
+    sel
+}
+
+fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Figures {
+    sent.par_iter()
+        .fold(Figures::default, |mut f, &i| {
+            f.add(&effect(t, m, i as usize, p));
+            f
+        })
+        .reduce(Figures::default, |a, b| a.merge(&b))
+}
+
+/// The 5–95% intervals of profit, revenue and buyers (see the module docs).
+fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) -> Intervals {
+    let members: Vec<Figures> = t
+        .members
+        .iter()
+        .map(|m| sum_member(t, m, &sel.sent, p))
+        .collect();
+    let centres: Vec<&Figures> = if members.is_empty() {
+        vec![mean]
+    } else {
+        members.iter().collect()
+    };
+    let mut rng = StdRng::seed_from_u64(7);
+    const DRAWS: usize = 2000;
+    let mut draw = |centre: fn(&Figures) -> f64, var: fn(&Figures) -> f64| {
+        let mut v: Vec<f64> = (0..DRAWS)
+            .map(|d| {
+                let c = centres[d % centres.len()];
+                let z: f64 = StandardNormal.sample(&mut rng);
+                centre(c) + z * var(mean).sqrt()
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        Interval {
+            p5: v[DRAWS * 5 / 100],
+            p95: v[DRAWS * 95 / 100],
+        }
+    };
+    Intervals {
+        incremental_profit: draw(|f| f.incremental_profit, |f| f.var_profit),
+        incremental_revenue: draw(|f| f.incremental_revenue, |f| f.var_revenue),
+        incremental_buyers: draw(|f| f.incremental_buyers, |f| f.var_buyers),
+        model_members: members.len(),
+    }
+}
+
+/// The scenario's outcome for the given selection.
+pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
+    let p = Pricing {
+        serve: sel.serve,
+        ..pricing(t, s)
+    };
+    let nseg = t.segment_names.len().max(1);
+    let per_seg = sel
+        .sent
+        .par_iter()
+        .fold(
+            || vec![Figures::default(); nseg],
+            |mut acc, &i| {
+                let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
+                acc[seg.min(nseg - 1)].add(&effect(t, &t.mean, i as usize, &p));
+                acc
+            },
+        )
+        .reduce(
+            || vec![Figures::default(); nseg],
+            |a, b| a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect(),
+        );
+    let totals = per_seg
+        .iter()
+        .fold(Figures::default(), |acc, f| acc.merge(f));
+    let mut customers_per_seg = vec![0usize; nseg];
+    for i in 0..t.len() {
+        customers_per_seg[(t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1)] += 1;
+    }
+    let names: Vec<String> = if t.segment_names.is_empty() {
+        vec!["all".into()]
+    } else {
+        t.segment_names.clone()
+    };
+    Outcome {
+        scenario: s.name.clone(),
+        offer: s.offer.describe(),
+        customers: t.len(),
+        eligible: sel.eligible,
+        held_out: sel.held_out.len(),
+        roi: totals.roi(),
+        intervals: intervals(t, sel, &p, &totals),
+        per_segment: names
+            .into_iter()
+            .zip(per_seg)
+            .zip(customers_per_seg)
+            .map(|((segment, figures), customers)| SegmentFigures {
+                segment,
+                customers,
+                figures,
+            })
+            .collect(),
+        totals,
+        stock_served_share: sel.serve,
+    }
+}
+
+/// Simulates the scenario (call `Scenario::validate` first for readable errors).
+pub fn simulate(t: &ResponseTable, s: &Scenario) -> Outcome {
+    let sel = select(t, s);
+    outcome_of(t, s, &sel)
+}
+
+/// Per-customer effects of the customers sent the offer, in table order: what the totals sum.
+pub fn rows(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Vec<(u32, Effect)> {
+    let p = Pricing {
+        serve: sel.serve,
+        ..pricing(t, s)
+    };
+    sel.sent
+        .par_iter()
+        .map(|&i| (i, effect(t, &t.mean, i as usize, &p)))
+        .collect()
+}
+
+/// One point of a sweep over the offer's main value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepPoint {
+    pub value: f64,
+    pub totals: Figures,
+    pub roi: Option<f64>,
+    pub intervals: Intervals,
+    pub conversion_rate: f64,
+}
+
+/// Re-simulates the scenario at each offer value (for charts vs discount depth or price index).
+pub fn sweep(t: &ResponseTable, s: &Scenario, values: &[f64]) -> Vec<SweepPoint> {
+    values
+        .iter()
+        .map(|&v| {
+            let mut sv = s.clone();
+            sv.offer = s.offer.with_value(v);
+            let o = simulate(t, &sv);
+            SweepPoint {
+                value: v,
+                conversion_rate: if o.totals.targeted > 0 {
+                    o.totals.buyers_with_offer / o.totals.targeted as f64
+                } else {
+                    0.0
+                },
+                roi: o.roi,
+                intervals: o.intervals,
+                totals: o.totals,
+            }
+        })
+        .collect()
+}
+
+/// `n` evenly spaced values over the offer's slider range.
+pub fn sweep_values(offer: &Offer, n: usize) -> Vec<f64> {
+    let (_, lo, hi) = offer.value_range();
+    let n = n.max(2);
+    (0..n)
+        .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
+        .collect()
+}
