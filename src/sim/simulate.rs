@@ -253,27 +253,41 @@ fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     }
 }
 
-/// The ranking key: larger is better; ineligible customers get −∞.
+/// The ranking key: larger is better; ineligible customers get −∞. Computed in f32 (it only
+/// orders customers; the totals are summed in f64 by `effect`).
 fn rank_keys(t: &ResponseTable, s: &Scenario) -> Vec<f32> {
     let seg_ok = segment_mask(t, s);
     let p = pricing(t, s);
+    let sens = t.lever_column(&t.mean, p.offer);
+    let m = &t.mean;
+    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
     (0..t.len())
         .into_par_iter()
         .map(|i| {
             if !is_eligible(t, s, &seg_ok, i) {
                 return f32::NEG_INFINITY;
             }
-            let e = effect(t, &t.mean, i, &p);
-            (match s.targeting.rank_by {
-                RankBy::Profit => e.incremental_profit,
-                RankBy::Uplift => e.incremental_buyers,
-                RankBy::Propensity => e.p0,
-            }) as f32
+            let b = t.basket_eur[i] as f64;
+            let terms = p.offer.terms(b, t.elasticity(i));
+            let p0 = sig(m.base_logit[i]);
+            if s.targeting.rank_by == RankBy::Propensity {
+                return p0;
+            }
+            let contact = if terms.sent { m.contact[i] } else { 0.0 };
+            let shift = sens.map_or(0.0, |c| c[i]) * terms.depth as f32 + terms.extra_logit as f32;
+            let p1 = sig(m.base_logit[i] + contact + shift);
+            if s.targeting.rank_by == RankBy::Uplift {
+                return p1 - p0;
+            }
+            let send = if terms.sent { p.send_cost as f32 } else { 0.0 };
+            let per_buyer = (p.margin * terms.basket - terms.price_cut - terms.other_cost) as f32;
+            p1 * per_buyer - p0 * (p.margin * b) as f32 - send
         })
         .collect()
 }
 
-/// Indices of the `k` largest keys (ties broken by table order), in table order.
+/// Indices of the `k` largest keys (ties broken by table order), in table order. A parallel
+/// histogram finds the bin holding the k-th key; only that bin is sorted.
 pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
     let n = keys.len();
     if k == 0 {
@@ -282,26 +296,100 @@ pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
     if k >= n {
         return (0..n as u32).collect();
     }
-    let mut sorted = keys.to_vec();
-    let (_, kth, _) = sorted.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-    let cut = *kth;
-    let above = keys.par_iter().filter(|&&x| x > cut).count();
-    let mut ties = k - above;
-    let mut out = Vec::with_capacity(k);
-    for (i, &x) in keys.iter().enumerate() {
-        if x > cut || (x == cut && ties > 0) {
-            if x == cut {
-                ties -= 1;
-            }
-            out.push(i as u32);
+    let (lo, hi) = keys
+        .par_iter()
+        .filter(|x| x.is_finite())
+        .fold(
+            || (f32::INFINITY, f32::NEG_INFINITY),
+            |(a, b), &x| (a.min(x), b.max(x)),
+        )
+        .reduce(
+            || (f32::INFINITY, f32::NEG_INFINITY),
+            |(a, b), (c, d)| (a.min(c), b.max(d)),
+        );
+    const BINS: usize = 4096;
+    let width = if hi > lo {
+        (hi - lo) / BINS as f32
+    } else {
+        1.0
+    };
+    // Bin 0 holds −∞ (ineligible); bins count from the top, so bin 1 holds the largest keys.
+    let bin = |x: f32| -> usize {
+        if x.is_finite() {
+            1 + (((hi - x) / width) as usize).min(BINS - 1)
+        } else {
+            0
+        }
+    };
+    let counts = keys
+        .par_iter()
+        .with_min_len(1 << 16)
+        .fold(
+            || vec![0usize; BINS + 1],
+            |mut c, &x| {
+                c[bin(x)] += 1;
+                c
+            },
+        )
+        .reduce(
+            || vec![0usize; BINS + 1],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    // Walk from the top bin down to the one holding the k-th key.
+    let (mut above, mut cut_bin) = (0usize, 0usize);
+    for b in (1..=BINS).chain(std::iter::once(0)) {
+        if above + counts[b] >= k {
+            cut_bin = b;
+            break;
+        }
+        above += counts[b];
+    }
+    // Inside the cut bin: the (k − above) largest keys, ties by table order.
+    let mut inside: Vec<(f32, u32)> = keys
+        .par_iter()
+        .enumerate()
+        .filter(|(_, x)| bin(**x) == cut_bin)
+        .map(|(i, &x)| (x, i as u32))
+        .collect();
+    let need = k - above;
+    if need < inside.len() {
+        inside.select_nth_unstable_by(need, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+    let mut from_cut: Vec<u32> = inside[..need].iter().map(|&(_, i)| i).collect();
+    from_cut.sort_unstable();
+    let above_cut: Vec<u32> = keys
+        .par_iter()
+        .enumerate()
+        .filter(|(_, x)| {
+            let b = bin(**x);
+            b != 0 && (cut_bin == 0 || b < cut_bin)
+        })
+        .map(|(i, _)| i as u32)
+        .collect();
+    // Both lists are in table order: merge them.
+    let mut chosen = Vec::with_capacity(k);
+    let (mut a, mut b) = (above_cut.iter().peekable(), from_cut.iter().peekable());
+    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
+        if x < y {
+            chosen.push(x);
+            a.next();
+        } else {
+            chosen.push(y);
+            b.next();
         }
     }
-    out
+    chosen.extend(a);
+    chosen.extend(b);
+    chosen
 }
 
 /// Chooses who is sent the offer and who is held back.
 pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
     let keys = rank_keys(t, s);
+
     let eligible = keys.par_iter().filter(|k| k.is_finite()).count();
     let k = ((eligible as f64) * s.targeting.top_share).round() as usize;
     let targeted = top_k(&keys, k.min(eligible));
@@ -337,6 +425,7 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
 
 fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Figures {
     sent.par_iter()
+        .with_min_len(1 << 14)
         .fold(Figures::default, |mut f, &i| {
             f.add(&effect(t, m, i as usize, p));
             f
@@ -390,6 +479,7 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let per_seg = sel
         .sent
         .par_iter()
+        .with_min_len(1 << 14)
         .fold(
             || vec![Figures::default(); nseg],
             |mut acc, &i| {
@@ -405,10 +495,23 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let totals = per_seg
         .iter()
         .fold(Figures::default(), |acc, f| acc.merge(f));
-    let mut customers_per_seg = vec![0usize; nseg];
-    for i in 0..t.len() {
-        customers_per_seg[(t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1)] += 1;
-    }
+    let customers_per_seg = (0..t.len())
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .fold(
+            || vec![0usize; nseg],
+            |mut c, i| {
+                c[(t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1)] += 1;
+                c
+            },
+        )
+        .reduce(
+            || vec![0usize; nseg],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     let names: Vec<String> = if t.segment_names.is_empty() {
         vec!["all".into()]
     } else {
