@@ -62,3 +62,96 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     harness.get_by_label_contains("Test metrics");
     assert!(harness.query_all_by_label_contains("Qini curve").count() >= 1);
 }
+
+/// Sample data to an exported plan through the screens: train a planning model, move the
+/// discount, see totals and chart data change, optimize, export, read the CSV back.
+#[test]
+fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
+    let dir = common::sample_dir("app-plan", 1500, 4);
+    let mut harness = common::open_app(vec![dir.clone()]);
+    harness.get_by_label("Scenarios").click();
+    harness.run_steps(2);
+    harness.get_by_label("Train a planning model").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(3);
+    assert!(
+        harness.state().messages.is_empty(),
+        "{:?}",
+        harness.state().messages
+    );
+    let before = harness
+        .state()
+        .scenarios_view
+        .outcome
+        .clone()
+        .expect("simulated once the model is ready");
+    assert!(!harness.state().scenarios_view.sweep.is_empty());
+    assert!(
+        harness
+            .query_all_by_label_contains("incremental profit")
+            .count()
+            >= 2
+    );
+    // The discount slider: from 20% to 35% off.
+    {
+        let s = &mut harness.state_mut().scenarios_view.scenario;
+        s.offer = s.offer.with_value(35.0);
+    }
+    harness.run_steps(2);
+    let after = harness.state().scenarios_view.outcome.clone().unwrap();
+    assert_ne!(before.totals.redemption_cost, after.totals.redemption_cost);
+    assert!(
+        harness.state().scenarios_view.true_profit.is_some(),
+        "ground truth shown"
+    );
+    // Undo goes back to 20%.
+    harness.state_mut().scenarios_view.undo();
+    harness.run_steps(2);
+    assert_eq!(harness.state().scenarios_view.scenario.offer.value(), 20.0);
+    harness.get_by_label("Optimize").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let opt = harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .expect("a plan");
+    assert!(opt.solution.spend <= opt.solution.budget + 1e-6);
+    assert!(opt.frontier.len() > 2);
+    harness.get_by_label("Plan").click();
+    harness.run_steps(2);
+    let out = dir.join("exported-plan.csv");
+    harness.state_mut().plan_view.path = out.display().to_string();
+    harness.get_by_label("Export CSV").click();
+    harness.run_steps(2);
+    let status = harness.state().plan_view.status.clone();
+    assert!(status.starts_with("wrote"), "{status}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows = text.lines().count() - 1;
+    assert_eq!(
+        rows,
+        harness
+            .state()
+            .scenarios_view
+            .optimized
+            .as_ref()
+            .unwrap()
+            .plan
+            .rows
+            .len()
+    );
+    assert!(text.starts_with("customer_id,segment,offer"));
+    // A second export does not replace the file without confirmation.
+    harness.get_by_label("Export CSV").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .state()
+            .plan_view
+            .status
+            .contains("replace existing file")
+    );
+}

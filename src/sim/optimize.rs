@@ -77,6 +77,60 @@ pub struct OffersFile {
 }
 
 impl OffersFile {
+    /// The five offers of the sample campaign, each through the customer's preferred channel:
+    /// what the app optimizes over when no offers file is given.
+    pub fn standard() -> OffersFile {
+        let o = |name: &str, offer: Offer, message: &str| OfferOption {
+            name: name.into(),
+            offer,
+            channel: Channel::default(),
+            redemption_cap: None,
+            stock: None,
+            message: message.into(),
+        };
+        OffersFile {
+            version: OFFERS_VERSION,
+            offers: vec![
+                o(
+                    "coupon 10 off 60",
+                    Offer::Coupon {
+                        amount: 10.0,
+                        min_spend: 60.0,
+                    },
+                    "Hi {name}, take {discount} any order over 60.",
+                ),
+                o(
+                    "10% off",
+                    Offer::PctDiscount { pct: 10.0 },
+                    "Hi {name}, {discount} off everything this week.",
+                ),
+                o(
+                    "25% off",
+                    Offer::PctDiscount { pct: 25.0 },
+                    "Hi {name}, {discount} off {category} this week only.",
+                ),
+                o(
+                    "free shipping",
+                    Offer::FreeShipping { fee: 6.0 },
+                    "Hi {name}, shipping is on us this week.",
+                ),
+                o(
+                    "gift over 50",
+                    Offer::Gift {
+                        threshold: 50.0,
+                        gift_cost: 12.0,
+                        perceived_value: 0.7,
+                    },
+                    "Hi {name}, a gift with any order over 50.",
+                ),
+            ],
+            objective: Objective::Profit,
+            targeting: Targeting::default(),
+            channel_caps: BTreeMap::new(),
+            margin_rate: None,
+        }
+    }
+
     /// Each offer as a one-offer scenario (for validation, simulation and export).
     pub fn scenario(&self, k: usize) -> Scenario {
         let o = &self.offers[k];

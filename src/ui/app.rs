@@ -60,6 +60,8 @@ pub struct PromolabApp {
     pub loaded: Option<Loaded>,
     pub data_view: data_view::DataView,
     pub models_view: models_view::ModelsView,
+    pub scenarios_view: super::scenarios_view::ScenariosView,
+    pub plan_view: super::plan_view::PlanView,
     load_job: Option<Job<LoadEvent>>,
     load_progress: Option<(usize, usize, String)>,
     device_job: Option<Job<Result<(String, String), String>>>,
@@ -90,6 +92,8 @@ impl PromolabApp {
             loaded: None,
             data_view: data_view::DataView::default(),
             models_view: models_view::ModelsView::default(),
+            scenarios_view: Default::default(),
+            plan_view: Default::default(),
             load_job: None,
             load_progress: None,
             device_job: Some(jobs::probe_device(cc.egui_ctx.clone(), DeviceChoice::Auto)),
@@ -121,6 +125,9 @@ impl PromolabApp {
     /// Blocks until the background jobs have finished and applies their results (for tests
     /// and scripted runs; the UI itself only polls).
     pub fn wait_for_jobs(&mut self) {
+        if let Some(e) = self.scenarios_view.wait(self.loaded.as_ref()) {
+            self.messages.push(e);
+        }
         while self.is_busy() {
             if let Some(job) = &self.load_job
                 && let Ok(e) = job.rx.recv()
@@ -209,6 +216,9 @@ impl PromolabApp {
     }
 
     fn poll_jobs(&mut self) {
+        if let Some(e) = self.scenarios_view.poll(self.loaded.as_ref()) {
+            self.messages.push(e);
+        }
         if let Some(job) = &self.load_job {
             let (events, gone) = job.poll();
             for e in events {
@@ -240,6 +250,33 @@ impl PromolabApp {
             } else if gone {
                 self.dialog_job = None;
             }
+        }
+    }
+
+    /// Ctrl+Z / Ctrl+Shift+Z undo and redo scenario edits; Ctrl+E exports the plan.
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let redo = KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+        let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+        let export = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
+        let (r, u, e) = ctx.input_mut(|i| {
+            (
+                i.consume_shortcut(&redo),
+                i.consume_shortcut(&undo),
+                i.consume_shortcut(&export),
+            )
+        });
+        if r {
+            self.scenarios_view.redo();
+        } else if u {
+            self.scenarios_view.undo();
+        }
+        if e && self.scenarios_view.optimized.is_some() {
+            let status = self
+                .plan_view
+                .export(&mut self.scenarios_view)
+                .unwrap_or_else(|e| e);
+            self.plan_view.status = status;
         }
     }
 
@@ -392,14 +429,15 @@ impl eframe::App for PromolabApp {
             )),
             Tab::Customers => customers_view::ui(ui, self.loaded.as_ref()),
             Tab::Models => self.models_view.ui(ui, self.loaded.as_ref()),
-            tab => {
-                ui.heading(tab.label());
-                ui.label(match tab {
-                    Tab::Scenarios => "The scenario simulator is not built yet.",
-                    _ => "Plan export is not built yet.",
-                });
-            }
+            Tab::Scenarios => self.scenarios_view.ui(
+                ui,
+                self.loaded.as_ref(),
+                self.models_view.result.as_ref(),
+                self.models_view.device,
+            ),
+            Tab::Plan => self.plan_view.ui(ui, &mut self.scenarios_view),
         });
+        self.shortcuts(&ctx);
         for c in commands {
             self.apply(c);
         }

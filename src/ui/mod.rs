@@ -6,6 +6,8 @@ mod customers_view;
 mod data_view;
 mod jobs;
 mod models_view;
+mod plan_view;
+pub mod scenarios_view;
 
 pub use app::{PromolabApp, Tab};
 

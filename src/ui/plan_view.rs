@@ -1,0 +1,197 @@
+//! Plan: the optimized plan per customer (filter, sort), the message template with a live
+//! preview, and export to CSV (atomic, confirm before replacing a file, optional pseudonyms).
+
+use super::scenarios_view::ScenariosView;
+use crate::plan::{self, Plan};
+use egui_extras::{Column, TableBuilder};
+
+pub struct PlanView {
+    pub template: String,
+    pub path: String,
+    pub salt: String,
+    pub replace: bool,
+    pub filter_offer: Option<String>,
+    pub sort_by_profit: bool,
+    pub status: String,
+}
+
+impl Default for PlanView {
+    fn default() -> Self {
+        Self {
+            template: "Hi {name}, {discount} off {category} this week only.".into(),
+            path: "promotion-plan.csv".into(),
+            salt: String::new(),
+            replace: false,
+            filter_offer: None,
+            sort_by_profit: true,
+            status: String::new(),
+        }
+    }
+}
+
+impl PlanView {
+    /// Regenerates the plan's messages (and pseudonyms) with the current template and salt.
+    fn rebuild(&self, sv: &mut ScenariosView) {
+        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_mut()) else {
+            return;
+        };
+        let mut offers = opt.plan.offers.clone();
+        for o in &mut offers.offers {
+            o.message = self.template.clone();
+        }
+        let salt = (!self.salt.is_empty()).then_some(self.salt.as_str());
+        opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt);
+    }
+
+    /// Writes the plan; refuses to replace an existing file unless `replace` is ticked.
+    pub fn export(&mut self, sv: &mut ScenariosView) -> Result<String, String> {
+        let path = std::path::PathBuf::from(self.path.trim());
+        if path.as_os_str().is_empty() {
+            return Err("choose a file name for the plan".into());
+        }
+        if path.exists() && !self.replace {
+            return Err(format!(
+                "{} exists: tick \"replace existing file\" to overwrite it",
+                path.display()
+            ));
+        }
+        self.rebuild(sv);
+        let opt = sv
+            .optimized
+            .as_ref()
+            .ok_or("optimize a plan first (Scenarios screen)")?;
+        let written = plan::write_plan(&opt.plan, &path)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        let mut frontier = String::from("budget,spend,objective_value,upper_bound\n");
+        for p in &opt.frontier {
+            frontier.push_str(&format!(
+                "{:.2},{:.2},{:.2},{:.2}\n",
+                p.budget, p.spend, p.objective_value, p.upper_bound
+            ));
+        }
+        let fpath = plan::export::sidecar(&path, "frontier.csv");
+        crate::util::write_atomic(&fpath, frontier.as_bytes())
+            .map_err(|e| format!("{}: cannot write: {e}", fpath.display()))?;
+        Ok(format!(
+            "wrote {} rows to {} (and {})",
+            opt.plan.rows.len(),
+            path.display(),
+            written[1..]
+                .iter()
+                .chain(std::iter::once(&fpath))
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, sv: &mut ScenariosView) {
+        ui.heading("Plan");
+        if sv.optimized.is_none() {
+            ui.label(
+                "No plan yet: train a planning model and press Optimize on the Scenarios screen.",
+            );
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.label("Message template");
+            let r = ui.add(egui::TextEdit::singleline(&mut self.template).desired_width(420.0));
+            if r.lost_focus() || r.changed() {
+                self.rebuild(sv);
+            }
+        })
+        .response
+        .on_hover_text("Placeholders: {name}, {discount}, {category}, {offer}, {customer_id}");
+        let plan: &Plan = &sv.optimized.as_ref().expect("checked").plan;
+        if let Some(first) = plan.rows.first() {
+            ui.label(format!(
+                "Preview ({}): {}",
+                first.customer_id, first.message
+            ));
+        }
+        ui.horizontal(|ui| {
+            ui.label("File");
+            ui.text_edit_singleline(&mut self.path);
+            ui.label("Pseudonymize with salt");
+            ui.add(egui::TextEdit::singleline(&mut self.salt).desired_width(100.0))
+                .on_hover_text("Leave empty to keep real customer ids. With a salt, ids become keyed hashes that only the salt maps back.");
+            ui.checkbox(&mut self.replace, "replace existing file");
+            if ui.button("Export CSV").on_hover_text("Ctrl+E").clicked() {
+                self.status = self.export(sv).unwrap_or_else(|e| e);
+            }
+        });
+        if !self.status.is_empty() {
+            ui.label(&self.status);
+        }
+        let plan: &Plan = &sv.optimized.as_ref().expect("checked").plan;
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("offer")
+                .selected_text(self.filter_offer.as_deref().unwrap_or("all"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter_offer, None, "all");
+                    for o in &plan.offers.offers {
+                        ui.selectable_value(&mut self.filter_offer, Some(o.name.clone()), &o.name);
+                    }
+                });
+            ui.checkbox(&mut self.sort_by_profit, "most profitable first");
+        });
+        let mut rows: Vec<usize> = (0..plan.rows.len())
+            .filter(|&i| {
+                self.filter_offer
+                    .as_ref()
+                    .is_none_or(|f| &plan.rows[i].offer == f)
+            })
+            .collect();
+        if self.sort_by_profit {
+            rows.sort_by(|&a, &b| {
+                plan.rows[b]
+                    .expected_incremental_profit
+                    .total_cmp(&plan.rows[a].expected_incremental_profit)
+            });
+        }
+        ui.label(format!("{} customers", rows.len()));
+        let heads = [
+            "customer",
+            "segment",
+            "offer",
+            "channel",
+            "send time",
+            "uplift",
+            "profit",
+            "cost",
+            "message",
+        ];
+        let mut builder = TableBuilder::new(ui).striped(true);
+        for _ in heads {
+            builder = builder.column(Column::auto().at_least(60.0).resizable(true));
+        }
+        builder
+            .header(22.0, |mut h| {
+                for name in heads {
+                    h.col(|ui| {
+                        ui.strong(name);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, rows.len(), |mut row| {
+                    let r = &plan.rows[rows[row.index()]];
+                    for text in [
+                        r.customer_id.clone(),
+                        r.segment.clone(),
+                        r.offer.clone(),
+                        r.channel.clone(),
+                        r.send_time.clone(),
+                        format!("{:+.3}", r.expected_uplift),
+                        format!("{:.2}", r.expected_incremental_profit),
+                        format!("{:.2}", r.expected_cost),
+                        r.message.clone(),
+                    ] {
+                        row.col(|ui| {
+                            ui.label(text);
+                        });
+                    }
+                });
+            });
+    }
+}

@@ -1,0 +1,700 @@
+//! Scenarios: edit an offer and its targeting, see totals and charts follow the sliders, save and
+//! compare scenarios, and optimize who gets which offer under a budget. Every number comes from
+//! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
+
+use super::jobs::{Job, Loaded, spawn};
+use crate::model::device::{self, DeviceChoice};
+use crate::model::pipeline::{self, DataSpec};
+use crate::model::store::ModelMeta;
+use crate::model::train::{TrainConfig, TrainEvent};
+use crate::model::uplift::{ModelKind, TrainedModel};
+use crate::plan::{self, Plan};
+use crate::sim::optimize::{self, FrontierPoint, OffersFile, Problem, Solution};
+use crate::sim::scenario::RankBy;
+use crate::sim::simulate::{self, Outcome, SweepPoint};
+use crate::sim::{ResponseTable, Scenario, build, truth};
+use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, Points, VLine};
+use std::sync::Arc;
+
+pub enum PrepEvent {
+    Progress(String),
+    Finished(Box<Result<ResponseTable, String>>),
+}
+
+/// The optimizer's answer for one budget, with the frontier around it and the plan.
+pub struct Optimized {
+    pub solution: Solution,
+    pub frontier: Vec<FrontierPoint>,
+    pub plan: Plan,
+}
+
+pub struct ScenariosView {
+    pub table: Option<Arc<ResponseTable>>,
+    /// The ground truth's table when the sample generator's truth is loaded.
+    pub oracle: Option<Arc<ResponseTable>>,
+    pub scenario: Scenario,
+    pub outcome: Option<Outcome>,
+    pub true_profit: Option<f64>,
+    simulated: Option<Scenario>,
+    pub sweep: Vec<SweepPoint>,
+    sweep_key: Option<Scenario>,
+    pub saved: Vec<(Scenario, Outcome)>,
+    committed: Scenario,
+    undo: Vec<Scenario>,
+    redo: Vec<Scenario>,
+    job: Option<Job<PrepEvent>>,
+    pub status: String,
+    pub budget: f64,
+    pub offers: OffersFile,
+    opt_job: Option<Job<Result<Optimized, String>>>,
+    pub optimized: Option<Optimized>,
+}
+
+fn default_scenario() -> Scenario {
+    let mut s = Scenario::new(
+        "20% off, best 30% by profit",
+        crate::sim::Offer::PctDiscount { pct: 20.0 },
+    );
+    s.targeting.top_share = 0.3;
+    s.message = "Hi {name}, {discount} off {category} this week only.".into();
+    s
+}
+
+impl Default for ScenariosView {
+    fn default() -> Self {
+        let s = default_scenario();
+        Self {
+            table: None,
+            oracle: None,
+            committed: s.clone(),
+            scenario: s,
+            outcome: None,
+            true_profit: None,
+            simulated: None,
+            sweep: Vec::new(),
+            sweep_key: None,
+            saved: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            job: None,
+            status: String::new(),
+            budget: 20_000.0,
+            offers: OffersFile::standard(),
+            opt_job: None,
+            optimized: None,
+        }
+    }
+}
+
+/// Offer types a user can pick, with a sensible starting value each.
+fn offer_choices() -> Vec<crate::sim::Offer> {
+    use crate::sim::Offer::*;
+    vec![
+        PctDiscount { pct: 20.0 },
+        Coupon {
+            amount: 10.0,
+            min_spend: 60.0,
+        },
+        FreeShipping { fee: 6.0 },
+        Gift {
+            threshold: 50.0,
+            gift_cost: 12.0,
+            perceived_value: 0.7,
+        },
+        DynamicPrice { price_index: 0.9 },
+        FlashSale {
+            pct: 30.0,
+            hours: 6.0,
+            stock_cap: 500.0,
+            urgency_logit: 0.3,
+        },
+        Bundle {
+            products: Vec::new(),
+            bundle_price: 80.0,
+            discount_pct: 15.0,
+        },
+        CartRecovery { pct: 10.0 },
+        Message,
+    ]
+}
+
+const TIP_INCREMENTAL: &str = "Incremental: what happens because of the offer, over what the same customers would have done without it (estimated from the randomized control group the model learned from). Purchases that would have happened anyway are not counted as gain.";
+const TIP_ROI: &str = "ROI: incremental profit per unit of promotion spend (redemption cost plus send cost). 0.5 means every 1 spent brings 0.50 of extra profit on top of getting it back.";
+const TIP_INTERVAL: &str = "5-95%: the range in which the outcome falls 9 times out of 10, from Monte Carlo over customers' random purchases and over the model's bootstrap members (its own uncertainty).";
+
+impl ScenariosView {
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some() || self.opt_job.is_some()
+    }
+
+    /// Trains a response model for planning (3 bootstrap members) and scores every customer.
+    pub fn prepare(&mut self, ctx: egui::Context, loaded: &Loaded, choice: DeviceChoice) {
+        let tables = loaded.tables.clone();
+        self.status = "training a response model for planning…".into();
+        self.job = Some(spawn("plan-model", ctx, move |send, cancel| {
+            let r = (|| {
+                let spec = DataSpec::default();
+                let ds = pipeline::build_dataset(&tables, &spec)?;
+                let dev = device::select(choice)?;
+                let cfg = TrainConfig {
+                    ensemble: 3,
+                    ..TrainConfig::default()
+                };
+                let on_event = |e: TrainEvent| {
+                    if let TrainEvent::Epoch { stats, .. } = e {
+                        send(PrepEvent::Progress(format!(
+                            "training on {}: epoch {}, validation log loss {:.4}",
+                            dev.label(),
+                            stats.epoch,
+                            stats.valid_log_loss
+                        )));
+                    }
+                };
+                let req = pipeline::TrainRequest {
+                    kind: ModelKind::Response,
+                    spec: &spec,
+                    cfg: &cfg,
+                    truth: None,
+                };
+                let (model, meta) =
+                    pipeline::train_and_evaluate(&req, &ds, &dev, &on_event, cancel)
+                        .map_err(|e| e.to_string())?;
+                send(PrepEvent::Progress("scoring customers…".into()));
+                build::from_model(&tables, &model, &meta, &dev)
+            })();
+            send(PrepEvent::Finished(Box::new(r)));
+        }));
+    }
+
+    /// Scores every customer with a model trained on the Models screen.
+    pub fn use_model(
+        &mut self,
+        ctx: egui::Context,
+        loaded: &Loaded,
+        model: &(TrainedModel, ModelMeta),
+        choice: DeviceChoice,
+    ) {
+        let tables = loaded.tables.clone();
+        let (model, meta) = model.clone();
+        self.status = "scoring customers…".into();
+        self.job = Some(spawn("score", ctx, move |send, _| {
+            let r = device::select(choice)
+                .and_then(|dev| build::from_model(&tables, &model, &meta, &dev));
+            send(PrepEvent::Finished(Box::new(r)));
+        }));
+    }
+
+    pub fn set_table(&mut self, t: ResponseTable, loaded: Option<&Loaded>) {
+        self.oracle = loaded
+            .and_then(|l| l.truth.as_ref())
+            .and_then(|tr| truth::oracle_table(&t, tr).ok())
+            .map(Arc::new);
+        self.table = Some(Arc::new(t));
+        self.simulated = None;
+        self.sweep_key = None;
+        self.optimized = None;
+    }
+
+    /// Applies finished background work; returns an error to show, if any.
+    pub fn poll(&mut self, loaded: Option<&Loaded>) -> Option<String> {
+        let mut error = None;
+        if let Some(job) = &self.job {
+            let (events, gone) = job.poll();
+            for e in events {
+                match e {
+                    PrepEvent::Progress(s) => self.status = s,
+                    PrepEvent::Finished(r) => match *r {
+                        Ok(t) => {
+                            self.status = format!("{} customers scored by {}", t.len(), t.source);
+                            self.set_table(t, loaded);
+                        }
+                        Err(e) => {
+                            self.status.clear();
+                            error = Some(e);
+                        }
+                    },
+                }
+            }
+            if gone {
+                self.job = None;
+            }
+        }
+        if let Some(job) = &self.opt_job {
+            let (events, gone) = job.poll();
+            for r in events {
+                match r {
+                    Ok(o) => self.optimized = Some(o),
+                    Err(e) => error = Some(e),
+                }
+            }
+            if gone {
+                self.opt_job = None;
+            }
+        }
+        error
+    }
+
+    /// Blocks until background work is done (tests).
+    pub fn wait(&mut self, loaded: Option<&Loaded>) -> Option<String> {
+        let mut err = None;
+        while self.is_busy() {
+            if let Some(e) = self.poll(loaded) {
+                err = Some(e);
+            }
+            std::thread::yield_now();
+        }
+        err
+    }
+
+    /// Re-simulates when the scenario changed (the live path) and the sweep when anything but
+    /// the offer's value changed.
+    pub fn refresh(&mut self) {
+        let Some(t) = self.table.clone() else {
+            return;
+        };
+        if let Err(e) = self.scenario.validate(&t) {
+            self.status = e;
+            self.outcome = None;
+            return;
+        }
+        if self.simulated.as_ref() != Some(&self.scenario) {
+            self.outcome = Some(simulate::simulate(&t, &self.scenario));
+            self.true_profit = self.oracle.as_ref().map(|o| {
+                let sel = simulate::select(&t, &self.scenario);
+                simulate::outcome_of(o, &self.scenario, &sel)
+                    .totals
+                    .incremental_profit
+            });
+            self.simulated = Some(self.scenario.clone());
+        }
+        let mut key = self.scenario.clone();
+        key.offer = key.offer.with_value(0.0);
+        if self.sweep_key.as_ref() != Some(&key) {
+            let values = simulate::sweep_values(&self.scenario.offer, 13);
+            self.sweep = simulate::sweep(&t, &self.scenario, &values);
+            self.sweep_key = Some(key);
+        }
+    }
+
+    /// Records an undo step when an edit is finished (one slider drag is one step).
+    fn commit(&mut self, ui: &egui::Ui) {
+        if self.scenario != self.committed && !ui.input(|i| i.pointer.any_down()) {
+            self.undo.push(std::mem::replace(
+                &mut self.committed,
+                self.scenario.clone(),
+            ));
+            self.redo.clear();
+        }
+    }
+
+    pub fn undo(&mut self) {
+        if let Some(prev) = self.undo.pop() {
+            self.redo.push(self.scenario.clone());
+            self.scenario = prev.clone();
+            self.committed = prev;
+        }
+    }
+
+    pub fn redo(&mut self) {
+        if let Some(next) = self.redo.pop() {
+            self.undo.push(self.scenario.clone());
+            self.scenario = next.clone();
+            self.committed = next;
+        }
+    }
+
+    /// Runs the optimizer for the budget (and the frontier) in the background.
+    pub fn optimize(&mut self, ctx: egui::Context) {
+        let Some(t) = self.table.clone() else {
+            return;
+        };
+        let (offers, budget) = (self.offers.clone(), self.budget);
+        self.opt_job = Some(spawn("optimize", ctx, move |send, _| {
+            let r = offers.validate(&t).map(|()| {
+                let p = Problem::build(&t, &offers);
+                let solution = optimize::solve(&p, budget);
+                let frontier = optimize::frontier(&p, 21);
+                let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
+                Optimized {
+                    solution,
+                    frontier,
+                    plan,
+                }
+            });
+            send(r);
+        }));
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: Option<&Loaded>,
+        trained: Option<&(TrainedModel, ModelMeta)>,
+        choice: DeviceChoice,
+    ) {
+        ui.heading("Scenarios");
+        let Some(l) = loaded else {
+            ui.label("Load data first (Data screen).");
+            return;
+        };
+        ui.horizontal(|ui| {
+            let idle = self.job.is_none();
+            if ui
+                .add_enabled(idle, egui::Button::new("Train a planning model"))
+                .on_hover_text("Trains a discount-response model with 3 bootstrap members on the loaded campaign (about 10 s on the sample data) and scores every customer.")
+                .clicked()
+            {
+                self.prepare(ui.ctx().clone(), l, choice);
+            }
+            if let Some(m) = trained
+                && ui
+                    .add_enabled(idle, egui::Button::new("Use the model from the Models screen"))
+                    .clicked()
+            {
+                self.use_model(ui.ctx().clone(), l, m, choice);
+            }
+            if self.job.is_some() {
+                ui.spinner();
+            }
+            ui.label(&self.status);
+        });
+        if self.table.is_none() {
+            ui.label("Scenarios are simulated from a model's per-customer response. Train a planning model to start.");
+            return;
+        }
+        self.refresh();
+        ui.separator();
+        egui::Panel::left("scenario-editor")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.editor(ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                self.results(ui);
+                ui.separator();
+                self.optimizer(ui);
+            });
+        });
+        self.commit(ui);
+    }
+
+    fn editor(&mut self, ui: &mut egui::Ui) {
+        let t = self.table.clone().expect("checked by the caller");
+        let s = &mut self.scenario;
+        ui.label("Name");
+        ui.text_edit_singleline(&mut s.name);
+        egui::ComboBox::from_label("Offer type")
+            .selected_text(s.offer.kind())
+            .show_ui(ui, |ui| {
+                for o in offer_choices() {
+                    let kind = o.kind();
+                    if ui.selectable_label(s.offer.kind() == kind, kind).clicked() {
+                        s.offer = o;
+                    }
+                }
+            });
+        let (label, lo, hi) = s.offer.value_range();
+        if hi > lo {
+            let mut v = s.offer.value();
+            if ui
+                .add(egui::Slider::new(&mut v, lo..=hi).text(label))
+                .changed()
+            {
+                s.offer = s.offer.with_value(v);
+            }
+        }
+        match &mut s.offer {
+            crate::sim::Offer::Coupon { min_spend, .. } => {
+                ui.add(egui::Slider::new(min_spend, 0.0..=300.0).text("minimum spend"));
+            }
+            crate::sim::Offer::Gift { threshold, .. } => {
+                ui.add(egui::Slider::new(threshold, 0.0..=300.0).text("order threshold"));
+            }
+            crate::sim::Offer::FlashSale {
+                hours, stock_cap, ..
+            } => {
+                ui.add(egui::Slider::new(hours, 1.0..=72.0).text("hours"));
+                ui.add(egui::Slider::new(stock_cap, 0.0..=20_000.0).text("units in stock"));
+            }
+            _ => {}
+        }
+        ui.label(s.offer.describe());
+        ui.separator();
+        ui.strong("Targeting");
+        ui.add(egui::Slider::new(&mut s.targeting.top_share, 0.0..=1.0).text("share targeted"));
+        egui::ComboBox::from_label("best first by")
+            .selected_text(match s.targeting.rank_by {
+                RankBy::Profit => "incremental profit",
+                RankBy::Uplift => "uplift",
+                RankBy::Propensity => "propensity (buy anyway)",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(
+                    &mut s.targeting.rank_by,
+                    RankBy::Profit,
+                    "incremental profit",
+                );
+                ui.selectable_value(&mut s.targeting.rank_by, RankBy::Uplift, "uplift");
+                ui.selectable_value(
+                    &mut s.targeting.rank_by,
+                    RankBy::Propensity,
+                    "propensity (buy anyway)",
+                );
+            });
+        ui.add(
+            egui::Slider::new(&mut s.targeting.control_share, 0.0..=0.5).text("control group held back"),
+        )
+        .on_hover_text("A random share of the targeted customers is not sent the offer, so the real uplift can be measured afterwards.");
+        ui.label("Segments (none ticked: all)");
+        for name in &t.segment_names {
+            let mut on = s.targeting.segments.contains(name);
+            if ui.checkbox(&mut on, name).changed() {
+                if on {
+                    s.targeting.segments.push(name.clone());
+                } else {
+                    s.targeting.segments.retain(|x| x != name);
+                }
+            }
+        }
+        ui.separator();
+        ui.strong("Channel");
+        egui::ComboBox::from_label("send through")
+            .selected_text(&s.channel.name)
+            .show_ui(ui, |ui| {
+                for c in ["preferred", "email", "sms", "push"] {
+                    ui.selectable_value(&mut s.channel.name, c.to_string(), c);
+                }
+            });
+        ui.add(
+            egui::DragValue::new(&mut s.channel.send_cost_eur)
+                .speed(0.005)
+                .range(0.0..=5.0)
+                .prefix("cost per message "),
+        );
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!self.undo.is_empty(), egui::Button::new("Undo"))
+                .on_hover_text("Ctrl+Z")
+                .clicked()
+            {
+                self.undo();
+            }
+            if ui
+                .add_enabled(!self.redo.is_empty(), egui::Button::new("Redo"))
+                .on_hover_text("Ctrl+Shift+Z")
+                .clicked()
+            {
+                self.redo();
+            }
+            if ui.button("Save for comparison").clicked()
+                && let Some(o) = &self.outcome
+            {
+                self.saved.push((self.scenario.clone(), o.clone()));
+            }
+        });
+    }
+
+    fn results(&mut self, ui: &mut egui::Ui) {
+        let Some(o) = &self.outcome else {
+            return;
+        };
+        let t = &o.totals;
+        let iv = &o.intervals;
+        egui::Grid::new("totals").num_columns(2).striped(true).show(ui, |ui| {
+            let mut row = |k: &str, v: String, tip: &str| {
+                ui.label(k).on_hover_text(tip);
+                ui.label(v).on_hover_text(tip);
+                ui.end_row();
+            };
+            row(
+                "customers targeted",
+                format!("{} of {} eligible ({} held back as control)", t.targeted, o.eligible, o.held_out),
+                "Customers who get the offer.",
+            );
+            row(
+                "incremental buyers",
+                format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_buyers, iv.incremental_buyers.p5, iv.incremental_buyers.p95),
+                TIP_INCREMENTAL,
+            );
+            row(
+                "incremental revenue",
+                format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_revenue, iv.incremental_revenue.p5, iv.incremental_revenue.p95),
+                TIP_INCREMENTAL,
+            );
+            row(
+                "spend",
+                format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost),
+                "Discounts and gifts are paid to every buyer who uses them, including those who would have bought anyway.",
+            );
+            row(
+                "incremental profit",
+                format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_profit, iv.incremental_profit.p5, iv.incremental_profit.p95),
+                TIP_INTERVAL,
+            );
+            row("ROI", o.roi.map_or("-".into(), |r| format!("{r:.2}")), TIP_ROI);
+            if let Some(tp) = self.true_profit {
+                row(
+                    "true incremental profit",
+                    format!("{tp:.0}"),
+                    "From the sample generator's ground truth: what would really happen. Shown only for generated sample data.",
+                );
+            }
+        });
+        if o.stock_served_share < 1.0 {
+            ui.label(format!(
+                "Stock serves {:.0}% of the extra demand.",
+                o.stock_served_share * 100.0
+            ));
+        }
+        let (label, _, _) = self.scenario.offer.value_range();
+        let current = self.scenario.offer.value();
+        let xs: Vec<f64> = self.sweep.iter().map(|p| p.value).collect();
+        let series = |f: fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
+            self.sweep.iter().map(|p| [p.value, f(p)]).collect()
+        };
+        let lo: Vec<f64> = self
+            .sweep
+            .iter()
+            .map(|p| p.intervals.incremental_profit.p5)
+            .collect();
+        let hi: Vec<f64> = self
+            .sweep
+            .iter()
+            .map(|p| p.intervals.incremental_profit.p95)
+            .collect();
+        ui.columns(2, |cols| {
+            Plot::new("profit-vs-value")
+                .height(190.0)
+                .legend(Legend::default())
+                .x_axis_label(label)
+                .show(&mut cols[0], |p| {
+                    p.add(FilledArea::new("profit 5-95%", &xs, &lo, &hi));
+                    p.line(Line::new(
+                        "incremental profit",
+                        series(|p| p.totals.incremental_profit),
+                    ));
+                    p.line(Line::new(
+                        "incremental revenue",
+                        series(|p| p.totals.incremental_revenue),
+                    ));
+                    p.vline(VLine::new("current", current));
+                });
+            Plot::new("conversion-roi")
+                .height(190.0)
+                .legend(Legend::default())
+                .x_axis_label(label)
+                .show(&mut cols[1], |p| {
+                    p.line(Line::new(
+                        "conversion of targeted, %",
+                        series(|p| p.conversion_rate * 100.0),
+                    ));
+                    p.line(Line::new(
+                        "ROI x 100",
+                        series(|p| p.roi.unwrap_or(0.0) * 100.0),
+                    ));
+                    p.vline(VLine::new("current", current));
+                });
+        });
+        let bars: Vec<Bar> = o
+            .per_segment
+            .iter()
+            .enumerate()
+            .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
+            .collect();
+        ui.label("Incremental profit per segment (hover for the segment)");
+        Plot::new("segments").height(150.0).show(ui, |p| {
+            p.bar_chart(BarChart::new("incremental profit", bars))
+        });
+        if !self.saved.is_empty() {
+            ui.strong("Saved scenarios");
+            egui::Grid::new("saved").striped(true).show(ui, |ui| {
+                for h in [
+                    "scenario", "targeted", "+buyers", "+revenue", "spend", "+profit", "5-95%",
+                    "ROI",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for (s, o) in &self.saved {
+                    let t = &o.totals;
+                    ui.label(&s.name);
+                    ui.label(t.targeted.to_string());
+                    ui.label(format!("{:.0}", t.incremental_buyers));
+                    ui.label(format!("{:.0}", t.incremental_revenue));
+                    ui.label(format!("{:.0}", t.spend()));
+                    ui.label(format!("{:.0}", t.incremental_profit));
+                    ui.label(format!(
+                        "{:.0} to {:.0}",
+                        o.intervals.incremental_profit.p5, o.intervals.incremental_profit.p95
+                    ));
+                    ui.label(o.roi.map_or("-".into(), |r| format!("{r:.2}")));
+                    ui.end_row();
+                }
+            });
+        }
+    }
+
+    fn optimizer(&mut self, ui: &mut egui::Ui) {
+        ui.strong("Optimize: who gets which offer");
+        ui.label(format!(
+            "Offers: {}",
+            self.offers
+                .offers
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut self.budget)
+                    .speed(100.0)
+                    .range(0.0..=1e9)
+                    .prefix("budget "),
+            );
+            if ui
+                .add_enabled(self.opt_job.is_none(), egui::Button::new("Optimize"))
+                .clicked()
+            {
+                self.optimize(ui.ctx().clone());
+            }
+            if self.opt_job.is_some() {
+                ui.spinner();
+            }
+        });
+        let Some(opt) = &self.optimized else {
+            return;
+        };
+        let s = &opt.solution;
+        ui.label(format!(
+            "{} customers get an offer; expected spend {:.0} of {:.0}; incremental profit {:.0} (upper bound {:.0}, duality gap {:.3}%)",
+            s.assigned,
+            s.spend,
+            s.budget,
+            s.objective_value,
+            s.upper_bound,
+            s.gap_share * 100.0
+        ))
+        .on_hover_text("The upper bound is what no plan within the budget can beat; the gap is how far this plan could at most be from the best one.");
+        let frontier: Vec<[f64; 2]> = opt
+            .frontier
+            .iter()
+            .map(|p| [p.budget, p.objective_value])
+            .collect();
+        Plot::new("frontier")
+            .height(180.0)
+            .legend(Legend::default())
+            .x_axis_label("budget")
+            .show(ui, |p| {
+                p.line(Line::new(
+                    "best incremental profit (efficient frontier)",
+                    frontier,
+                ));
+                p.points(Points::new("chosen", vec![[s.spend, s.objective_value]]).radius(5.0));
+            });
+        ui.label("The plan is on the Plan screen.");
+    }
+}
