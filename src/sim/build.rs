@@ -167,6 +167,18 @@ fn preferred_channels(tables: &[Table], ids: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Predicted baskets, non-negative and capped at their 99.5th percentile: the basket head
+/// extrapolates wildly for a handful of extreme profiles, and one customer must not carry a plan.
+fn winsorized_baskets(b: &[f32]) -> Vec<f32> {
+    let mut sorted: Vec<f32> = b.iter().map(|x| x.max(0.0)).collect();
+    sorted.sort_by(f32::total_cmp);
+    let cap = sorted
+        .get(((sorted.len() as f64) * 0.995) as usize)
+        .copied()
+        .unwrap_or(f32::INFINITY);
+    b.iter().map(|x| x.max(0.0).min(cap)).collect()
+}
+
 /// Scores every customer of the model's dataset and gathers the simulator's columns.
 pub fn from_model(
     tables: &[Table],
@@ -250,7 +262,7 @@ pub fn from_model(
         segment_names,
         mean,
         members,
-        basket_eur: cols.basket[0].iter().map(|b| b.max(0.0)).collect(),
+        basket_eur: winsorized_baskets(&cols.basket[0]),
         basket_elasticity,
         channel: preferred_channels(tables, &ds.ids),
         open_cart,

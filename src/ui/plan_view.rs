@@ -6,7 +6,9 @@ use crate::plan::{self, Plan};
 use egui_extras::{Column, TableBuilder};
 
 pub struct PlanView {
+    /// Message template for every offer; empty keeps each offer's own message.
     pub template: String,
+    pub send_time: String,
     pub path: String,
     pub salt: String,
     pub replace: bool,
@@ -18,7 +20,10 @@ pub struct PlanView {
 impl Default for PlanView {
     fn default() -> Self {
         Self {
-            template: "Hi {name}, {discount} off {category} this week only.".into(),
+            template: String::new(),
+            send_time: (chrono::Local::now().date_naive() + chrono::Duration::days(1))
+                .format("%Y-%m-%d 10:00")
+                .to_string(),
             path: "promotion-plan.csv".into(),
             salt: String::new(),
             replace: false,
@@ -37,7 +42,10 @@ impl PlanView {
         };
         let mut offers = opt.plan.offers.clone();
         for o in &mut offers.offers {
-            o.message = self.template.clone();
+            if !self.template.trim().is_empty() {
+                o.message = self.template.clone();
+            }
+            o.channel.send_time = self.send_time.clone();
         }
         let salt = (!self.salt.is_empty()).then_some(self.salt.as_str());
         opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt);
@@ -95,8 +103,19 @@ impl PlanView {
         }
         ui.horizontal(|ui| {
             ui.label("Message template");
-            let r = ui.add(egui::TextEdit::singleline(&mut self.template).desired_width(420.0));
-            if r.lost_focus() || r.changed() {
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.template)
+                    .hint_text("each offer's own message")
+                    .desired_width(420.0),
+            );
+            ui.label("Send time");
+            let t = ui.text_edit_singleline(&mut self.send_time);
+            let stale = sv
+                .optimized
+                .as_ref()
+                .and_then(|o| o.plan.rows.first())
+                .is_some_and(|r| r.send_time != self.send_time);
+            if r.changed() || t.changed() || stale {
                 self.rebuild(sv);
             }
         })
@@ -188,7 +207,7 @@ impl PlanView {
                         r.message.clone(),
                     ] {
                         row.col(|ui| {
-                            ui.label(text);
+                            ui.add(egui::Label::new(text).truncate());
                         });
                     }
                 });

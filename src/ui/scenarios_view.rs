@@ -591,10 +591,14 @@ impl ScenariosView {
                         "conversion of targeted, %",
                         series(|p| p.conversion_rate * 100.0),
                     ));
-                    p.line(Line::new(
-                        "ROI x 100",
-                        series(|p| p.roi.unwrap_or(0.0) * 100.0),
-                    ));
+                    // ROI where something is redeemed (a bare message's ROI is only its send cost).
+                    let roi: Vec<[f64; 2]> = self
+                        .sweep
+                        .iter()
+                        .filter(|p| p.totals.redemption_cost > 0.0)
+                        .filter_map(|p| p.roi.map(|r| [p.value, r * 100.0]))
+                        .collect();
+                    p.line(Line::new("ROI x 100", roi));
                     p.vline(VLine::new("current", current));
                 });
         });
@@ -604,10 +608,21 @@ impl ScenariosView {
             .enumerate()
             .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
             .collect();
-        ui.label("Incremental profit per segment (hover for the segment)");
-        Plot::new("segments").height(150.0).show(ui, |p| {
-            p.bar_chart(BarChart::new("incremental profit", bars))
-        });
+        ui.label("Incremental profit per segment");
+        let names: Vec<String> = o.per_segment.iter().map(|s| s.segment.clone()).collect();
+        Plot::new("segments")
+            .height(150.0)
+            .x_axis_formatter(move |mark, _| {
+                let k = mark.value.round();
+                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                    names.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |p| {
+                p.bar_chart(BarChart::new("incremental profit", bars))
+            });
         if !self.saved.is_empty() {
             ui.strong("Saved scenarios");
             egui::Grid::new("saved").striped(true).show(ui, |ui| {
