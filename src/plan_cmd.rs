@@ -3,14 +3,11 @@
 use crate::{find_truth, load_with_progress, spinner};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use promolab::data::sample::{self, GroundTruth};
 use promolab::data::{Mapping, Table};
 use promolab::model::device::{self, DeviceChoice};
-use promolab::model::pipeline::{self, DataSpec};
 use promolab::model::store;
-use promolab::model::train::{TrainConfig, TrainEvent};
-use promolab::model::uplift::ModelKind;
+use promolab::model::train::TrainEvent;
 use promolab::plan;
 use promolab::sim::optimize::{self, OffersFile, Problem};
 use promolab::sim::{ResponseTable, build, compare, price, scenario, simulate, truth};
@@ -46,39 +43,24 @@ fn default_model_dir() -> PathBuf {
         .join(format!("sample-response-{}", env!("CARGO_PKG_VERSION")))
 }
 
-/// Trains the default response model on the sample data (3 bootstrap members for the model
-/// uncertainty in the intervals).
+/// Trains the default planning model on the sample data and saves it.
 fn train_default(tables: &[Table], dev: &device::ComputeDevice, out: &Path) -> Result<()> {
-    let spec = DataSpec::default();
-    let ds = pipeline::build_dataset(tables, &spec).map_err(anyhow::Error::msg)?;
-    let cfg = TrainConfig {
-        ensemble: 3,
-        ..TrainConfig::default()
-    };
     eprintln!(
-        "no model given: training a response model on the sample data once ({} customers, cached in {})",
-        ds.n(),
+        "no model given: training a response model on the sample data once (cached in {})",
         out.display()
     );
-    let pb = ProgressBar::new((cfg.epochs * cfg.ensemble) as u64);
-    pb.set_style(
-        ProgressStyle::with_template("{bar:30} epoch {pos}/{len} {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
+    let pb = spinner("training");
     let on_event = |e: TrainEvent| {
         if let TrainEvent::Epoch { stats, .. } = e {
-            pb.inc(1);
-            pb.set_message(format!("validation log loss {:.4}", stats.valid_log_loss));
+            pb.set_message(format!(
+                "training: epoch {}, validation log loss {:.4}",
+                stats.epoch, stats.valid_log_loss
+            ));
         }
     };
-    let req = pipeline::TrainRequest {
-        kind: ModelKind::Response,
-        spec: &spec,
-        cfg: &cfg,
-        truth: None,
-    };
     let (model, meta) =
-        pipeline::train_and_evaluate(&req, &ds, dev, &on_event, &AtomicBool::new(false))?;
+        build::train_planning_model(tables, dev, &on_event, &AtomicBool::new(false))
+            .map_err(anyhow::Error::msg)?;
     pb.finish_and_clear();
     store::save(&model, &meta, out)?;
     Ok(())
@@ -179,6 +161,14 @@ fn read_scenario_for(path: &Path, t: &ResponseTable) -> Result<scenario::Scenari
     Ok(s)
 }
 
+fn joined(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn refuse_overwrite(path: &Path, force: bool) -> Result<()> {
     if path.exists() && !force {
         bail!(
@@ -238,14 +228,7 @@ pub fn simulate_cmd(
         let p = plan::plan_from_scenario(t, &s, &sel, salt);
         let written = plan::write_plan(&p, out)
             .with_context(|| format!("{}: cannot write the plan", out.display()))?;
-        eprintln!(
-            "wrote {}",
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        eprintln!("wrote {}", joined(&written));
     }
     if json {
         let mut v = serde_json::to_value(&o)?;
@@ -383,14 +366,7 @@ pub fn optimize_cmd(
             c.by_propensity
         );
     }
-    println!(
-        "wrote {}",
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("wrote {}", joined(&written));
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Small helpers shared across the engine: atomic file writes.
+//! Small helpers shared across the engine: atomic file writes, JSON files with located errors.
 
 use std::io::Write;
 use std::path::Path;
@@ -23,6 +23,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Reads a JSON file into `T`; errors name the file, line and column.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}: line {}, column {}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
     })
 }
 

@@ -3,10 +3,6 @@
 
 use promolab::data::{Mapping, load_paths, sample};
 use promolab::model::device::{self, DeviceChoice};
-use promolab::model::pipeline::{self, DataSpec};
-use promolab::model::store::ModelMeta;
-use promolab::model::train::TrainConfig;
-use promolab::model::uplift::ModelKind;
 use promolab::sim::optimize::{Problem, read_offers, solve};
 use promolab::sim::{build, truth};
 use std::path::Path;
@@ -16,20 +12,8 @@ fn check() -> truth::TruthCheck {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
     let dev = device::select(DeviceChoice::Cpu).unwrap();
-    let spec = DataSpec::default();
-    let ds = pipeline::build_dataset(&tables, &spec).unwrap();
-    let cfg = TrainConfig {
-        ensemble: 3,
-        ..TrainConfig::default()
-    };
-    let req = pipeline::TrainRequest {
-        kind: ModelKind::Response,
-        spec: &spec,
-        cfg: &cfg,
-        truth: None,
-    };
-    let (model, meta): (_, ModelMeta) =
-        pipeline::train_and_evaluate(&req, &ds, &dev, &|_| {}, &AtomicBool::new(false)).unwrap();
+    let (model, meta) =
+        build::train_planning_model(&tables, &dev, &|_| {}, &AtomicBool::new(false)).unwrap();
     let t = build::from_model(&tables, &model, &meta, &dev).unwrap();
     let offers = read_offers(&dir.join("offers.json")).unwrap();
     offers.validate(&t).unwrap();

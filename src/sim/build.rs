@@ -11,6 +11,29 @@ use crate::model::store::ModelMeta;
 use crate::model::uplift::{ModelKind, TrainedModel};
 use std::collections::HashMap;
 
+/// Trains the model the planning screens and commands use by default: the discount-response
+/// model with 3 bootstrap members (their spread is the model part of the intervals).
+pub fn train_planning_model(
+    tables: &[Table],
+    device: &ComputeDevice,
+    on_event: &dyn Fn(crate::model::train::TrainEvent),
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<(TrainedModel, ModelMeta), String> {
+    let spec = pipeline::DataSpec::default();
+    let ds = pipeline::build_dataset(tables, &spec)?;
+    let cfg = crate::model::train::TrainConfig {
+        ensemble: 3,
+        ..Default::default()
+    };
+    let req = pipeline::TrainRequest {
+        kind: ModelKind::Response,
+        spec: &spec,
+        cfg: &cfg,
+        truth: None,
+    };
+    pipeline::train_and_evaluate(&req, &ds, device, on_event, cancel).map_err(|e| e.to_string())
+}
+
 /// Margin used when the data has no product unit costs (the scenario can set its own).
 pub const DEFAULT_MARGIN_RATE: f64 = 0.4;
 

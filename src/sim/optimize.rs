@@ -166,16 +166,7 @@ impl OffersFile {
 }
 
 pub fn read_offers(path: &Path) -> Result<OffersFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}: line {}, column {}: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })
+    crate::util::read_json(path)
 }
 
 /// Expected value, cost and redemptions of every (customer, offer), row-major `n × k`.

@@ -206,14 +206,5 @@ impl Scenario {
 
 /// Reads and checks the JSON shape of a scenario file (not yet against data).
 pub fn read_scenario(path: &Path) -> Result<Scenario, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}: line {}, column {}: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })
+    crate::util::read_json(path)
 }

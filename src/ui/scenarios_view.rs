@@ -4,10 +4,9 @@
 
 use super::jobs::{Job, Loaded, spawn};
 use crate::model::device::{self, DeviceChoice};
-use crate::model::pipeline::{self, DataSpec};
 use crate::model::store::ModelMeta;
-use crate::model::train::{TrainConfig, TrainEvent};
-use crate::model::uplift::{ModelKind, TrainedModel};
+use crate::model::train::TrainEvent;
+use crate::model::uplift::TrainedModel;
 use crate::plan::{self, Plan};
 use crate::sim::optimize::{self, FrontierPoint, OffersFile, Problem, Solution};
 use crate::sim::scenario::RankBy;
@@ -133,13 +132,7 @@ impl ScenariosView {
         self.status = "training a response model for planning…".into();
         self.job = Some(spawn("plan-model", ctx, move |send, cancel| {
             let r = (|| {
-                let spec = DataSpec::default();
-                let ds = pipeline::build_dataset(&tables, &spec)?;
                 let dev = device::select(choice)?;
-                let cfg = TrainConfig {
-                    ensemble: 3,
-                    ..TrainConfig::default()
-                };
                 let on_event = |e: TrainEvent| {
                     if let TrainEvent::Epoch { stats, .. } = e {
                         send(PrepEvent::Progress(format!(
@@ -150,15 +143,7 @@ impl ScenariosView {
                         )));
                     }
                 };
-                let req = pipeline::TrainRequest {
-                    kind: ModelKind::Response,
-                    spec: &spec,
-                    cfg: &cfg,
-                    truth: None,
-                };
-                let (model, meta) =
-                    pipeline::train_and_evaluate(&req, &ds, &dev, &on_event, cancel)
-                        .map_err(|e| e.to_string())?;
+                let (model, meta) = build::train_planning_model(&tables, &dev, &on_event, cancel)?;
                 send(PrepEvent::Progress("scoring customers…".into()));
                 build::from_model(&tables, &model, &meta, &dev)
             })();
