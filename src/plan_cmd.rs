@@ -9,7 +9,7 @@ use promolab::model::device::{self, DeviceChoice};
 use promolab::model::store;
 use promolab::model::train::TrainEvent;
 use promolab::plan;
-use promolab::sim::optimize::{self, OffersFile, Problem};
+use promolab::sim::optimize::{self, Problem};
 use promolab::sim::{ResponseTable, build, compare, price, scenario, simulate, truth};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -34,11 +34,7 @@ pub struct Loaded {
 }
 
 fn default_model_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("promolab")
+    promolab::util::cache_dir()
         .join("models")
         .join(format!("sample-response-{}", env!("CARGO_PKG_VERSION")))
 }
@@ -307,21 +303,15 @@ pub fn optimize_cmd(
     let written = plan::write_plan(&plan, out)
         .with_context(|| format!("{}: cannot write the plan", out.display()))?;
     if let (Some(fp), Some(points)) = (frontier_path, &frontier) {
-        let mut csv = String::from("budget,spend,objective_value,upper_bound\n");
-        for p in points {
-            csv.push_str(&format!(
-                "{:.2},{:.2},{:.2},{:.2}\n",
-                p.budget, p.spend, p.objective_value, p.upper_bound
-            ));
-        }
-        promolab::util::write_atomic(fp, csv.as_bytes())
+        promolab::util::write_atomic(fp, optimize::frontier_csv(points).as_bytes())
             .with_context(|| format!("{}: cannot write", fp.display()))?;
     }
     let check = l
         .truth
         .as_ref()
-        .map(|tr| truth_check(t, tr, &offers, &sol, budget))
-        .transpose()?;
+        .map(|tr| truth::check_plan(t, tr, &offers, &problem, &sol, budget))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     if json {
         let mut v = serde_json::json!({
             "solution": sol,
@@ -368,18 +358,6 @@ pub fn optimize_cmd(
     }
     println!("wrote {}", joined(&written));
     Ok(())
-}
-
-pub use promolab::sim::truth::TruthCheck;
-
-fn truth_check(
-    t: &ResponseTable,
-    tr: &GroundTruth,
-    offers: &OffersFile,
-    sol: &optimize::Solution,
-    budget: f64,
-) -> Result<TruthCheck> {
-    truth::check_plan(t, tr, offers, sol, budget).map_err(anyhow::Error::msg)
 }
 
 pub fn compare_cmd(src: &Source, scenarios: &[PathBuf], json: bool) -> Result<()> {

@@ -18,10 +18,11 @@ fn check() -> truth::TruthCheck {
     let offers = read_offers(&dir.join("offers.json")).unwrap();
     offers.validate(&t).unwrap();
     let budget = 20_000.0;
-    let sol = solve(&Problem::build(&t, &offers), budget);
+    let problem = Problem::build(&t, &offers);
+    let sol = solve(&problem, budget);
     assert!(sol.spend <= budget);
     let gt = sample::read_truth(&dir.join("ground_truth.json")).unwrap();
-    let c = truth::check_plan(&t, &gt, &offers, &sol, budget).unwrap();
+    let c = truth::check_plan(&t, &gt, &offers, &problem, &sol, budget).unwrap();
     eprintln!("{c:?}");
     c
 }

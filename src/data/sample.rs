@@ -768,13 +768,7 @@ pub fn default_sample_dir() -> std::io::Result<std::path::PathBuf> {
         return Ok(bundled);
     }
     let cfg = SampleConfig::default();
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = base
-        .join("promolab")
-        .join(format!("sample-{}-{}", cfg.customers, cfg.seed));
+    let dir = crate::util::cache_dir().join(format!("sample-{}-{}", cfg.customers, cfg.seed));
     if !FILES.iter().all(|f| dir.join(f).is_file()) {
         generate(cfg).write(&dir)?;
     }

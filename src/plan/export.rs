@@ -11,7 +11,7 @@ use super::privacy::pseudonym;
 use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
-use crate::sim::simulate::{Figures, Pricing, Selection, effect};
+use crate::sim::simulate::{Figures, Selection, effect, pricing};
 use crate::util::write_atomic;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -67,15 +67,6 @@ fn top_category(t: &ResponseTable, i: usize) -> Option<&str> {
         .map(|(n, _)| &n["share_".len()..])
 }
 
-fn pricing<'a>(t: &ResponseTable, f: &'a OffersFile, o: &'a OfferOption) -> Pricing<'a> {
-    Pricing {
-        offer: &o.offer,
-        margin: f.margin_rate.unwrap_or(t.margin_rate),
-        send_cost: o.channel.send_cost_eur,
-        serve: 1.0,
-    }
-}
-
 /// The plan of an assignment (offer index per customer, None = no offer).
 pub fn plan_from_choice(
     t: &ResponseTable,
@@ -83,6 +74,9 @@ pub fn plan_from_choice(
     choice: &[Option<u8>],
     salt: Option<&str>,
 ) -> Plan {
+    let scenarios: Vec<Scenario> = (0..offers.offers.len())
+        .map(|j| offers.scenario(j))
+        .collect();
     let mut per_offer = vec![Figures::default(); offers.offers.len()];
     let mut rows = Vec::new();
     for (i, c) in choice.iter().enumerate() {
@@ -90,7 +84,7 @@ pub fn plan_from_choice(
             continue;
         };
         let o = &offers.offers[j];
-        let e = effect(t, &t.mean, i, &pricing(t, offers, o));
+        let e = effect(t, &t.mean, i, &pricing(t, &scenarios[j]));
         per_offer[j].add(&e);
         let id = &t.ids[i];
         let channel = if o.channel.name == "preferred" {
@@ -277,6 +271,9 @@ pub fn read_plan(
         .enumerate()
         .map(|(i, id)| (salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)), i))
         .collect();
+    let scenarios: Vec<Scenario> = (0..offers.offers.len())
+        .map(|j| offers.scenario(j))
+        .collect();
     let mut per = vec![Figures::default(); offers.offers.len()];
     let mut rows = 0;
     for (k, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -307,12 +304,7 @@ pub fn read_plan(
                     offers_path.display()
                 )
             })?;
-        per[j].add(&effect(
-            t,
-            &t.mean,
-            i,
-            &pricing(t, &offers, &offers.offers[j]),
-        ));
+        per[j].add(&effect(t, &t.mean, i, &pricing(t, &scenarios[j])));
         rows += 1;
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));

@@ -2,7 +2,7 @@
 
 use super::response::ResponseTable;
 use super::scenario::Scenario;
-use super::simulate::{Outcome, simulate};
+use super::simulate::{Outcome, sigmoid, simulate};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ pub fn baseline(t: &ResponseTable, margin: f64) -> Baseline {
     let (buyers, revenue) = (0..t.len())
         .into_par_iter()
         .map(|i| {
-            let p = 1.0 / (1.0 + (-(t.mean.base_logit[i] as f64)).exp());
+            let p = sigmoid(t.mean.base_logit[i] as f64);
             (p, p * t.basket_eur[i] as f64)
         })
         .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));

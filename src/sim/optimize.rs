@@ -16,7 +16,7 @@
 use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
-use super::simulate::{Figures, Pricing, effect, id_unit, is_eligible};
+use super::simulate::{Figures, effect, held_back, is_eligible, pricing, segment_mask};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,23 +205,11 @@ impl Problem {
         }
         let chan_of = |name: &str| channels.iter().position(|c| c == name).unwrap_or(0) as u8;
         let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
-        let seg_masks: Vec<Vec<bool>> = scenarios
-            .iter()
-            .map(|s| {
-                if s.targeting.segments.is_empty() {
-                    Vec::new()
-                } else {
-                    t.segment_names
-                        .iter()
-                        .map(|n| s.targeting.segments.contains(n))
-                        .collect()
-                }
-            })
-            .collect();
+        let seg_masks: Vec<Vec<bool>> = scenarios.iter().map(|s| segment_mask(t, s)).collect();
         let held_out: Vec<bool> = t
             .ids
             .par_iter()
-            .map(|id| f.targeting.control_share > 0.0 && id_unit(id) < f.targeting.control_share)
+            .map(|id| held_back(id, f.targeting.control_share))
             .collect();
         type Row = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<u8>);
         let rows: Vec<Row> = (0..n)
@@ -239,13 +227,7 @@ impl Problem {
                     if held_out[i] || !is_eligible(t, s, &seg_masks[j], i) {
                         continue;
                     }
-                    let p = Pricing {
-                        offer: &s.offer,
-                        margin: s.margin(t),
-                        send_cost: s.channel.send_cost_eur,
-                        serve: 1.0,
-                    };
-                    let e = effect(t, &t.mean, i, &p);
+                    let e = effect(t, &t.mean, i, &pricing(t, s));
                     v[j] = match f.objective {
                         Objective::Profit => e.incremental_profit,
                         Objective::Revenue => e.incremental_revenue,
@@ -578,24 +560,35 @@ pub fn solve(p: &Problem, budget: f64) -> Solution {
     }
 }
 
-/// The plan's expected figures per offer and in total (sums of the customers' rows).
-pub fn plan_figures(t: &ResponseTable, f: &OffersFile, s: &Solution) -> (Vec<Figures>, Figures) {
+/// The expected figures per offer and in total (sums of the customers' rows) of an assignment
+/// (offer index per customer, None = no offer).
+pub fn plan_figures(
+    t: &ResponseTable,
+    f: &OffersFile,
+    choice: &[Option<u8>],
+) -> (Vec<Figures>, Figures) {
     let scenarios: Vec<Scenario> = (0..f.offers.len()).map(|j| f.scenario(j)).collect();
     let mut per = vec![Figures::default(); f.offers.len()];
-    for (i, c) in s.choice.iter().enumerate() {
+    for (i, c) in choice.iter().enumerate() {
         if let Some(j) = c {
-            let sc = &scenarios[*j as usize];
-            let p = Pricing {
-                offer: &sc.offer,
-                margin: sc.margin(t),
-                send_cost: sc.channel.send_cost_eur,
-                serve: 1.0,
-            };
-            per[*j as usize].add(&effect(t, &t.mean, i, &p));
+            let j = *j as usize;
+            per[j].add(&effect(t, &t.mean, i, &pricing(t, &scenarios[j])));
         }
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
     (per, total)
+}
+
+/// The frontier as CSV (what `optimize --frontier` and the Plan screen write).
+pub fn frontier_csv(points: &[FrontierPoint]) -> String {
+    let mut csv = String::from("budget,spend,objective_value,upper_bound\n");
+    for p in points {
+        csv.push_str(&format!(
+            "{:.2},{:.2},{:.2},{:.2}\n",
+            p.budget, p.spend, p.objective_value, p.upper_bound
+        ));
+    }
+    csv
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

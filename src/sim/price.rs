@@ -5,7 +5,7 @@
 
 use super::offer::Offer;
 use super::response::ResponseTable;
-use super::simulate::{Figures, Pricing, effect};
+use super::simulate::{Figures, Pricing, effect, sigmoid};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,7 +91,7 @@ pub fn optimize_prices(
             let elasticity = r
                 .iter()
                 .map(|&i| {
-                    let p0 = 1.0 / (1.0 + (-(t.mean.base_logit[i] as f64)).exp());
+                    let p0 = sigmoid(t.mean.base_logit[i] as f64);
                     let s = t
                         .lever_column(&t.mean, &Offer::DynamicPrice { price_index: 1.0 })
                         .map_or(0.0, |c| c[i] as f64);

@@ -26,7 +26,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
 
-fn sigmoid(x: f64) -> f64 {
+pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
@@ -205,6 +205,11 @@ pub fn id_unit(id: &str) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Whether a targeted customer is held back as the control group (a stable draw by id).
+pub fn held_back(id: &str, control_share: f64) -> bool {
+    control_share > 0.0 && id_unit(id) < control_share
+}
+
 /// Whether customer `i` may receive the scenario's offer at all.
 pub fn is_eligible(t: &ResponseTable, s: &Scenario, seg_ok: &[bool], i: usize) -> bool {
     let tg = &s.targeting;
@@ -234,7 +239,8 @@ pub fn is_eligible(t: &ResponseTable, s: &Scenario, seg_ok: &[bool], i: usize) -
     true
 }
 
-fn segment_mask(t: &ResponseTable, s: &Scenario) -> Vec<bool> {
+/// Which segments the scenario includes, by segment index (empty: all).
+pub fn segment_mask(t: &ResponseTable, s: &Scenario) -> Vec<bool> {
     if s.targeting.segments.is_empty() {
         return Vec::new();
     }
@@ -244,7 +250,8 @@ fn segment_mask(t: &ResponseTable, s: &Scenario) -> Vec<bool> {
         .collect()
 }
 
-fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
+/// What the scenario fixes for every customer (stock not yet applied).
+pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     Pricing {
         offer: &s.offer,
         margin: s.margin(t),
@@ -393,13 +400,9 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
     let eligible = keys.par_iter().filter(|k| k.is_finite()).count();
     let k = ((eligible as f64) * s.targeting.top_share).round() as usize;
     let targeted = top_k(&keys, k.min(eligible));
-    let (held_out, sent): (Vec<u32>, Vec<u32>) = if s.targeting.control_share > 0.0 {
-        targeted
-            .into_iter()
-            .partition(|&i| id_unit(&t.ids[i as usize]) < s.targeting.control_share)
-    } else {
-        (Vec::new(), targeted)
-    };
+    let (held_out, sent): (Vec<u32>, Vec<u32>) = targeted
+        .into_iter()
+        .partition(|&i| held_back(&t.ids[i as usize], s.targeting.control_share));
     let mut sel = Selection {
         eligible,
         sent,

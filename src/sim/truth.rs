@@ -104,30 +104,26 @@ fn fill_in_order(p: &Problem, order: &[usize], j: usize, budget: f64) -> Vec<Opt
     choice
 }
 
+/// `model` is the problem `plan` was solved on (the model's estimates for `t` and `offers`).
 pub fn check_plan(
     t: &ResponseTable,
     truth: &GroundTruth,
     offers: &OffersFile,
+    model: &Problem,
     plan: &Solution,
     budget: f64,
 ) -> Result<TruthCheck, String> {
     let oracle = oracle_table(t, truth)?;
-    let true_profit = |choice: &[Option<u8>]| {
-        let s = Solution {
-            choice: choice.to_vec(),
-            ..Solution::default()
-        };
-        plan_figures(&oracle, offers, &s).1.incremental_profit
-    };
+    let true_profit =
+        |choice: &[Option<u8>]| plan_figures(&oracle, offers, choice).1.incremental_profit;
     let oracle_plan = solve(&Problem::build(&oracle, offers), budget);
-    let model = Problem::build(t, offers);
     let mut random: Vec<usize> = (0..t.len()).collect();
     random.sort_by(|&a, &b| id_unit(&t.ids[a]).total_cmp(&id_unit(&t.ids[b])));
     let mut by_p0: Vec<usize> = (0..t.len()).collect();
     by_p0.sort_by(|&a, &b| t.mean.base_logit[b].total_cmp(&t.mean.base_logit[a]));
     let best_single = |order: &[usize]| {
         (0..offers.offers.len())
-            .map(|j| true_profit(&fill_in_order(&model, order, j, budget)))
+            .map(|j| true_profit(&fill_in_order(model, order, j, budget)))
             .fold(f64::NEG_INFINITY, f64::max)
     };
     Ok(TruthCheck {

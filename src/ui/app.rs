@@ -272,11 +272,7 @@ impl PromolabApp {
             self.scenarios_view.undo();
         }
         if e && self.scenarios_view.optimized.is_some() {
-            let status = self
-                .plan_view
-                .export(&mut self.scenarios_view)
-                .unwrap_or_else(|e| e);
-            self.plan_view.status = status;
+            self.plan_view.export_and_report(&mut self.scenarios_view);
         }
     }
 

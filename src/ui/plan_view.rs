@@ -70,14 +70,8 @@ impl PlanView {
             .ok_or("optimize a plan first (Scenarios screen)")?;
         let written = plan::write_plan(&opt.plan, &path)
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        let mut frontier = String::from("budget,spend,objective_value,upper_bound\n");
-        for p in &opt.frontier {
-            frontier.push_str(&format!(
-                "{:.2},{:.2},{:.2},{:.2}\n",
-                p.budget, p.spend, p.objective_value, p.upper_bound
-            ));
-        }
         let fpath = plan::export::sidecar(&path, "frontier.csv");
+        let frontier = crate::sim::optimize::frontier_csv(&opt.frontier);
         crate::util::write_atomic(&fpath, frontier.as_bytes())
             .map_err(|e| format!("{}: cannot write: {e}", fpath.display()))?;
         Ok(format!(
@@ -91,6 +85,11 @@ impl PlanView {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
+    }
+
+    /// Exports and shows the outcome (the button and Ctrl+E).
+    pub fn export_and_report(&mut self, sv: &mut ScenariosView) {
+        self.status = self.export(sv).unwrap_or_else(|e| e);
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, sv: &mut ScenariosView) {
@@ -136,7 +135,7 @@ impl PlanView {
                 .on_hover_text("Leave empty to keep real customer ids. With a salt, ids become keyed hashes that only the salt maps back.");
             ui.checkbox(&mut self.replace, "replace existing file");
             if ui.button("Export CSV").on_hover_text("Ctrl+E").clicked() {
-                self.status = self.export(sv).unwrap_or_else(|e| e);
+                self.export_and_report(sv);
             }
         });
         if !self.status.is_empty() {

@@ -243,9 +243,10 @@ impl ScenariosView {
             return;
         }
         if self.simulated.as_ref() != Some(&self.scenario) {
-            self.outcome = Some(simulate::simulate(&t, &self.scenario));
+            // One selection serves the model's figures and the truth's.
+            let sel = simulate::select(&t, &self.scenario);
+            self.outcome = Some(simulate::outcome_of(&t, &self.scenario, &sel));
             self.true_profit = self.oracle.as_ref().map(|o| {
-                let sel = simulate::select(&t, &self.scenario);
                 simulate::outcome_of(o, &self.scenario, &sel)
                     .totals
                     .incremental_profit
