@@ -123,6 +123,21 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     assert!(opt.frontier.len() > 2);
     harness.get_by_label("Plan").click();
     harness.run_steps(2);
+    // A template overrides every offer's message; clearing it brings their own back.
+    {
+        let app = harness.state_mut();
+        app.plan_view.template = "Only {discount}".into();
+        app.plan_view.rebuild(&mut app.scenarios_view);
+        let msg = |app: &promolab::ui::PromolabApp| {
+            app.scenarios_view.optimized.as_ref().unwrap().plan.rows[0]
+                .message
+                .clone()
+        };
+        assert!(msg(app).starts_with("Only "), "{}", msg(app));
+        app.plan_view.template.clear();
+        app.plan_view.rebuild(&mut app.scenarios_view);
+        assert!(msg(app).starts_with("Hi "), "{}", msg(app));
+    }
     let out = dir.join("exported-plan.csv");
     harness.state_mut().plan_view.path = out.display().to_string();
     harness.get_by_label("Export CSV").click();

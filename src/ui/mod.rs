@@ -6,7 +6,7 @@ mod customers_view;
 mod data_view;
 mod jobs;
 mod models_view;
-mod plan_view;
+pub mod plan_view;
 pub mod scenarios_view;
 
 pub use app::{PromolabApp, Tab};

@@ -36,11 +36,13 @@ impl Default for PlanView {
 
 impl PlanView {
     /// Regenerates the plan's messages (and pseudonyms) with the current template and salt.
-    fn rebuild(&self, sv: &mut ScenariosView) {
+    pub fn rebuild(&self, sv: &mut ScenariosView) {
         let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_mut()) else {
             return;
         };
-        let mut offers = opt.plan.offers.clone();
+        // From the offers that were optimized, not from the last plan: its messages may already
+        // carry an earlier template.
+        let mut offers = sv.offers.clone();
         for o in &mut offers.offers {
             if !self.template.trim().is_empty() {
                 o.message = self.template.clone();
