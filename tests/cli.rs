@@ -13,6 +13,13 @@ fn promolab(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
+/// `promolab CMD --data D --model M --device cpu REST...`
+fn source<'a>(d: &'a str, m: &'a str, cmd: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![cmd, "--data", d, "--model", m, "--device", "cpu"];
+    args.extend_from_slice(rest);
+    args
+}
+
 /// Runs promolab, requires success (showing its stderr otherwise) and returns its stdout.
 fn promolab_ok(args: &[&str]) -> String {
     let o = promolab(args);
@@ -257,20 +264,18 @@ fn train_evaluate_and_score_from_the_command_line() {
             "targeting": {"top_share": 0.25}, "message": "{discount} off {category}"}"#,
     );
     let plan = dir.join("plan.csv");
-    let out_text = promolab_ok(&[
-        "simulate",
-        "--data",
+    let out_text = promolab_ok(&source(
         d,
-        "--model",
         m,
-        "--device",
-        "cpu",
-        "--scenario",
-        scenario.to_str().unwrap(),
-        "--out",
-        plan.to_str().unwrap(),
-        "--json",
-    ]);
+        "simulate",
+        &[
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--out",
+            plan.to_str().unwrap(),
+            "--json",
+        ],
+    ));
     let o: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
     assert_eq!(o["totals"]["targeted"].as_u64(), Some(200), "25% of 800");
     assert!(o["totals"]["redemption_cost"].as_f64().unwrap() > 0.0);
@@ -281,18 +286,12 @@ fn train_evaluate_and_score_from_the_command_line() {
     let planned = std::fs::read_to_string(&plan).unwrap();
     assert_eq!(planned.lines().count(), 201);
     assert!(planned.contains("15% off"));
-    let again = promolab_ok(&[
-        "simulate",
-        "--data",
+    let again = promolab_ok(&source(
         d,
-        "--model",
         m,
-        "--device",
-        "cpu",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--json",
-    ]);
+        "simulate",
+        &["--plan", plan.to_str().unwrap(), "--json"],
+    ));
     let again: serde_json::Value = serde_json::from_str(&again).expect("JSON");
     let close = |a: &serde_json::Value, b: &serde_json::Value| {
         (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-6 * (1.0 + a.as_f64().unwrap().abs())
@@ -316,24 +315,22 @@ fn train_evaluate_and_score_from_the_command_line() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
     let offers = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/offers.json");
-    let out_text = promolab_ok(&[
-        "optimize",
-        "--data",
+    let out_text = promolab_ok(&source(
         d,
-        "--model",
         m,
-        "--device",
-        "cpu",
-        "--budget",
-        "300",
-        "--offers",
-        offers.to_str().unwrap(),
-        "--out",
-        dir.join("opt.csv").to_str().unwrap(),
-        "--salt",
-        "s3cret",
-        "--json",
-    ]);
+        "optimize",
+        &[
+            "--budget",
+            "300",
+            "--offers",
+            offers.to_str().unwrap(),
+            "--out",
+            dir.join("opt.csv").to_str().unwrap(),
+            "--salt",
+            "s3cret",
+            "--json",
+        ],
+    ));
     let opt: serde_json::Value = serde_json::from_str(&out_text).expect("JSON");
     assert!(opt["solution"]["spend"].as_f64().unwrap() <= 300.0 + 1e-6);
     assert!(opt["ground_truth"]["oracle"].is_number());
@@ -347,19 +344,17 @@ fn train_evaluate_and_score_from_the_command_line() {
             .unwrap()
             .contains("total,")
     );
-    let text = promolab_ok(&[
-        "compare",
-        "--data",
+    let text = promolab_ok(&source(
         d,
-        "--model",
         m,
-        "--device",
-        "cpu",
-        "--scenario",
-        scenario.to_str().unwrap(),
-        "--scenario",
-        scenario.to_str().unwrap(),
-    ]);
+        "compare",
+        &[
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+    ));
     assert!(
         text.contains("no promotion") && text.matches("15% off").count() == 2,
         "{text}"
