@@ -97,6 +97,9 @@ enum Command {
         /// Epochs without a better validation loss before stopping early.
         #[arg(long, default_value_t = 5)]
         patience: usize,
+        /// Response model: latent response classes (0 = a free per-customer response).
+        #[arg(long, default_value_t = 0)]
+        classes: usize,
         #[command(flatten)]
         spec: SpecArgs,
         /// Folder to save the model in.
@@ -381,6 +384,7 @@ fn run(cli: Cli) -> Result<()> {
             hidden,
             ensemble,
             patience,
+            classes,
             spec,
             out,
             json,
@@ -394,6 +398,7 @@ fn run(cli: Cli) -> Result<()> {
                 hidden,
                 ensemble,
                 patience,
+                classes,
                 ..TrainConfig::default()
             };
             train(&data, model, device, &cfg, &spec, &out, json)

@@ -33,16 +33,24 @@ pub struct Loaded {
     pub truth: Option<GroundTruth>,
 }
 
+/// The cached planning model, keyed by the program version and the planning settings (a model
+/// trained with other settings is not reused).
 fn default_model_dir() -> PathBuf {
-    promolab::util::cache_dir()
-        .join("models")
-        .join(format!("sample-response-{}", env!("CARGO_PKG_VERSION")))
+    let settings = serde_json::to_string(&build::planning_config()).unwrap_or_default();
+    let key = settings.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    promolab::util::cache_dir().join("models").join(format!(
+        "sample-planning-{}-{:08x}",
+        env!("CARGO_PKG_VERSION"),
+        key as u32
+    ))
 }
 
 /// Trains the default planning model on the sample data and saves it.
 fn train_default(tables: &[Table], dev: &device::ComputeDevice, out: &Path) -> Result<()> {
     eprintln!(
-        "no model given: training a response model on the sample data once (cached in {})",
+        "no model given: training the planning model (latent-class discount response) on the sample data once (cached in {})",
         out.display()
     );
     let pb = spinner("training");

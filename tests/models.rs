@@ -176,6 +176,14 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
                 .unwrap();
         let out = dir.join(format!("{kind:?}"));
         store::save(&model, &meta, &out).unwrap();
+        // Models saved before the latent-class setting existed (no "classes") still load.
+        let meta_path = out.join("meta.json");
+        let mut old: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+        for net in old["nets"].as_array_mut().unwrap() {
+            net["config"].as_object_mut().unwrap().remove("classes");
+        }
+        std::fs::write(&meta_path, old.to_string()).unwrap();
         let (loaded, meta2) = store::load(&out, &d.device).unwrap();
         assert_eq!(meta2.data_hash, meta.data_hash);
         assert_eq!(
@@ -300,7 +308,19 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
 
 #[test]
 fn response_model_never_lowers_conversion_for_a_deeper_discount() {
-    let dir = common::sample_dir("model-response", 2000, 9);
+    response_model_is_monotone(0);
+}
+
+#[test]
+fn latent_class_response_model_never_lowers_conversion_for_a_deeper_discount() {
+    response_model_is_monotone(4);
+}
+
+/// Conversion never falls with depth, and the parameters handed to the simulator reproduce the
+/// model's probabilities: the per-customer columns for the free response, the classes for the
+/// latent-class mixture (whose one-curve columns are exact with no offer).
+fn response_model_is_monotone(classes: usize) {
+    let dir = common::sample_dir(&format!("model-response-{classes}"), 2000, 9);
     let tables =
         promolab::data::load_paths(std::slice::from_ref(&dir), &Default::default()).unwrap();
     let ds = pipeline::build_dataset(&tables, &DataSpec::default()).unwrap();
@@ -312,11 +332,15 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
     );
     let d = cpu();
     let split = training_split(&ds, 3);
+    let cfg = TrainConfig {
+        classes,
+        ..small_cfg()
+    };
     let m = train_model(
         ModelKind::Response,
         &ds,
         &split,
-        &small_cfg(),
+        &cfg,
         &d.device,
         &no_events,
         &AtomicBool::new(false),
@@ -359,11 +383,27 @@ fn response_model_never_lowers_conversion_for_a_deeper_discount() {
         cols.contact.as_ref().unwrap(),
         cols.sensitivity.as_ref().unwrap(),
     );
+    let sig = |z: f32| 1.0 / (1.0 + (-z).exp());
+    let mixture = pipeline::member_response(&m.nets[0], &ds, &d)
+        .unwrap()
+        .classes;
+    assert_eq!(mixture.is_some(), classes > 0);
     for i in (0..ds.n()).step_by(97) {
         for (a, sens_a) in sens.iter().enumerate() {
             let offer = if a == 0 { 0.0 } else { 1.0 };
-            let logit = base[i] + contact[i] * offer + sens_a[i] * ds.depth[i * arms + a];
-            let p = 1.0 / (1.0 + (-logit).exp());
+            let depth = ds.depth[i * arms + a];
+            let p = match &mixture {
+                // The one-curve columns are exact with no offer; the mixture everywhere.
+                Some(c) if a > 0 => (0..c.k)
+                    .map(|k| {
+                        c.weight[i * c.k + k]
+                            * sig(c.base[i * c.k + k]
+                                + c.contact[k]
+                                + c.per_depth[k * arms + a] * depth)
+                    })
+                    .sum::<f32>(),
+                _ => sig(base[i] + contact[i] * offer + sens_a[i] * depth),
+            };
             assert!(
                 (p - cols.p[a][i]).abs() < 1e-4,
                 "row {i} arm {a}: {p} vs {}",

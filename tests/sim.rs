@@ -7,7 +7,7 @@ use promolab::plan;
 use promolab::sim::offer::Offer;
 use promolab::sim::optimize::{OfferOption, OffersFile, Problem, solve};
 use promolab::sim::simulate::{self, select};
-use promolab::sim::{Member, ResponseTable, Scenario};
+use promolab::sim::{Class, Member, ResponseTable, Scenario};
 use proptest::prelude::*;
 
 fn table_strategy() -> impl Strategy<Value = ResponseTable> {
@@ -32,6 +32,7 @@ fn table_strategy() -> impl Strategy<Value = ResponseTable> {
                 base_logit: col(&|r| r.0),
                 contact: col(&|r| r.1),
                 sensitivity: std::array::from_fn(|_| col(&|r| r.2)),
+                classes: Vec::new(),
             },
             basket_eur: col(&|r| r.3),
             margin_rate: 0.4,
@@ -197,6 +198,7 @@ fn one_customer_by_hand() {
             base_logit: vec![-2.0],
             contact: vec![0.0],
             sensitivity: std::array::from_fn(|_| vec![10.0]),
+            classes: Vec::new(),
         },
         basket_eur: vec![50.0],
         margin_rate: 0.5,
@@ -211,6 +213,41 @@ fn one_customer_by_hand() {
     assert!((o.totals.redemption_cost - 0.5 * 50.0 * 0.2).abs() < 1e-9);
     assert!((o.totals.incremental_profit - (7.5 - p0 * 25.0 - 1.0)).abs() < 1e-9);
     assert!((o.totals.incremental_revenue - (0.5 * 40.0 - p0 * 50.0)).abs() < 1e-9);
+}
+
+/// A hand-checkable latent-class case: one customer, 30% in a class that ignores offers and 70%
+/// in one that responds; the mixture is the weighted sum of the classes' probabilities (the
+/// one-curve columns are ignored when classes are present).
+#[test]
+fn latent_classes_by_hand() {
+    let class = |weight: f32, base: f32, contact: f32, sens: f32| Class {
+        weight: vec![weight],
+        base: vec![base],
+        contact,
+        sensitivity: [sens; 4],
+    };
+    let t = ResponseTable {
+        ids: vec!["a".into()],
+        segment: vec![0],
+        segment_names: vec!["all".into()],
+        mean: Member {
+            base_logit: vec![9.0],
+            contact: vec![9.0],
+            sensitivity: std::array::from_fn(|_| vec![9.0]),
+            classes: vec![class(0.3, 0.0, 0.0, 0.0), class(0.7, -2.0, -1.0, 15.0)],
+        },
+        basket_eur: vec![50.0],
+        margin_rate: 0.5,
+        ..ResponseTable::default()
+    };
+    let o = simulate::simulate(&t, &pct(20.0, 1.0));
+    // p0 = 0.3·σ(0) + 0.7·σ(−2); p1 = 0.3·σ(0) + 0.7·σ(−2 − 1 + 15·0.2) = 0.15 + 0.35.
+    let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let p0 = 0.3 * 0.5 + 0.7 * sig(-2.0);
+    let p1 = 0.15 + 0.35;
+    assert!((o.totals.incremental_buyers - (p1 - p0)).abs() < 1e-7);
+    assert!((o.totals.redemption_cost - p1 * 50.0 * 0.2).abs() < 1e-5);
+    assert!((o.totals.incremental_profit - (p1 * 50.0 * 0.3 - p0 * 25.0)).abs() < 1e-5);
 }
 
 /// The control share holds back a stable random part of the targeted customers.

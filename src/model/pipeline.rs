@@ -138,6 +138,21 @@ pub struct MemberResponse {
     pub base: Vec<f32>,
     pub contact: Vec<f32>,
     pub per_depth: Vec<f32>,
+    /// For a latent-class net: the mixture itself (the columns above are matched to it).
+    pub classes: Option<MemberClasses>,
+}
+
+/// A latent-class net's mixture for every row of a dataset: class k's logit for row i under arm a
+/// at depth d is `base[i·K + k] + contact[k]·[offer] + per_depth[k·arms + a]·d`.
+pub struct MemberClasses {
+    pub k: usize,
+    /// Row-major `n × K` class probabilities.
+    pub weight: Vec<f32>,
+    /// Row-major `n × K` logits with no offer.
+    pub base: Vec<f32>,
+    pub contact: Vec<f32>,
+    /// Row-major `K × arms` logit shift per unit of depth (`DEPTH_SCALE` applied).
+    pub per_depth: Vec<f32>,
 }
 
 pub fn member_response(
@@ -150,6 +165,7 @@ pub fn member_response(
         base: Vec::with_capacity(ds.n()),
         contact: Vec::with_capacity(ds.n()),
         per_depth: Vec::new(),
+        classes: None,
     };
     let read = |t: burn::tensor::Tensor<2>| {
         t.into_data()
@@ -162,6 +178,25 @@ pub fn member_response(
             burn::tensor::TensorData::new(chunk.to_vec(), [rows, ds.d()]),
             &device.device,
         );
+        if let Some(c) = f.net.classes(t.clone()) {
+            let k = c.weight.dims()[1];
+            let classes = out.classes.get_or_insert(MemberClasses {
+                k,
+                weight: Vec::new(),
+                base: Vec::new(),
+                contact: Vec::new(),
+                per_depth: Vec::new(),
+            });
+            classes.weight.extend(read(c.weight)?);
+            classes.base.extend(read(c.base)?);
+            if classes.contact.is_empty() {
+                classes.contact = read(c.contact)?;
+                classes.per_depth = read(c.sensitivity)?
+                    .into_iter()
+                    .map(|v| v * super::net::DEPTH_SCALE)
+                    .collect();
+            }
+        }
         let p = f.net.response(t).ok_or("not a response model")?;
         out.base.extend(read(p.base)?);
         out.contact.extend(read(p.contact)?);

@@ -94,11 +94,25 @@ pub fn save(model: &TrainedModel, meta: &ModelMeta, dir: &Path) -> Result<(), St
     write_atomic(&path, text.as_bytes()).map_err(|e| io(&path, e))
 }
 
+/// Reads meta.json, filling network settings added since older versions with their defaults
+/// (burn's `Config` derive requires every field).
+fn parse_meta(text: &str) -> serde_json::Result<ModelMeta> {
+    let mut v: serde_json::Value = serde_json::from_str(text)?;
+    if let Some(nets) = v.get_mut("nets").and_then(|n| n.as_array_mut()) {
+        for net in nets {
+            if let Some(config) = net.get_mut("config").and_then(|c| c.as_object_mut()) {
+                config.entry("classes").or_insert(0.into());
+            }
+        }
+    }
+    serde_json::from_value(v)
+}
+
 /// Reads a model saved by `save` onto `device`.
 pub fn load(dir: &Path, device: &Device) -> Result<(TrainedModel, ModelMeta), StoreError> {
     let path = dir.join("meta.json");
     let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    let meta: ModelMeta = serde_json::from_str(&text).map_err(|e| StoreError::Meta {
+    let meta = parse_meta(&text).map_err(|e| StoreError::Meta {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;

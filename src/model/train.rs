@@ -37,6 +37,9 @@ pub struct TrainConfig {
     /// Conversion as a monotone function of discount depth (the response model).
     #[serde(default)]
     pub monotone_response: bool,
+    /// Response model: latent response classes (0 = a free per-customer response).
+    #[serde(default)]
+    pub classes: usize,
 }
 
 fn one() -> usize {
@@ -57,6 +60,7 @@ impl Default for TrainConfig {
             treatment_weight: 0.1,
             ensemble: 1,
             monotone_response: false,
+            classes: 0,
         }
     }
 }
@@ -211,6 +215,11 @@ pub fn fit(
     }
     let config = NetConfig::new(d, n_arms, cfg.hidden.clone())
         .with_monotone_response(cfg.monotone_response)
+        .with_classes(if cfg.monotone_response {
+            cfg.classes
+        } else {
+            0
+        })
         .with_arm_types(if cfg.monotone_response {
             arm_types(&train.arm_names)
         } else {

@@ -18,6 +18,7 @@ pub fn random_table(n: usize, members: usize, seed: u64) -> ResponseTable {
         base_logit: (0..n).map(|_| rng.random_range(-5.0..0.0)).collect(),
         contact: (0..n).map(|_| rng.random_range(-0.5..0.5)).collect(),
         sensitivity: std::array::from_fn(|_| (0..n).map(|_| rng.random_range(0.0..15.0)).collect()),
+        classes: Vec::new(),
     };
     let mean = member(&mut rng);
     let members = (0..members).map(|_| member(&mut rng)).collect();

@@ -2,7 +2,7 @@
 //! outputs become the simulator's plain columns.
 
 use super::offer::LEVER_NAMES;
-use super::response::{Member, ResponseTable};
+use super::response::{Class, Member, ResponseTable};
 use crate::data::{Table, TableKind};
 use crate::model::dataset::Dataset;
 use crate::model::device::ComputeDevice;
@@ -11,8 +11,23 @@ use crate::model::store::ModelMeta;
 use crate::model::uplift::{ModelKind, TrainedModel};
 use std::collections::HashMap;
 
+/// The planning model's settings: a latent-class response model (5 classes; 3 and 8 plan about as
+/// well on the sample data, see docs/models.md) with 3 bootstrap members.
+pub fn planning_config() -> crate::model::train::TrainConfig {
+    crate::model::train::TrainConfig {
+        ensemble: 3,
+        classes: 5,
+        hidden: vec![32],
+        learning_rate: 0.01,
+        batch_size: 512,
+        epochs: 300,
+        patience: 30,
+        ..Default::default()
+    }
+}
+
 /// Trains the model the planning screens and commands use by default: the discount-response
-/// model with 3 bootstrap members (their spread is the model part of the intervals).
+/// model (`planning_config`; the members' spread is the model part of the intervals).
 pub fn train_planning_model(
     tables: &[Table],
     device: &ComputeDevice,
@@ -21,10 +36,7 @@ pub fn train_planning_model(
 ) -> Result<(TrainedModel, ModelMeta), String> {
     let spec = pipeline::DataSpec::default();
     let ds = pipeline::build_dataset(tables, &spec)?;
-    let cfg = crate::model::train::TrainConfig {
-        ensemble: 3,
-        ..Default::default()
-    };
+    let cfg = planning_config();
     let req = pipeline::TrainRequest {
         kind: ModelKind::Response,
         spec: &spec,
@@ -49,24 +61,47 @@ fn arm_lever(arm: &str) -> Option<usize> {
 }
 
 /// One member's columns: each lever's sensitivity from the first arm of that offer type (arms of
-/// one type share their sensitivity in the response net).
+/// one type share their sensitivity in the response net); levers the campaign did not try take
+/// the percentage one. A latent-class net also hands over its classes.
 fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
     let a = arm_names.len();
-    let mut sensitivity: [Vec<f32>; 4] = Default::default();
+    let mut lever_arm: [Option<usize>; 4] = [None; 4];
     for (arm, name) in arm_names.iter().enumerate().skip(1) {
-        if let Some(l) = arm_lever(name)
-            && sensitivity[l].is_empty()
-        {
-            sensitivity[l] = (0..n).map(|i| r.per_depth[i * a + arm]).collect();
+        if let Some(l) = arm_lever(name) {
+            lever_arm[l].get_or_insert(arm);
         }
     }
+    let sensitivity = std::array::from_fn(|l| {
+        lever_arm[l].map_or_else(Vec::new, |arm| {
+            (0..n).map(|i| r.per_depth[i * a + arm]).collect()
+        })
+    });
+    let pct = lever_arm[super::offer::Lever::Pct as usize];
+    let classes = r.classes.as_ref().map_or_else(Vec::new, |c| {
+        (0..c.k)
+            .map(|k| Class {
+                weight: (0..n).map(|i| c.weight[i * c.k + k]).collect(),
+                base: (0..n).map(|i| c.base[i * c.k + k]).collect(),
+                contact: c.contact[k],
+                sensitivity: std::array::from_fn(|l| {
+                    lever_arm[l]
+                        .or(pct)
+                        .map_or(0.0, |arm| c.per_depth[k * a + arm])
+                }),
+            })
+            .collect()
+    });
     Member {
         base_logit: r.base.clone(),
         contact: r.contact.clone(),
         sensitivity,
+        classes,
     }
 }
 
+/// The ensemble's mean: averaged columns, and for latent-class members the mixture of all their
+/// classes (each member's weights divided by the number of members), which is exactly the
+/// average of the members' conversion probabilities.
 fn mean_member(members: &[Member], n: usize) -> Member {
     let k = members.len() as f32;
     let avg = |f: &dyn Fn(&Member) -> &Vec<f32>| -> Vec<f32> {
@@ -77,10 +112,23 @@ fn mean_member(members: &[Member], n: usize) -> Member {
             .map(|i| members.iter().map(|m| f(m)[i]).sum::<f32>() / k)
             .collect()
     };
+    let classes = if members.iter().all(|m| !m.classes.is_empty()) {
+        members
+            .iter()
+            .flat_map(|m| &m.classes)
+            .map(|c| Class {
+                weight: c.weight.iter().map(|w| w / k).collect(),
+                ..c.clone()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Member {
         base_logit: avg(&|m| &m.base_logit),
         contact: avg(&|m| &m.contact),
         sensitivity: std::array::from_fn(|l| avg(&|m| &m.sensitivity[l])),
+        classes,
     }
 }
 
@@ -240,6 +288,7 @@ pub fn from_model(
             base_logit: base,
             contact,
             sensitivity: Default::default(),
+            classes: Vec::new(),
         };
         (m, Vec::new())
     };

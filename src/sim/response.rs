@@ -4,6 +4,8 @@
 //! For customer i and an offer of depth d on lever l, sent (s = 1) or not:
 //!   p0 = σ(base_logit)                    (no offer)
 //!   p1 = σ(base_logit + s·contact + sensitivity[l]·d + extra)
+//! or, for a latent-class model, the mixture Σ_k w_k · σ(base_k + s·contact_k + sensitivity_k[l]·d + extra),
+//! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
 
@@ -13,6 +15,19 @@ pub struct Member {
     pub base_logit: Vec<f32>,
     pub contact: Vec<f32>,
     pub sensitivity: [Vec<f32>; 4],
+    /// Latent response classes; when present the simulator uses the mixture, not the columns.
+    pub classes: Vec<Class>,
+}
+
+/// One latent response class: customer i is in it with probability `weight[i]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Class {
+    pub weight: Vec<f32>,
+    /// Logit with no offer, per customer (the class base moved by the customer's activity).
+    pub base: Vec<f32>,
+    pub contact: f32,
+    /// Logit shift per unit of depth, per lever (`LEVER_NAMES` order).
+    pub sensitivity: [f32; 4],
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

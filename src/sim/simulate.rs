@@ -60,11 +60,27 @@ pub struct Pricing<'a> {
 pub fn effect(t: &ResponseTable, m: &Member, i: usize, p: &Pricing) -> Effect {
     let b = t.basket_eur[i] as f64;
     let terms: Terms = p.offer.terms(b, t.elasticity(i));
-    let base = m.base_logit[i] as f64;
-    let sens = t.lever_column(m, p.offer).map_or(0.0, |col| col[i] as f64);
-    let contact = if terms.sent { m.contact[i] as f64 } else { 0.0 };
-    let p0 = sigmoid(base);
-    let full = sigmoid(base + contact + sens * terms.depth + terms.extra_logit);
+    let (p0, full) = if m.classes.is_empty() {
+        let base = m.base_logit[i] as f64;
+        let sens = t.lever_column(m, p.offer).map_or(0.0, |col| col[i] as f64);
+        let contact = if terms.sent { m.contact[i] as f64 } else { 0.0 };
+        (
+            sigmoid(base),
+            sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
+        )
+    } else {
+        let lever = p.offer.lever();
+        m.classes.iter().fold((0.0, 0.0), |(p0, full), c| {
+            let w = c.weight[i] as f64;
+            let base = c.base[i] as f64;
+            let sens = lever.map_or(0.0, |l| c.sensitivity[l as usize] as f64);
+            let contact = if terms.sent { c.contact as f64 } else { 0.0 };
+            (
+                p0 + w * sigmoid(base),
+                full + w * sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
+            )
+        })
+    };
     let p1 = p0 + p.serve * (full - p0);
     let send = if terms.sent { p.send_cost } else { 0.0 };
     let per_buyer_profit = p.margin * terms.basket - terms.price_cut - terms.other_cost;

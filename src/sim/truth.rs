@@ -45,6 +45,7 @@ pub fn oracle_table(like: &ResponseTable, truth: &GroundTruth) -> Result<Respons
         base_logit: Vec::with_capacity(n),
         contact: Vec::with_capacity(n),
         sensitivity: Default::default(),
+        classes: Vec::new(),
     };
     let (mut basket, mut elasticity) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for id in &like.ids {
