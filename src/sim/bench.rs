@@ -3,7 +3,7 @@
 
 use super::offer::Offer;
 use super::optimize::{Problem, solve};
-use super::response::{Member, ResponseTable};
+use super::response::{Class, Member, ResponseTable};
 use super::scenario::Scenario;
 use super::simulate::simulate;
 use rand::rngs::StdRng;
@@ -45,6 +45,9 @@ pub struct SimBench {
     pub simulate_ms: f64,
     /// The same with 5 bootstrap members (model uncertainty).
     pub simulate_5_members_ms: f64,
+    /// The same without members, on a latent-class table of 15 classes (the planning model's
+    /// ensemble mean: 3 members of 5 classes).
+    pub simulate_15_classes_ms: f64,
     pub optimize_offers: usize,
     /// Building the customer x offer matrices from the response table.
     pub optimize_build_ms: f64,
@@ -85,6 +88,19 @@ pub fn run(customers: usize) -> SimBench {
     let plain = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });
+    let mut rng = StdRng::seed_from_u64(2);
+    t.mean.classes = (0..15)
+        .map(|_| Class {
+            weight: (0..customers).map(|_| 1.0 / 15.0).collect(),
+            base: (0..customers).map(|_| rng.random_range(-5.0..0.0)).collect(),
+            contact: rng.random_range(-0.5..0.5),
+            sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
+        })
+        .collect();
+    let latent = median_ms(7, |k| {
+        simulate(&t, &scenario(k));
+    });
+    t.mean.classes.clear();
     t.members = members;
     // 8 offers: coupons, percentages, shipping, gift.
     let offers: Vec<Offer> = vec![
@@ -141,6 +157,7 @@ pub fn run(customers: usize) -> SimBench {
         threads: rayon::current_num_threads(),
         simulate_ms: plain,
         simulate_5_members_ms: with_members,
+        simulate_15_classes_ms: latent,
         optimize_offers: file.offers.len(),
         optimize_build_ms: build_ms,
         optimize_solve_ms: solve_ms,
