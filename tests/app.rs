@@ -170,3 +170,60 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
             .contains("replace existing file")
     );
 }
+
+/// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan
+/// settings: saved with Ctrl+S, reopened in a fresh window, the saved scenario is simulated again
+/// once a planning model has scored the customers.
+#[test]
+fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
+    let dir = common::sample_dir("app-project", 1200, 6);
+    let mut harness = common::open_app(vec![dir.clone()]);
+    harness.get_by_label("Scenarios").click();
+    harness.run_steps(2);
+    harness.get_by_label("Train a planning model").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(3);
+    harness.get_by_label("Save for comparison").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().scenarios_view.saved.len(), 1);
+    let path = dir.join("spring.promolab");
+    {
+        let app = harness.state_mut();
+        app.scenarios_view.scenario.offer = app.scenarios_view.scenario.offer.with_value(15.0);
+        app.scenarios_view.budget = 7_500.0;
+        app.plan_view.template = "Hello {name}".into();
+        app.save_project(&path);
+        assert!(app.messages.is_empty(), "{:?}", app.messages);
+        app.plan_view.template = "changed after the first save".into();
+    }
+    // Ctrl+S saves again to the same file.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    harness.run_steps(2);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("changed after the first save"), "{text}");
+
+    let mut fresh = common::open_app(Vec::new());
+    fresh.state_mut().open_project(&path);
+    fresh.state_mut().wait_for_jobs();
+    fresh.run_steps(2);
+    let app = fresh.state();
+    assert!(app.messages.is_empty(), "{:?}", app.messages);
+    assert!(app.loaded.is_some(), "the project's data is loaded");
+    assert_eq!(
+        std::fs::canonicalize(&app.paths[0]).unwrap(),
+        std::fs::canonicalize(&dir).unwrap()
+    );
+    assert_eq!(app.scenarios_view.scenario.offer.value(), 15.0);
+    assert_eq!(app.scenarios_view.budget, 7_500.0);
+    assert_eq!(app.plan_view.template, "changed after the first save");
+    assert_eq!(app.scenarios_view.saved_scenarios().len(), 1);
+    assert!(app.scenarios_view.saved.is_empty(), "no model yet");
+    fresh.get_by_label("Scenarios").click();
+    fresh.run_steps(2);
+    fresh.get_by_label("Train a planning model").click();
+    fresh.run_steps(1);
+    fresh.state_mut().wait_for_jobs();
+    fresh.run_steps(2);
+    assert_eq!(fresh.state().scenarios_view.saved.len(), 1);
+}

@@ -92,7 +92,9 @@ pub fn run(customers: usize) -> SimBench {
     t.mean.classes = (0..15)
         .map(|_| Class {
             weight: (0..customers).map(|_| 1.0 / 15.0).collect(),
-            base: (0..customers).map(|_| rng.random_range(-5.0..0.0)).collect(),
+            base: (0..customers)
+                .map(|_| rng.random_range(-5.0..0.0))
+                .collect(),
             contact: rng.random_range(-0.5..0.5),
             sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
         })

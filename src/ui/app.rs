@@ -1,7 +1,8 @@
 //! The app shell: top bar with tabs, status bar with rows loaded and the compute device, and one
 //! view per tab. Views return commands that the app applies after drawing.
 
-use super::jobs::{self, Job, LoadEvent, Loaded};
+use super::jobs::{self, Dialog, Job, LoadEvent, Loaded};
+use super::project::{self, Project};
 use super::{customers_view, data_view, models_view};
 use crate::data::CleaningChoices;
 use crate::model::device::DeviceChoice;
@@ -42,6 +43,9 @@ impl Tab {
 pub enum Command {
     Load(Vec<PathBuf>),
     OpenDialog,
+    OpenProjectDialog,
+    SaveProject,
+    SaveProjectAs,
     ApplyCleaning(CleaningChoices),
     CancelLoad,
 }
@@ -52,6 +56,8 @@ pub enum Command {
 struct Persisted {
     tab: Tab,
     dark: bool,
+    /// The project last opened or saved, reopened at start when no files are given.
+    last_project: Option<PathBuf>,
 }
 
 pub struct PromolabApp {
@@ -65,7 +71,9 @@ pub struct PromolabApp {
     load_job: Option<Job<LoadEvent>>,
     load_progress: Option<(usize, usize, String)>,
     device_job: Option<Job<Result<(String, String), String>>>,
-    dialog_job: Option<Job<Result<Option<Vec<PathBuf>>, String>>>,
+    dialog_job: Option<(Dialog, Job<jobs::Picked>)>,
+    /// The open project file, if any.
+    pub project_path: Option<PathBuf>,
     pub device_label: String,
     pub device_reason: String,
     /// Errors to show until dismissed (their text can be selected and copied).
@@ -98,6 +106,7 @@ impl PromolabApp {
             load_progress: None,
             device_job: Some(jobs::probe_device(cc.egui_ctx.clone(), DeviceChoice::Auto)),
             dialog_job: None,
+            project_path: None,
             device_label: "detecting…".into(),
             device_reason: String::new(),
             messages: Vec::new(),
@@ -106,8 +115,84 @@ impl PromolabApp {
         };
         if !paths.is_empty() {
             app.apply(Command::Load(paths));
+        } else if let Some(last) = app.persisted.last_project.clone().filter(|p| p.exists()) {
+            app.open_project(&last);
         }
         app
+    }
+
+    /// Everything the project file keeps, from the screens' current state.
+    pub fn project(&self) -> Project {
+        let model_dir = PathBuf::from(&self.models_view.save_path);
+        Project {
+            version: project::PROJECT_VERSION,
+            data_files: self.paths.clone(),
+            scenario: self.scenarios_view.scenario.clone(),
+            saved_scenarios: self.scenarios_view.saved_scenarios(),
+            budget: self.scenarios_view.budget,
+            offers: self.scenarios_view.offers.clone(),
+            model_dir: (self.models_view.result.is_some() && model_dir.join("meta.json").exists())
+                .then_some(model_dir),
+            plan_template: self.plan_view.template.clone(),
+            send_time: self.plan_view.send_time.clone(),
+            export_path: self.plan_view.path.clone(),
+        }
+    }
+
+    pub fn save_project(&mut self, path: &std::path::Path) {
+        let path = project::with_extension(path.to_path_buf());
+        match project::save(&self.project(), &path) {
+            Ok(()) => {
+                self.notices
+                    .push(format!("project saved to {}", path.display()));
+                self.persisted.last_project = Some(path.clone());
+                self.project_path = Some(path);
+            }
+            Err(e) => self.messages.push(e),
+        }
+    }
+
+    /// Opens a project: loads its data in the background and restores the screens' settings.
+    pub fn open_project(&mut self, path: &std::path::Path) {
+        let p = match project::open(path) {
+            Ok(p) => p,
+            Err(e) => {
+                self.messages.push(e);
+                return;
+            }
+        };
+        self.scenarios_view
+            .restore(p.scenario, p.saved_scenarios, p.budget, p.offers);
+        self.plan_view.template = p.plan_template;
+        self.plan_view.send_time = p.send_time;
+        self.plan_view.path = p.export_path;
+        if let Some(dir) = p.model_dir {
+            self.models_view.save_path = dir.display().to_string();
+            self.models_view.load_saved();
+        }
+        self.persisted.last_project = Some(path.to_path_buf());
+        self.project_path = Some(path.to_path_buf());
+        if !p.data_files.is_empty() {
+            self.apply(Command::Load(p.data_files));
+        }
+    }
+
+    fn open_dialog(&mut self, which: Dialog) {
+        if self.dialog_job.is_none() {
+            self.dialog_job = Some((which, jobs::pick(self.ctx.clone(), which)));
+        }
+    }
+
+    fn on_dialog(&mut self, which: Dialog, paths: Vec<PathBuf>) {
+        let Some(first) = paths.first().cloned() else {
+            return;
+        };
+        match which {
+            Dialog::OpenData => self.apply(Command::Load(paths)),
+            Dialog::OpenProject => self.open_project(&first),
+            Dialog::SaveProject => self.save_project(&first),
+            Dialog::ExportPlan => self.plan_view.export_to(&first, &mut self.scenarios_view),
+        }
     }
 
     pub fn tab(&self) -> Tab {
@@ -169,11 +254,13 @@ impl PromolabApp {
                 }
                 self.load_job = Some(jobs::load(self.ctx.clone(), self.paths.clone(), choices));
             }
-            Command::OpenDialog => {
-                if self.dialog_job.is_none() {
-                    self.dialog_job = Some(jobs::pick_files(self.ctx.clone()));
-                }
-            }
+            Command::OpenDialog => self.open_dialog(Dialog::OpenData),
+            Command::OpenProjectDialog => self.open_dialog(Dialog::OpenProject),
+            Command::SaveProject => match self.project_path.clone() {
+                Some(p) => self.save_project(&p),
+                None => self.open_dialog(Dialog::SaveProject),
+            },
+            Command::SaveProjectAs => self.open_dialog(Dialog::SaveProject),
             Command::CancelLoad => {
                 if let Some(job) = &self.load_job {
                     job.cancel();
@@ -236,12 +323,13 @@ impl PromolabApp {
                 self.device_job = None;
             }
         }
-        if let Some(job) = &self.dialog_job {
+        if let Some((which, job)) = &self.dialog_job {
+            let which = *which;
             let (mut results, gone) = job.poll();
             if let Some(r) = results.pop() {
                 self.dialog_job = None;
                 match r {
-                    Ok(Some(paths)) if !paths.is_empty() => self.apply(Command::Load(paths)),
+                    Ok(Some(paths)) if !paths.is_empty() => self.on_dialog(which, paths),
                     Ok(_) => self.notices.push(
                         "No files were chosen. If no file dialog appeared (no desktop portal on this system), type a path or drop files on the window.".into(),
                     ),
@@ -253,19 +341,31 @@ impl PromolabApp {
         }
     }
 
-    /// Ctrl+Z / Ctrl+Shift+Z undo and redo scenario edits; Ctrl+E exports the plan.
-    fn shortcuts(&mut self, ctx: &egui::Context) {
+    /// Ctrl+Z / Ctrl+Shift+Z undo and redo scenario edits; Ctrl+E exports the plan; Ctrl+S
+    /// saves the project, Ctrl+O opens one.
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
         use egui::{Key, KeyboardShortcut, Modifiers};
         let redo = KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
         let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
         let export = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
-        let (r, u, e) = ctx.input_mut(|i| {
+        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        let (r, u, e, s, o) = ctx.input_mut(|i| {
             (
                 i.consume_shortcut(&redo),
                 i.consume_shortcut(&undo),
                 i.consume_shortcut(&export),
+                i.consume_shortcut(&save),
+                i.consume_shortcut(&open),
             )
         });
+        let mut commands = Vec::new();
+        if s {
+            commands.push(Command::SaveProject);
+        }
+        if o {
+            commands.push(Command::OpenProjectDialog);
+        }
         if r {
             self.scenarios_view.redo();
         } else if u {
@@ -274,6 +374,7 @@ impl PromolabApp {
         if e && self.scenarios_view.optimized.is_some() {
             self.plan_view.export_and_report(&mut self.scenarios_view);
         }
+        commands
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
@@ -290,7 +391,8 @@ impl PromolabApp {
         }
     }
 
-    fn top_bar(&mut self, ui: &mut egui::Ui) {
+    fn top_bar(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut commands = Vec::new();
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("promolab");
@@ -304,6 +406,36 @@ impl PromolabApp {
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Save as...")
+                        .on_hover_text("Save the project under a new name")
+                        .clicked()
+                    {
+                        commands.push(Command::SaveProjectAs);
+                    }
+                    if ui
+                        .button("Save project")
+                        .on_hover_text("Ctrl+S: data files, scenarios, budget, offers, model folder and plan settings in one .promolab file")
+                        .clicked()
+                    {
+                        commands.push(Command::SaveProject);
+                    }
+                    if ui
+                        .button("Open project...")
+                        .on_hover_text("Ctrl+O")
+                        .clicked()
+                    {
+                        commands.push(Command::OpenProjectDialog);
+                    }
+                    if let Some(p) = &self.project_path {
+                        ui.label(
+                            p.file_name()
+                                .map(|n| n.to_string_lossy().to_string())
+                                .unwrap_or_default(),
+                        )
+                        .on_hover_text(p.display().to_string());
+                    }
+                    ui.separator();
                     let label = if self.persisted.dark {
                         "Light theme"
                     } else {
@@ -324,6 +456,7 @@ impl PromolabApp {
                 });
             });
         });
+        commands
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui) -> Option<Command> {
@@ -413,8 +546,7 @@ impl eframe::App for PromolabApp {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
         self.dropped_files(&ctx);
-        self.top_bar(ui);
-        let mut commands = Vec::new();
+        let mut commands = self.top_bar(ui);
         commands.extend(self.status_bar(ui));
         self.messages(ui);
         egui::CentralPanel::default().show(ui, |ui| match self.persisted.tab {
@@ -433,7 +565,10 @@ impl eframe::App for PromolabApp {
             ),
             Tab::Plan => self.plan_view.ui(ui, &mut self.scenarios_view),
         });
-        self.shortcuts(&ctx);
+        commands.extend(self.shortcuts(&ctx));
+        if std::mem::take(&mut self.plan_view.want_dialog) {
+            self.open_dialog(Dialog::ExportPlan);
+        }
         for c in commands {
             self.apply(c);
         }

@@ -153,14 +153,47 @@ pub fn probe_device(
     })
 }
 
+/// What a file dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialog {
+    OpenData,
+    OpenProject,
+    SaveProject,
+    ExportPlan,
+}
+
+/// A file dialog's answer: the chosen paths, `None` when cancelled, or why there is no dialog.
+pub type Picked = Result<Option<Vec<PathBuf>>, String>;
+
 /// The native file dialog, off the UI thread; `None` when cancelled or unavailable.
-pub fn pick_files(ctx: egui::Context) -> Job<Result<Option<Vec<PathBuf>>, String>> {
+pub fn pick(ctx: egui::Context, which: Dialog) -> Job<Picked> {
     spawn("dialog", ctx, move |send, _| {
         let picked = std::panic::catch_unwind(|| {
-            rfd::FileDialog::new()
-                .add_filter("sales data", &["csv", "parquet"])
-                .set_title("Open sales data")
-                .pick_files()
+            let d = rfd::FileDialog::new();
+            let project = super::project::EXTENSION;
+            match which {
+                Dialog::OpenData => d
+                    .add_filter("sales data", &["csv", "parquet"])
+                    .set_title("Open sales data")
+                    .pick_files(),
+                Dialog::OpenProject => d
+                    .add_filter("promolab project", &[project])
+                    .set_title("Open project")
+                    .pick_file()
+                    .map(|p| vec![p]),
+                Dialog::SaveProject => d
+                    .add_filter("promolab project", &[project])
+                    .set_title("Save project")
+                    .set_file_name(format!("promotions.{project}"))
+                    .save_file()
+                    .map(|p| vec![p]),
+                Dialog::ExportPlan => d
+                    .add_filter("CSV", &["csv"])
+                    .set_title("Export the promotion plan")
+                    .set_file_name("promotion-plan.csv")
+                    .save_file()
+                    .map(|p| vec![p]),
+            }
         });
         send(picked.map_err(|_| {
             "the file dialog is not available here; type a path or drop files on the window"

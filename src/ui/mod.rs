@@ -7,6 +7,7 @@ mod data_view;
 mod jobs;
 mod models_view;
 pub mod plan_view;
+pub mod project;
 pub mod scenarios_view;
 
 pub use app::{PromolabApp, Tab};

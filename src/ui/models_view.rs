@@ -170,6 +170,27 @@ impl ModelsView {
         }));
     }
 
+    /// Loads the model saved in `save_path` onto the chosen device.
+    pub fn load_saved(&mut self) {
+        self.status = match device::select(self.device)
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                store::load(&PathBuf::from(&self.save_path), &d.device).map_err(|e| e.to_string())
+            }) {
+            Ok((m, meta)) => {
+                let s = format!("loaded {} from {}", meta.kind.label(), self.save_path);
+                self.history = meta
+                    .nets
+                    .first()
+                    .map(|n| n.history.clone())
+                    .unwrap_or_default();
+                self.result = Some((m, meta));
+                s
+            }
+            Err(e) => e,
+        };
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>) {
         self.poll();
         let Some(loaded) = loaded else {
@@ -281,25 +302,7 @@ impl ModelsView {
                         };
                     }
                     if ui.button("Load model").clicked() {
-                        self.status = match device::select(self.device)
-                            .map_err(|e| e.to_string())
-                            .and_then(|d| {
-                                store::load(&PathBuf::from(&self.save_path), &d.device)
-                                    .map_err(|e| e.to_string())
-                            }) {
-                            Ok((m, meta)) => {
-                                let s =
-                                    format!("loaded {} from {}", meta.kind.label(), self.save_path);
-                                self.history = meta
-                                    .nets
-                                    .first()
-                                    .map(|n| n.history.clone())
-                                    .unwrap_or_default();
-                                self.result = Some((m, meta));
-                                s
-                            }
-                            Err(e) => e,
-                        };
+                        self.load_saved();
                     }
                 });
             });

@@ -15,6 +15,8 @@ pub struct PlanView {
     pub filter_offer: Option<String>,
     pub sort_by_profit: bool,
     pub status: String,
+    /// Set by the "Choose..." button; the app opens the save dialog.
+    pub want_dialog: bool,
 }
 
 impl Default for PlanView {
@@ -30,6 +32,7 @@ impl Default for PlanView {
             filter_offer: None,
             sort_by_profit: true,
             status: String::new(),
+            want_dialog: false,
         }
     }
 }
@@ -90,6 +93,14 @@ impl PlanView {
     }
 
     /// Exports and shows the outcome (the button and Ctrl+E).
+    /// Exports to a file chosen in the save dialog (which has asked about replacing it).
+    pub fn export_to(&mut self, path: &std::path::Path, sv: &mut ScenariosView) {
+        self.path = path.display().to_string();
+        let replace = std::mem::replace(&mut self.replace, true);
+        self.export_and_report(sv);
+        self.replace = replace;
+    }
+
     pub fn export_and_report(&mut self, sv: &mut ScenariosView) {
         self.status = self.export(sv).unwrap_or_else(|e| e);
     }
@@ -132,6 +143,13 @@ impl PlanView {
         ui.horizontal(|ui| {
             ui.label("File");
             ui.text_edit_singleline(&mut self.path);
+            if ui
+                .button("Choose...")
+                .on_hover_text("Pick where to save the plan in a file dialog")
+                .clicked()
+            {
+                self.want_dialog = true;
+            }
             ui.label("Pseudonymize with salt");
             ui.add(egui::TextEdit::singleline(&mut self.salt).desired_width(100.0))
                 .on_hover_text("Leave empty to keep real customer ids. With a salt, ids become keyed hashes that only the salt maps back.");

@@ -47,6 +47,8 @@ pub struct ScenariosView {
     pub offers: OffersFile,
     opt_job: Option<Job<Result<Optimized, String>>>,
     pub optimized: Option<Optimized>,
+    /// Saved scenarios from an opened project, simulated once a model has scored the customers.
+    pending_saved: Vec<Scenario>,
 }
 
 fn default_scenario() -> Scenario {
@@ -73,6 +75,7 @@ impl Default for ScenariosView {
             sweep: Vec::new(),
             sweep_key: None,
             saved: Vec::new(),
+            pending_saved: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             job: None,
@@ -178,6 +181,53 @@ impl ScenariosView {
         self.simulated = None;
         self.sweep_key = None;
         self.optimized = None;
+        self.simulate_pending();
+    }
+
+    fn simulate_pending(&mut self) {
+        let Some(t) = self.table.clone() else {
+            return;
+        };
+        // Scenarios this data cannot simulate stay pending (and in the project when saved).
+        for s in std::mem::take(&mut self.pending_saved) {
+            if s.validate(&t).is_ok() && t.cannot_simulate(&s.offer).is_none() {
+                let o = crate::sim::simulate(&t, &s);
+                self.saved.push((s, o));
+            } else {
+                self.pending_saved.push(s);
+            }
+        }
+    }
+
+    /// The scenario state of an opened project (replaces the current one and its undo history).
+    pub fn restore(
+        &mut self,
+        scenario: Scenario,
+        saved: Vec<Scenario>,
+        budget: f64,
+        offers: OffersFile,
+    ) {
+        self.committed = scenario.clone();
+        self.scenario = scenario;
+        self.undo.clear();
+        self.redo.clear();
+        self.saved.clear();
+        self.pending_saved = saved;
+        self.budget = budget;
+        self.offers = offers;
+        self.optimized = None;
+        self.simulated = None;
+        self.sweep_key = None;
+        self.simulate_pending();
+    }
+
+    /// The saved scenarios, including those still waiting for a model.
+    pub fn saved_scenarios(&self) -> Vec<Scenario> {
+        self.saved
+            .iter()
+            .map(|(s, _)| s.clone())
+            .chain(self.pending_saved.iter().cloned())
+            .collect()
     }
 
     /// Applies finished background work; returns an error to show, if any.
