@@ -342,7 +342,12 @@ pub fn from_model(
         features,
         margin_rate: margin.unwrap_or(DEFAULT_MARGIN_RATE),
         source: format!(
-            "{} trained on {}{}",
+            "{}{} trained on {}{}",
+            if meta.train.classes > 0 {
+                format!("latent-class ({} classes) ", meta.train.classes)
+            } else {
+                String::new()
+            },
             meta.kind.label(),
             meta.data_description,
             if margin.is_none() {
