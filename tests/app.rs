@@ -63,18 +63,23 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     assert!(harness.query_all_by_label_contains("Qini curve").count() >= 1);
 }
 
-/// Sample data to an exported plan through the screens: train a planning model, move the
-/// discount, see totals and chart data change, optimize, export, read the CSV back.
-#[test]
-fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
-    let dir = common::sample_dir("app-plan", 1500, 4);
-    let mut harness = common::open_app(vec![dir.clone()]);
+/// Opens the Scenarios screen and trains the planning model there, waiting for it.
+fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>) {
     harness.get_by_label("Scenarios").click();
     harness.run_steps(2);
     harness.get_by_label("Train a planning model").click();
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
     harness.run_steps(3);
+}
+
+/// Sample data to an exported plan through the screens: train a planning model, move the
+/// discount, see totals and chart data change, optimize, export, read the CSV back.
+#[test]
+fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
+    let dir = common::sample_dir("app-plan", 1500, 4);
+    let mut harness = common::open_app(vec![dir.clone()]);
+    train_planning_model(&mut harness);
     assert!(
         harness.state().messages.is_empty(),
         "{:?}",
@@ -178,12 +183,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
 fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     let dir = common::sample_dir("app-project", 1200, 6);
     let mut harness = common::open_app(vec![dir.clone()]);
-    harness.get_by_label("Scenarios").click();
-    harness.run_steps(2);
-    harness.get_by_label("Train a planning model").click();
-    harness.run_steps(1);
-    harness.state_mut().wait_for_jobs();
-    harness.run_steps(3);
+    train_planning_model(&mut harness);
     harness.get_by_label("Save for comparison").click();
     harness.run_steps(2);
     assert_eq!(harness.state().scenarios_view.saved.len(), 1);
@@ -219,11 +219,6 @@ fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     assert_eq!(app.plan_view.template, "changed after the first save");
     assert_eq!(app.scenarios_view.saved_scenarios().len(), 1);
     assert!(app.scenarios_view.saved.is_empty(), "no model yet");
-    fresh.get_by_label("Scenarios").click();
-    fresh.run_steps(2);
-    fresh.get_by_label("Train a planning model").click();
-    fresh.run_steps(1);
-    fresh.state_mut().wait_for_jobs();
-    fresh.run_steps(2);
+    train_planning_model(&mut fresh);
     assert_eq!(fresh.state().scenarios_view.saved.len(), 1);
 }

@@ -182,6 +182,20 @@ impl Net {
         h
     }
 
+    /// Each class's sensitivity per offer type (softplus of its parameters): `[classes, types]`.
+    fn class_sensitivity(params: &Tensor<2>) -> Tensor<2> {
+        let cols = params.dims()[1];
+        softplus(params.clone().narrow(1, 2, cols - 2), 1.0)
+    }
+
+    /// Per-type values spread to the arms of each type: `[rows, types]` to `[rows, arms]`.
+    fn per_arm(&self, per_type: Tensor<2>) -> Tensor<2> {
+        match &self.arm_type_matrix {
+            Some(m) => per_type.matmul(m.val()),
+            None => per_type,
+        }
+    }
+
     /// Offer arms get the contact effect; arm 0 (control) does not: `[1, arms]`.
     fn offer_mask(arms: usize, device: &Device) -> Tensor<2> {
         Tensor::<2>::ones([1, arms], device)
@@ -197,12 +211,8 @@ impl Net {
         let shift = self.outcome.forward(h.clone()); // [batch, 1]
         let log_pi = log_softmax(m.gate.forward(h), 1);
         let p = m.params.val();
-        let [classes, cols] = p.dims();
-        let per_type = softplus(p.clone().narrow(1, 2, cols - 2), 1.0);
-        let sens = match &self.arm_type_matrix {
-            Some(mat) => per_type.matmul(mat.val()),
-            None => per_type,
-        }; // [classes, arms]
+        let classes = p.dims()[0];
+        let sens = self.per_arm(Self::class_sensitivity(&p));
         let offer = Self::offer_mask(arms, &device);
         let scaled = depth * DEPTH_SCALE;
         let (mut pos, mut neg) = (Vec::new(), Vec::new());
@@ -246,11 +256,7 @@ impl Net {
 
     fn response_params(&self, h: Tensor<2>, sens: &Linear) -> ResponseParams {
         let out = self.outcome.forward(h.clone());
-        let per_type = softplus(sens.forward(h), 1.0);
-        let sensitivity = match &self.arm_type_matrix {
-            Some(m) => per_type.matmul(m.val()),
-            None => per_type,
-        };
+        let sensitivity = self.per_arm(softplus(sens.forward(h), 1.0));
         ResponseParams {
             base: out.clone().narrow(1, 0, 1),
             contact: out.narrow(1, 1, 1),
@@ -265,12 +271,7 @@ impl Net {
         let shift = self.outcome.forward(h.clone());
         let weight = burn::tensor::activation::softmax(m.gate.forward(h), 1);
         let p = m.params.val();
-        let [_, cols] = p.dims();
-        let per_type = softplus(p.clone().narrow(1, 2, cols - 2), 1.0);
-        let sensitivity = match &self.arm_type_matrix {
-            Some(mat) => per_type.matmul(mat.val()),
-            None => per_type,
-        };
+        let sensitivity = self.per_arm(Self::class_sensitivity(&p));
         Some(ClassParts {
             weight,
             base: shift + p.clone().narrow(1, 0, 1).transpose(),
