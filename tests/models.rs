@@ -308,19 +308,29 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
 
 #[test]
 fn response_model_never_lowers_conversion_for_a_deeper_discount() {
-    response_model_is_monotone(0);
+    response_model_is_monotone(0, &cpu());
 }
 
 #[test]
 fn latent_class_response_model_never_lowers_conversion_for_a_deeper_discount() {
-    response_model_is_monotone(4);
+    response_model_is_monotone(4, &cpu());
+}
+
+#[test]
+fn latent_class_response_model_trains_on_wgpu_when_asked() {
+    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
+        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
+        return;
+    }
+    let d = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
+    response_model_is_monotone(3, &d);
 }
 
 /// Conversion never falls with depth, and the parameters handed to the simulator reproduce the
 /// model's probabilities: the per-customer columns for the free response, the classes for the
 /// latent-class mixture (whose one-curve columns are exact with no offer).
-fn response_model_is_monotone(classes: usize) {
-    let dir = common::sample_dir(&format!("model-response-{classes}"), 2000, 9);
+fn response_model_is_monotone(classes: usize, d: &ComputeDevice) {
+    let dir = common::sample_dir(&format!("model-response-{classes}-{}", d.is_gpu()), 2000, 9);
     let tables =
         promolab::data::load_paths(std::slice::from_ref(&dir), &Default::default()).unwrap();
     let ds = pipeline::build_dataset(&tables, &DataSpec::default()).unwrap();
@@ -330,7 +340,6 @@ fn response_model_is_monotone(classes: usize) {
         ds.n() * arms,
         "every row has a depth per arm"
     );
-    let d = cpu();
     let split = training_split(&ds, 3);
     let cfg = TrainConfig {
         classes,
