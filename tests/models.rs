@@ -386,14 +386,14 @@ fn response_model_is_monotone(classes: usize, d: &ComputeDevice) {
         last = Some(logits);
     }
     // The exported per-customer parameters reproduce the model's probabilities at the offers' depths.
-    let cols = pipeline::response_columns(&m, &ds, &d).unwrap();
+    let cols = pipeline::response_columns(&m, &ds, d).unwrap();
     let (base, contact, sens) = (
         cols.base_logit.as_ref().unwrap(),
         cols.contact.as_ref().unwrap(),
         cols.sensitivity.as_ref().unwrap(),
     );
     let sig = |z: f32| 1.0 / (1.0 + (-z).exp());
-    let mixture = pipeline::member_response(&m.nets[0], &ds, &d)
+    let mixture = pipeline::member_response(&m.nets[0], &ds, d)
         .unwrap()
         .classes;
     assert_eq!(mixture.is_some(), classes > 0);
