@@ -27,6 +27,25 @@ fn cpu() -> ComputeDevice {
 
 fn no_events(_: promolab::model::train::TrainEvent) {}
 
+/// Trains without listening to events and without a cancel.
+fn train_quietly(
+    kind: ModelKind,
+    ds: &Dataset,
+    split: &promolab::model::dataset::Split,
+    cfg: &TrainConfig,
+    device: &burn::tensor::Device,
+) -> Result<promolab::model::uplift::TrainedModel, TrainError> {
+    train_model(
+        kind,
+        ds,
+        split,
+        cfg,
+        device,
+        &no_events,
+        &AtomicBool::new(false),
+    )
+}
+
 #[test]
 fn split_is_stratified_disjoint_and_complete() {
     let ds = synthetic(3000, 4, 3, 1);
@@ -67,27 +86,8 @@ fn cpu_training_is_reproducible_with_a_seed() {
     let ds = synthetic(2000, 6, 3, 2);
     let split = training_split(&ds, 1);
     let d = cpu();
-    let cancel = AtomicBool::new(false);
-    let a = train_model(
-        ModelKind::Uplift,
-        &ds,
-        &split,
-        &small_cfg(),
-        &d.device,
-        &no_events,
-        &cancel,
-    )
-    .unwrap();
-    let b = train_model(
-        ModelKind::Uplift,
-        &ds,
-        &split,
-        &small_cfg(),
-        &d.device,
-        &no_events,
-        &cancel,
-    )
-    .unwrap();
+    let a = train_quietly(ModelKind::Uplift, &ds, &split, &small_cfg(), &d.device).unwrap();
+    let b = train_quietly(ModelKind::Uplift, &ds, &split, &small_cfg(), &d.device).unwrap();
     assert_eq!(
         a.score(&ds, &d.device).unwrap(),
         b.score(&ds, &d.device).unwrap()
@@ -102,16 +102,7 @@ fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64,
         epochs,
         ..small_cfg()
     };
-    let m = train_model(
-        ModelKind::Uplift,
-        &ds,
-        &split,
-        &cfg,
-        &d.device,
-        &no_events,
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let m = train_quietly(ModelKind::Uplift, &ds, &split, &cfg, &d.device).unwrap();
     let test = ds.subset(&split.test);
     let s = m.score(&test, &d.device).unwrap();
     assert!(s.p.iter().all(|p| (0.0..=1.0).contains(p)));
@@ -212,16 +203,8 @@ fn non_finite_data_stops_training_with_a_clear_error() {
         ds.x[i * d] = f32::NAN;
     }
     let split = training_split(&ds, 1);
-    let err = train_model(
-        ModelKind::Uplift,
-        &ds,
-        &split,
-        &small_cfg(),
-        &cpu().device,
-        &no_events,
-        &AtomicBool::new(false),
-    )
-    .unwrap_err();
+    let err =
+        train_quietly(ModelKind::Uplift, &ds, &split, &small_cfg(), &cpu().device).unwrap_err();
     assert!(
         matches!(
             err,
@@ -345,16 +328,7 @@ fn response_model_is_monotone(classes: usize, d: &ComputeDevice) {
         classes,
         ..small_cfg()
     };
-    let m = train_model(
-        ModelKind::Response,
-        &ds,
-        &split,
-        &cfg,
-        &d.device,
-        &no_events,
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let m = train_quietly(ModelKind::Response, &ds, &split, &cfg, &d.device).unwrap();
     let net = &m.nets[0].net;
     let x = ds.scaled(&m.nets[0].scaler).unwrap();
     let rows = 200;
@@ -428,14 +402,12 @@ fn response_model_is_monotone(classes: usize, d: &ComputeDevice) {
     );
     // Without priced offers (a flat table) the response model refuses clearly.
     let flat = synthetic(300, 3, 2, 1);
-    let err = train_model(
+    let err = train_quietly(
         ModelKind::Response,
         &flat,
         &training_split(&flat, 1),
         &small_cfg(),
         &d.device,
-        &no_events,
-        &AtomicBool::new(false),
     )
     .unwrap_err();
     assert!(err.to_string().contains("discount depth"), "{err}");
