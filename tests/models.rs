@@ -113,6 +113,20 @@ fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64,
     let qini = metrics::uplift_curves(&s.uplift(1), &test.y, &treated)
         .unwrap()
         .qini_coefficient;
+    // Permutation importance finds the planted structure: f0 drives buying, f1 the uplift,
+    // f2 and f3 are noise.
+    let imp = pipeline::feature_importance(&m, &test, &s, d).unwrap();
+    let get = |name: &str| imp.iter().find(|f| f.feature == name).unwrap();
+    assert_eq!(imp[0].feature, "f1", "ranked by uplift change: {imp:?}");
+    let (f0, f1) = (get("f0"), get("f1"));
+    for noise in ["f2", "f3"] {
+        let f = get(noise);
+        assert!(f.log_loss_increase < f0.log_loss_increase / 5.0, "{imp:?}");
+        assert!(
+            f.uplift_change.unwrap() < f1.uplift_change.unwrap() / 3.0,
+            "{imp:?}"
+        );
+    }
     (corr, qini)
 }
 

@@ -2,7 +2,7 @@
 //! offer arm the uplift metrics against the randomized control; with ground truth, PEHE too.
 
 use super::dataset::Dataset;
-use super::metrics::{self, CalibrationBin, UpliftCurves};
+use super::metrics::{self, CalibrationBin, DecileUplift, UpliftCurves};
 use super::train::Scores;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,9 @@ pub struct ArmEvaluation {
     /// Root mean squared error of predicted against true uplift (sample data only).
     pub pehe: Option<f64>,
     pub truth_correlation: Option<f64>,
+    /// Observed vs predicted uplift in ten slices by predicted uplift.
+    #[serde(default)]
+    pub deciles: Vec<DecileUplift>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -32,6 +35,23 @@ pub struct Evaluation {
     /// Response model on sample data: recovered price elasticity per true segment.
     #[serde(default)]
     pub elasticity: Vec<SegmentElasticity>,
+    /// ROC curve of the observed arm's purchase probability (at most 101 points).
+    #[serde(default)]
+    pub roc: Vec<(f64, f64)>,
+    /// Permutation importance on the evaluated rows, most important first.
+    #[serde(default)]
+    pub feature_importance: Vec<FeatureImportance>,
+}
+
+/// How much the model leans on one feature: its values are shuffled among the evaluated
+/// customers and the predictions compared with the unshuffled ones.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FeatureImportance {
+    pub feature: String,
+    /// Rise in test log loss (purchase prediction gets worse by this much).
+    pub log_loss_increase: f64,
+    /// Mean absolute change of the predicted uplift over all offers (uplift models only).
+    pub uplift_change: Option<f64>,
 }
 
 /// Conversion elasticity with respect to price at the list price (−sensitivity × (1 − p)),
@@ -47,10 +67,7 @@ pub struct SegmentElasticity {
 
 /// Evaluates `scores` on `ds`. `truth_uplift[arm]` optionally holds each row's true uplift.
 pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>) -> Evaluation {
-    let observed: Vec<f32> = (0..ds.n())
-        .map(|i| scores.p(i, ds.arm[i].min(scores.n_arms - 1)))
-        .collect();
-    let labels: Vec<bool> = ds.y.iter().map(|&y| y > 0.5).collect();
+    let (observed, labels) = observed_arm(ds, scores);
     let (calibration, ece) = metrics::calibration(&observed, &labels, 10);
     let mut arms = Vec::new();
     if scores.n_arms > 1 {
@@ -77,6 +94,7 @@ pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>
                     / score.len().max(1) as f64,
                 pehe,
                 truth_correlation,
+                deciles: metrics::uplift_by_decile(&score, &y, &treated, 10),
             });
         }
     }
@@ -88,6 +106,48 @@ pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>
         calibration,
         arms,
         elasticity: Vec::new(),
+        roc: metrics::roc_curve(&observed, &labels, 101),
+        feature_importance: Vec::new(),
+    }
+}
+
+/// Each row's predicted purchase probability under the arm it actually got, and its outcome.
+fn observed_arm(ds: &Dataset, scores: &Scores) -> (Vec<f32>, Vec<bool>) {
+    let observed = (0..ds.n())
+        .map(|i| scores.p(i, ds.arm[i].min(scores.n_arms - 1)))
+        .collect();
+    (observed, ds.y.iter().map(|&y| y > 0.5).collect())
+}
+
+/// One feature's permutation importance: `shuffled` are the scores of the same rows with that
+/// feature's values shuffled among them.
+pub fn permutation_importance(
+    feature: &str,
+    ds: &Dataset,
+    base: &Scores,
+    shuffled: &Scores,
+) -> FeatureImportance {
+    let loss = |s: &Scores| {
+        let (p, labels) = observed_arm(ds, s);
+        metrics::log_loss(&p, &labels)
+    };
+    let uplift_change = (base.n_arms > 1).then(|| {
+        let arms = base.n_arms - 1;
+        let total: f64 = (1..base.n_arms)
+            .map(|a| {
+                let (u, v) = (base.uplift(a), shuffled.uplift(a));
+                u.iter()
+                    .zip(&v)
+                    .map(|(x, y)| (x - y).abs() as f64)
+                    .sum::<f64>()
+            })
+            .sum();
+        total / (arms * ds.n()).max(1) as f64
+    });
+    FeatureImportance {
+        feature: feature.to_string(),
+        log_loss_increase: loss(shuffled) - loss(base),
+        uplift_change,
     }
 }
 
@@ -133,6 +193,22 @@ impl Evaluation {
                 );
             }
             s.push('\n');
+        }
+        if !self.feature_importance.is_empty() {
+            let top: Vec<String> = self
+                .feature_importance
+                .iter()
+                .take(5)
+                .map(|f| match f.uplift_change {
+                    Some(u) => format!("{} (uplift moves {u:.4})", f.feature),
+                    None => format!("{} (log loss +{:.4})", f.feature, f.log_loss_increase),
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "  features the model leans on most (values shuffled): {}",
+                top.join(", ")
+            );
         }
         if !self.elasticity.is_empty() {
             s.push_str("  price elasticity of conversion per segment (true vs recovered):\n");

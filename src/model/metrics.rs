@@ -203,6 +203,87 @@ pub fn uplift_at(score: &[f32], y: &[f32], treated: &[bool], fraction: f64) -> O
     (nt > 0.0 && nc > 0.0).then(|| yt / nt - yc / nc)
 }
 
+/// ROC curve: (false-positive rate, true-positive rate) as the threshold falls from the highest
+/// score, tied scores entering together; at most `max_points` points (always both ends).
+/// Empty when only one class is present.
+pub fn roc_curve(scores: &[f32], labels: &[bool], max_points: usize) -> Vec<(f64, f64)> {
+    let n_pos = labels.iter().filter(|&&l| l).count() as f64;
+    let n_neg = labels.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return Vec::new();
+    }
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut pts = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            if labels[k] {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        pts.push((fp / n_neg, tp / n_pos));
+        i = j + 1;
+    }
+    thin(&pts, max_points.max(2))
+}
+
+/// Observed and predicted uplift in one slice of customers ranked by predicted uplift.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecileUplift {
+    /// 1 = the customers with the highest predicted uplift.
+    pub decile: usize,
+    pub treated: usize,
+    pub control: usize,
+    /// Treated conversion rate − control conversion rate in this slice (`None` if a side is empty).
+    pub observed: Option<f64>,
+    pub predicted: f64,
+}
+
+/// Splits customers into `n` equal slices by predicted uplift (highest first) and compares, in
+/// each, the observed uplift (treated minus control rate) with the mean predicted uplift. A good
+/// model's observed bars fall from left to right.
+pub fn uplift_by_decile(score: &[f32], y: &[f32], treated: &[bool], n: usize) -> Vec<DecileUplift> {
+    let len = score.len();
+    if len == 0 || n == 0 {
+        return Vec::new();
+    }
+    let mut idx: Vec<usize> = (0..len).collect();
+    idx.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+    (0..n)
+        .filter_map(|d| {
+            let rows = &idx[d * len / n..(d + 1) * len / n];
+            if rows.is_empty() {
+                return None;
+            }
+            let (mut nt, mut nc, mut yt, mut yc) = (0usize, 0usize, 0.0, 0.0);
+            for &i in rows {
+                if treated[i] {
+                    nt += 1;
+                    yt += y[i] as f64;
+                } else {
+                    nc += 1;
+                    yc += y[i] as f64;
+                }
+            }
+            Some(DecileUplift {
+                decile: d + 1,
+                treated: nt,
+                control: nc,
+                observed: (nt > 0 && nc > 0).then(|| yt / nt as f64 - yc / nc as f64),
+                predicted: rows.iter().map(|&i| score[i] as f64).sum::<f64>() / rows.len() as f64,
+            })
+        })
+        .collect()
+}
+
 /// Precision in estimating heterogeneous effects: root mean squared error of predicted uplift.
 pub fn pehe(predicted: &[f32], truth: &[f32]) -> f64 {
     let s: f64 = predicted
@@ -234,6 +315,51 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn roc_curve_by_hand() {
+        // Scores 0.9 (pos), 0.8 (neg), 0.7 (pos), 0.7 (neg), 0.1 (neg): two positives, three negatives.
+        let s = [0.9, 0.8, 0.7, 0.7, 0.1];
+        let l = [true, false, true, false, false];
+        let roc = roc_curve(&s, &l, 100);
+        let want = [
+            (0.0, 0.0),
+            (0.0, 0.5),
+            (1.0 / 3.0, 0.5),
+            (2.0 / 3.0, 1.0),
+            (1.0, 1.0),
+        ];
+        assert_eq!(roc.len(), want.len());
+        for (a, b) in roc.iter().zip(want) {
+            assert!(close(a.0, b.0) && close(a.1, b.1), "{roc:?}");
+        }
+        // The area under these points is the AUC: 0.5·(1/3) + 0.75·(1/3) + 1·(1/3) = 0.75.
+        let area: f64 = roc
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0)
+            .sum();
+        assert!(close(area, auc(&s, &l).unwrap()));
+        assert!(roc_curve(&s, &[true; 5], 100).is_empty());
+    }
+
+    #[test]
+    fn uplift_by_decile_by_hand() {
+        // Four customers in two halves. Top half (scores 0.4, 0.3): treated bought, control did
+        // not: observed uplift 1. Bottom half (0.2, 0.1): both bought: uplift 0.
+        let s = [0.1, 0.4, 0.2, 0.3];
+        let y = [1.0, 1.0, 1.0, 0.0];
+        let t = [false, true, true, false];
+        let d = uplift_by_decile(&s, &y, &t, 2);
+        assert_eq!(d.len(), 2);
+        assert_eq!((d[0].decile, d[0].treated, d[0].control), (1, 1, 1));
+        assert!(close(d[0].observed.unwrap(), 1.0));
+        assert!((d[0].predicted - 0.35).abs() < 1e-6);
+        assert!(close(d[1].observed.unwrap(), 0.0));
+        assert!((d[1].predicted - 0.15).abs() < 1e-6);
+        // A slice with no control customers has no observed uplift.
+        let one_sided = uplift_by_decile(&s, &y, &[true, true, false, true], 2);
+        assert_eq!(one_sided[0].observed, None);
     }
 
     #[test]

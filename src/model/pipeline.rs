@@ -3,7 +3,9 @@
 
 use super::dataset::{self, Dataset, FlatSpec};
 use super::device::ComputeDevice;
-use super::evaluate::{Evaluation, SegmentElasticity, evaluate};
+use super::evaluate::{
+    Evaluation, FeatureImportance, SegmentElasticity, evaluate, permutation_importance,
+};
 use super::store::{ModelMeta, NetMeta, data_hash};
 use super::train::{Fitted, TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
@@ -277,10 +279,51 @@ pub fn evaluate_model(
     let scores = model.score(ds, &device.device)?;
     let truth_per_row = truth.and_then(|t| truth_uplift(ds, t));
     let mut evaluation = evaluate(ds, &scores, truth_per_row.as_deref());
+    evaluation.feature_importance = feature_importance(model, ds, &scores, device)?;
     if let (ModelKind::Response, Some(t)) = (model.kind, truth) {
         evaluation.elasticity = segment_elasticity(model, ds, t, device)?;
     }
     Ok(evaluation)
+}
+
+/// Rows used for permutation importance: enough for stable figures, few enough to stay quick.
+const IMPORTANCE_ROWS: usize = 20_000;
+
+/// Permutation importance of every feature on (at most `IMPORTANCE_ROWS` of) the rows of `ds`,
+/// most important first. The shuffles are seeded, so the figures are reproducible.
+pub fn feature_importance(
+    model: &TrainedModel,
+    ds: &Dataset,
+    scores: &super::train::Scores,
+    device: &ComputeDevice,
+) -> Result<Vec<FeatureImportance>, String> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let n = ds.n().min(IMPORTANCE_ROWS);
+    let (rows, base) = if n < ds.n() {
+        let rows = ds.subset(&(0..n).collect::<Vec<_>>());
+        let base = model.score(&rows, &device.device)?;
+        (rows, base)
+    } else {
+        (ds.clone(), scores.clone())
+    };
+    let d = rows.d();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut out = Vec::with_capacity(d);
+    for (j, name) in rows.feature_names.iter().enumerate() {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut rng);
+        let mut shuffled = rows.clone();
+        for (i, &from) in order.iter().enumerate() {
+            shuffled.x[i * d + j] = rows.x[from * d + j];
+        }
+        let s = model.score(&shuffled, &device.device)?;
+        out.push(permutation_importance(name, &rows, &base, &s));
+    }
+    // Uplift models are ranked by how much their uplift moves, others by the loss.
+    let key = |f: &FeatureImportance| f.uplift_change.unwrap_or(f.log_loss_increase);
+    out.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    Ok(out)
 }
 
 /// What the models hand to the simulator: plain per-customer columns. For every model, the
