@@ -108,14 +108,35 @@ fn parse_meta(text: &str) -> serde_json::Result<ModelMeta> {
     serde_json::from_value(v)
 }
 
+/// Reads only the description of a saved model (no weights).
+pub fn read_meta(dir: &Path) -> Result<ModelMeta, StoreError> {
+    let path = dir.join("meta.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    parse_meta(&text).map_err(|e| StoreError::Meta {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The saved models directly inside each of `roots` (folders holding a readable meta.json),
+/// sorted by folder; unreadable ones are skipped.
+pub fn list_saved(roots: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, ModelMeta)> {
+    let mut out: Vec<_> = roots
+        .iter()
+        .filter_map(|r| std::fs::read_dir(r).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|p| p.join("meta.json").is_file())
+        .filter_map(|p| read_meta(&p).ok().map(|m| (p, m)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// Reads a model saved by `save` onto `device`.
 pub fn load(dir: &Path, device: &Device) -> Result<(TrainedModel, ModelMeta), StoreError> {
     let path = dir.join("meta.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    let meta = parse_meta(&text).map_err(|e| StoreError::Meta {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let meta = read_meta(dir)?;
     if meta.nets.is_empty() {
         return Err(StoreError::Meta {
             path: path.display().to_string(),

@@ -160,30 +160,19 @@ pub fn margin_rate(tables: &[Table]) -> Option<f64> {
 
 /// Observable RFM segments from profile features (a marketer can see and target these).
 pub fn rfm_segments(ds: &Dataset) -> (Vec<u16>, Vec<String>) {
+    use super::segments::{RFM_NAMES, rfm_segment};
     let col = |name: &str| ds.feature_names.iter().position(|n| n == name);
     let (Some(r), Some(f)) = (col("recency_days"), col("frequency_365d")) else {
         return (vec![0; ds.n()], vec!["all".into()]);
     };
     let tenure = col("tenure_days");
-    let names = ["champions", "regulars", "new", "lapsing", "dormant"];
     let seg = (0..ds.n())
         .map(|i| {
             let x = ds.row(i);
-            let (rec, freq) = (x[r], x[f]);
-            if rec <= 45.0 && freq >= 4.0 {
-                0
-            } else if rec <= 120.0 && freq >= 2.0 {
-                1
-            } else if tenure.is_some_and(|t| x[t] <= 120.0) {
-                2
-            } else if rec <= 365.0 {
-                3
-            } else {
-                4
-            }
+            rfm_segment(x[r], x[f], tenure.map(|t| x[t]))
         })
         .collect();
-    (seg, names.iter().map(|s| s.to_string()).collect())
+    (seg, RFM_NAMES.iter().map(|s| s.to_string()).collect())
 }
 
 /// Days since each customer's last campaign message, counted to the latest date in the data.

@@ -19,6 +19,7 @@ pub mod optimize;
 pub mod price;
 pub mod response;
 pub mod scenario;
+pub mod segments;
 pub mod simulate;
 pub mod truth;
 

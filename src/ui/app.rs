@@ -168,7 +168,7 @@ impl PromolabApp {
         self.plan_view.path = p.export_path;
         if let Some(dir) = p.model_dir {
             self.models_view.save_path = dir.display().to_string();
-            self.models_view.load_saved();
+            self.models_view.load_saved(self.ctx.clone());
         }
         self.persisted.last_project = Some(path.to_path_buf());
         self.project_path = Some(path.to_path_buf());
@@ -210,6 +210,7 @@ impl PromolabApp {
     /// Blocks until the background jobs have finished and applies their results (for tests
     /// and scripted runs; the UI itself only polls).
     pub fn wait_for_jobs(&mut self) {
+        self.models_view.wait();
         if let Some(e) = self.scenarios_view.wait(self.loaded.as_ref()) {
             self.messages.push(e);
         }

@@ -4,7 +4,9 @@
 mod app;
 mod customers_view;
 mod data_view;
+mod glossary;
 mod jobs;
+mod model_charts;
 mod models_view;
 pub mod plan_view;
 pub mod project;

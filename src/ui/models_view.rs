@@ -1,6 +1,7 @@
 //! The Models tab: choose model, device and settings; train in the background with live loss
 //! curves and cancel; see test metrics and Qini curves; save and load models.
 
+use super::glossary;
 use super::jobs::{Job, Loaded, spawn};
 use crate::data::TableKind;
 use crate::model::dataset::FlatSpec;
@@ -17,6 +18,7 @@ pub enum ModelEvent {
     Device(String),
     Progress(TrainEvent),
     Finished(Box<Result<(TrainedModel, ModelMeta), String>>),
+    Loaded(PathBuf, Box<Result<(TrainedModel, ModelMeta), String>>),
 }
 
 pub struct ModelsView {
@@ -33,6 +35,8 @@ pub struct ModelsView {
     pub result: Option<(TrainedModel, ModelMeta)>,
     pub status: String,
     pub save_path: String,
+    /// Saved models found next to `save_path` and in the cache, read when asked (not per frame).
+    saved: Option<Vec<(PathBuf, ModelMeta)>>,
 }
 
 impl Default for ModelsView {
@@ -53,6 +57,7 @@ impl Default for ModelsView {
             result: None,
             status: String::new(),
             save_path: "models/uplift".into(),
+            saved: None,
         }
     }
 }
@@ -99,6 +104,22 @@ impl ModelsView {
                         self.result = Some(m);
                     }
                     Err(e) => self.status = format!("training failed: {e}"),
+                }
+            }
+            ModelEvent::Loaded(dir, r) => {
+                self.job = None;
+                match *r {
+                    Ok((m, meta)) => {
+                        self.status =
+                            format!("loaded {} from {}", meta.kind.label(), dir.display());
+                        self.history = meta
+                            .nets
+                            .first()
+                            .map(|n| n.history.clone())
+                            .unwrap_or_default();
+                        self.result = Some((m, meta));
+                    }
+                    Err(e) => self.status = e,
                 }
             }
         }
@@ -170,25 +191,82 @@ impl ModelsView {
         }));
     }
 
-    /// Loads the model saved in `save_path` onto the chosen device.
-    pub fn load_saved(&mut self) {
-        self.status = match device::select(self.device)
-            .map_err(|e| e.to_string())
-            .and_then(|d| {
-                store::load(&PathBuf::from(&self.save_path), &d.device).map_err(|e| e.to_string())
-            }) {
-            Ok((m, meta)) => {
-                let s = format!("loaded {} from {}", meta.kind.label(), self.save_path);
-                self.history = meta
-                    .nets
-                    .first()
-                    .map(|n| n.history.clone())
-                    .unwrap_or_default();
-                self.result = Some((m, meta));
-                s
+    /// Loads the model saved in `save_path` onto the chosen device, in the background (probing
+    /// a GPU can take a moment).
+    pub fn load_saved(&mut self, ctx: egui::Context) {
+        if self.job.is_some() {
+            self.status = "wait for the running job to finish".into();
+            return;
+        }
+        let dir = PathBuf::from(&self.save_path);
+        let choice = self.device;
+        self.status = format!("loading {}…", dir.display());
+        self.job = Some(spawn("load model", ctx, move |send, _| {
+            let r = device::select(choice)
+                .map_err(|e| e.to_string())
+                .and_then(|d| store::load(&dir, &d.device).map_err(|e| e.to_string()));
+            send(ModelEvent::Loaded(dir, Box::new(r)));
+        }));
+    }
+
+    /// Where saved models are looked for: the folder around `save_path` and the cache.
+    fn model_roots(&self) -> Vec<PathBuf> {
+        let parent = PathBuf::from(&self.save_path)
+            .parent()
+            .map(PathBuf::from)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        vec![parent, crate::util::cache_dir().join("models")]
+    }
+
+    fn saved_list(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.strong("Saved models");
+            if ui.small_button("Refresh").clicked() {
+                self.saved = None;
             }
-            Err(e) => e,
-        };
+        });
+        let roots = self.model_roots();
+        let list = self.saved.get_or_insert_with(|| store::list_saved(&roots));
+        if list.is_empty() {
+            ui.weak("none yet: train one and press Save model");
+            return;
+        }
+        let mut pick = None;
+        egui::ScrollArea::vertical()
+            .id_salt("saved_models")
+            .max_height(160.0)
+            .show(ui, |ui| {
+                for (dir, meta) in list.iter() {
+                    let auc = meta
+                        .test_metrics
+                        .as_ref()
+                        .and_then(|m| m.auc)
+                        .map_or(String::new(), |a| format!(" · AUC {a:.3}"));
+                    let name = dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    let selected = PathBuf::from(&self.save_path) == *dir;
+                    if ui
+                        .selectable_label(selected, format!("{name}: {}{auc}", meta.kind.label()))
+                        .on_hover_text(format!(
+                            "{}\n{}\ntrained on {} in {:.1} s",
+                            dir.display(),
+                            meta.data_description,
+                            meta.device,
+                            meta.train_seconds
+                        ))
+                        .clicked()
+                    {
+                        pick = Some(dir.clone());
+                    }
+                }
+            });
+        if let Some(dir) = pick {
+            self.save_path = dir.display().to_string();
+            self.load_saved(ui.ctx().clone());
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>) {
@@ -300,44 +378,56 @@ impl ModelsView {
                             Ok(()) => format!("saved to {}", self.save_path),
                             Err(e) => e.to_string(),
                         };
+                        self.saved = None;
                     }
-                    if ui.button("Load model").clicked() {
-                        self.load_saved();
+                    if ui
+                        .add_enabled(self.job.is_none(), egui::Button::new("Load model"))
+                        .clicked()
+                    {
+                        self.load_saved(ui.ctx().clone());
                     }
                 });
+                ui.separator();
+                self.saved_list(ui);
             });
         egui::ScrollArea::vertical().show(ui, |ui| {
             if self.job.is_some() {
                 let (epoch, batch, batches) = self.batch;
-                let frac = (epoch.saturating_sub(1) as f32 + batch as f32 / batches.max(1) as f32) / self.cfg.epochs.max(1) as f32;
-                let eta = self.eta_seconds.map(|s| format!(" · at most {s:.0} s left")).unwrap_or_default();
-                ui.add(egui::ProgressBar::new(frac).text(format!("epoch {epoch}/{} · batch {batch}/{batches}{eta}", self.cfg.epochs)));
+                let frac = (epoch.saturating_sub(1) as f32 + batch as f32 / batches.max(1) as f32)
+                    / self.cfg.epochs.max(1) as f32;
+                let eta = self
+                    .eta_seconds
+                    .map(|s| format!(" · at most {s:.0} s left"))
+                    .unwrap_or_default();
+                ui.add(egui::ProgressBar::new(frac).text(format!(
+                    "epoch {epoch}/{} · batch {batch}/{batches}{eta}",
+                    self.cfg.epochs
+                )));
                 ui.ctx().request_repaint();
             }
-            ui.strong("Loss per epoch");
-            let train: Vec<[f64; 2]> = self.history.iter().map(|h| [h.epoch as f64, h.train_loss]).collect();
-            let valid: Vec<[f64; 2]> = self.history.iter().map(|h| [h.epoch as f64, h.valid_log_loss]).collect();
-            Plot::new("loss").height(180.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |p| {
-                p.line(Line::new("training loss", train));
-                p.line(Line::new("validation log loss", valid));
-            });
+            ui.strong("Loss per epoch").on_hover_text(glossary::LOSS);
+            let train: Vec<[f64; 2]> = self
+                .history
+                .iter()
+                .map(|h| [h.epoch as f64, h.train_loss])
+                .collect();
+            let valid: Vec<[f64; 2]> = self
+                .history
+                .iter()
+                .map(|h| [h.epoch as f64, h.valid_log_loss])
+                .collect();
+            Plot::new("loss")
+                .height(160.0)
+                .legend(Legend::default())
+                .x_axis_label("epoch")
+                .show(ui, |p| {
+                    p.line(Line::new("training loss", train));
+                    p.line(Line::new("validation log loss", valid));
+                });
             if let Some((_, meta)) = &self.result
                 && let Some(m) = &meta.test_metrics
             {
-                ui.strong("Test metrics (30% held out)");
-                ui.label(m.to_text()).on_hover_text(
-                    "AUC: how well the model ranks buyers above non-buyers (0.5 = random).\nQini: incremental buyers gained by targeting in the model's order, beyond random targeting (0 = random).\nAUUC: area under the cumulative uplift curve; compare with the random value beside it.\nPEHE: error of the predicted uplift against the generator's true uplift (sample data only).",
-                );
-                for arm in &m.arms {
-                    let Some(c) = &arm.curves else { continue };
-                    ui.label(format!("Qini curve: {} vs control", arm.arm));
-                    let curve: Vec<[f64; 2]> = c.qini.iter().map(|&(x, y)| [x, y]).collect();
-                    let end = c.qini.last().map_or(0.0, |p| p.1);
-                    Plot::new(format!("qini-{}", arm.arm)).height(160.0).legend(Legend::default()).x_axis_label("share targeted").show(ui, |p| {
-                        p.line(Line::new("model", curve));
-                        p.line(Line::new("random targeting", vec![[0.0, 0.0], [1.0, end]]));
-                    });
-                }
+                super::model_charts::show(ui, m);
             }
         });
     }

@@ -1,6 +1,7 @@
 //! Plan: the optimized plan per customer (filter, sort), the message template with a live
 //! preview, and export to CSV (atomic, confirm before replacing a file, optional pseudonyms).
 
+use super::glossary;
 use super::scenarios_view::ScenariosView;
 use crate::plan::{self, Plan};
 use egui_extras::{Column, TableBuilder};
@@ -189,15 +190,15 @@ impl PlanView {
         }
         ui.label(format!("{} customers", rows.len()));
         let heads = [
-            "customer",
-            "segment",
-            "offer",
-            "channel",
-            "send time",
-            "uplift",
-            "profit",
-            "cost",
-            "message",
+            ("customer", ""),
+            ("segment", ""),
+            ("offer", ""),
+            ("channel", ""),
+            ("send time", ""),
+            ("uplift", glossary::UPLIFT),
+            ("profit", glossary::EXPECTED_PROFIT),
+            ("cost", glossary::COST),
+            ("message", ""),
         ];
         let mut builder = TableBuilder::new(ui).striped(true);
         for _ in heads {
@@ -205,10 +206,8 @@ impl PlanView {
         }
         builder
             .header(22.0, |mut h| {
-                for name in heads {
-                    h.col(|ui| {
-                        ui.strong(name);
-                    });
+                for (name, tip) in heads {
+                    h.col(|ui| glossary::header(ui, name, tip));
                 }
             })
             .body(|body| {

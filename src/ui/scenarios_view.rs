@@ -2,6 +2,7 @@
 //! compare scenarios, and optimize who gets which offer under a budget. Every number comes from
 //! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
 
+use super::glossary;
 use super::jobs::{Job, Loaded, spawn};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::store::ModelMeta;
@@ -119,10 +120,6 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
         Message,
     ]
 }
-
-const TIP_INCREMENTAL: &str = "Incremental: what happens because of the offer, over what the same customers would have done without it (estimated from the randomized control group the model learned from). Purchases that would have happened anyway are not counted as gain.";
-const TIP_ROI: &str = "ROI: incremental profit per unit of promotion spend (redemption cost plus send cost). 0.5 means every 1 spent brings 0.50 of extra profit on top of getting it back.";
-const TIP_INTERVAL: &str = "5-95%: the range in which the outcome falls 9 times out of 10, from Monte Carlo over customers' random purchases and over the model's bootstrap members (its own uncertainty).";
 
 impl ScenariosView {
     pub fn is_busy(&self) -> bool {
@@ -540,37 +537,33 @@ impl ScenariosView {
         let t = &o.totals;
         let iv = &o.intervals;
         egui::Grid::new("totals").num_columns(2).striped(true).show(ui, |ui| {
-            let mut row = |k: &str, v: String, tip: &str| {
-                ui.label(k).on_hover_text(tip);
-                ui.label(v).on_hover_text(tip);
-                ui.end_row();
-            };
+            let mut row = |k: &str, v: String, tip: &str| glossary::row(ui, k, v, tip);
             row(
                 "customers targeted",
                 format!("{} of {} eligible ({} held back as control)", t.targeted, o.eligible, o.held_out),
-                "Customers who get the offer.",
+                glossary::TARGETED,
             );
             row(
                 "incremental buyers",
                 format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_buyers, iv.incremental_buyers.p5, iv.incremental_buyers.p95),
-                TIP_INCREMENTAL,
+                glossary::INCREMENTAL,
             );
             row(
                 "incremental revenue",
                 format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_revenue, iv.incremental_revenue.p5, iv.incremental_revenue.p95),
-                TIP_INCREMENTAL,
+                glossary::INCREMENTAL,
             );
             row(
                 "spend",
                 format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost),
-                "Discounts and gifts are paid to every buyer who uses them, including those who would have bought anyway.",
+                glossary::SPEND,
             );
             row(
                 "incremental profit",
                 format!("{:.0} (5-95%: {:.0} to {:.0})", t.incremental_profit, iv.incremental_profit.p5, iv.incremental_profit.p95),
-                TIP_INTERVAL,
+                glossary::INTERVAL,
             );
-            row("ROI", o.roi.map_or("-".into(), |r| format!("{r:.2}")), TIP_ROI);
+            row("ROI", o.roi.map_or("-".into(), |r| format!("{r:.2}")), glossary::ROI);
             if let Some(tp) = self.true_profit {
                 row(
                     "true incremental profit",
@@ -644,7 +637,8 @@ impl ScenariosView {
             .enumerate()
             .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
             .collect();
-        ui.label("Incremental profit per segment");
+        ui.label("Incremental profit per segment")
+            .on_hover_text(glossary::INCREMENTAL);
         let names: Vec<String> = o.per_segment.iter().map(|s| s.segment.clone()).collect();
         Plot::new("segments")
             .height(150.0)
@@ -662,11 +656,17 @@ impl ScenariosView {
         if !self.saved.is_empty() {
             ui.strong("Saved scenarios");
             egui::Grid::new("saved").striped(true).show(ui, |ui| {
-                for h in [
-                    "scenario", "targeted", "+buyers", "+revenue", "spend", "+profit", "5-95%",
-                    "ROI",
+                for (h, tip) in [
+                    ("scenario", ""),
+                    ("targeted", glossary::TARGETED),
+                    ("+buyers", glossary::INCREMENTAL),
+                    ("+revenue", glossary::INCREMENTAL),
+                    ("spend", glossary::SPEND),
+                    ("+profit", glossary::INCREMENTAL),
+                    ("5-95%", glossary::INTERVAL),
+                    ("ROI", glossary::ROI),
                 ] {
-                    ui.strong(h);
+                    glossary::header(ui, h, tip);
                 }
                 ui.end_row();
                 for (s, o) in &self.saved {
@@ -729,12 +729,14 @@ impl ScenariosView {
             s.upper_bound,
             s.gap_share * 100.0
         ))
-        .on_hover_text("The upper bound is what no plan within the budget can beat; the gap is how far this plan could at most be from the best one.");
+        .on_hover_text(glossary::DUALITY_GAP);
         let frontier: Vec<[f64; 2]> = opt
             .frontier
             .iter()
             .map(|p| [p.budget, p.objective_value])
             .collect();
+        ui.label("Efficient frontier")
+            .on_hover_text(glossary::FRONTIER);
         Plot::new("frontier")
             .height(180.0)
             .legend(Legend::default())

@@ -1,0 +1,52 @@
+//! Plain-language explanations of every figure the screens show, in one place so the same word
+//! always means the same thing. Shown as hover tooltips.
+
+pub const INCREMENTAL: &str = "Incremental: what happens because of the offer, over what the same customers would have done without it (estimated from the randomized control group the model learned from). Purchases that would have happened anyway are not counted as gain.";
+pub const ROI: &str = "ROI: incremental profit per unit of promotion spend (redemption cost plus send cost). 0.5 means every 1 spent brings 0.50 of extra profit on top of getting it back.";
+pub const INTERVAL: &str = "5-95%: the range in which the outcome falls 9 times out of 10, from Monte Carlo over customers' random purchases and over the model's bootstrap members (its own uncertainty).";
+pub const SPEND: &str = "Spend: discounts and gifts paid to every buyer who uses them (including those who would have bought anyway) plus the cost of sending the messages.";
+pub const TARGETED: &str = "Customers who get the offer.";
+pub const UPLIFT: &str = "Uplift: how much the offer raises this customer's chance to buy, in percentage points (0.05 = five more buyers per hundred customers), compared with sending nothing.";
+pub const EXPECTED_PROFIT: &str = "Expected incremental profit: extra margin from purchases the offer causes, minus the expected discount and sending cost.";
+pub const COST: &str = "Expected cost: the discount or gift if the customer redeems it, times the chance of redeeming, plus the send cost.";
+
+pub const AUC: &str = "AUC: how well the model ranks buyers above non-buyers. 0.5 is a coin toss, 1.0 is perfect; 0.7 means a random buyer is ranked above a random non-buyer 70% of the time.";
+pub const LOG_LOSS: &str = "Log loss: how far the predicted probabilities are from what happened (lower is better). It punishes confident wrong predictions hardest.";
+pub const ECE: &str = "ECE (calibration error): the average gap between the predicted chance to buy and the share that really bought, over groups of similar predictions. 0.01 means predictions are off by about one point.";
+pub const ROC: &str = "ROC curve: the share of buyers found (up) against the share of non-buyers wrongly flagged (right) as the cut-off is lowered. The higher above the diagonal, the better.";
+pub const CALIBRATION: &str = "Calibration: customers grouped by predicted chance to buy; each point compares the prediction with the share that really bought. Points on the diagonal mean the probabilities can be taken at face value.";
+pub const QINI: &str = "Qini: extra buyers gained by sending the offer to customers in the model's order, beyond picking them at random (0 = no better than random). The curve shows it for every share targeted.";
+pub const AUUC: &str = "AUUC: area under the cumulative uplift curve. Compare it with the random-targeting value beside it: higher means the model puts the persuadable customers first.";
+pub const UPLIFT_AT: &str = "Uplift at 10% / 30%: among the 10% (30%) of customers the model rates most persuadable, how much more often treated customers bought than control customers.";
+pub const PEHE: &str = "PEHE: the typical error of the predicted uplift against the true uplift the sample generator planted (sample data only). Lower is better.";
+pub const TRUTH_CORRELATION: &str = "Correlation with the truth: how well the predicted uplift follows the true uplift customer by customer (1 = perfectly, 0 = not at all). Sample data only.";
+pub const DECILES: &str = "Uplift by decile: customers split into ten equal groups by predicted uplift, most persuadable first. Bars are the observed uplift (treated minus control buying rate) in each group, dots the model's prediction. A good model's bars fall from left to right.";
+pub const IMPORTANCE: &str = "Feature importance: each feature's values are shuffled among the test customers and the model asked again. The more its predictions change (uplift models) or worsen (log loss), the more the model relies on that feature.";
+pub const ELASTICITY: &str = "Price elasticity of conversion: the % change in the chance to buy for a 1% change in price. -2 means a 10% discount raises buying by about 20%.";
+pub const LOSS: &str = "Loss per epoch: the training error (should fall) and the error on held-out validation customers (training stops early when it stops improving).";
+
+pub const FRONTIER: &str = "Efficient frontier: the best incremental profit any plan can reach for each budget. Where it flattens, more budget buys little.";
+pub const DUALITY_GAP: &str = "The upper bound is what no plan within the budget can beat; the gap is how far this plan could at most be from the best one.";
+
+pub const SEGMENT_SIZE: &str = "Customers in the segment and their share of all customers.";
+pub const REVENUE_SHARE: &str =
+    "Share of all revenue in the last 365 days that came from this segment's customers.";
+pub const RECENCY: &str = "Recency: days since the customer's last purchase.";
+pub const FREQUENCY: &str = "Frequency: orders in the last 365 days.";
+pub const MONETARY: &str = "Monetary: revenue from the customer in the last 365 days.";
+
+/// A bold column header that explains itself on hover.
+pub fn header(ui: &mut egui::Ui, text: &str, tip: &str) {
+    if tip.is_empty() {
+        ui.strong(text);
+    } else {
+        ui.strong(text).on_hover_text(tip);
+    }
+}
+
+/// A "name  value" pair in a two-column grid, both halves explained on hover.
+pub fn row(ui: &mut egui::Ui, name: &str, value: String, tip: &str) {
+    ui.label(name).on_hover_text(tip);
+    ui.label(value).on_hover_text(tip);
+    ui.end_row();
+}
