@@ -65,6 +65,7 @@ pub struct PromolabApp {
     pub paths: Vec<PathBuf>,
     pub loaded: Option<Loaded>,
     pub data_view: data_view::DataView,
+    pub customers_view: customers_view::CustomersView,
     pub models_view: models_view::ModelsView,
     pub scenarios_view: super::scenarios_view::ScenariosView,
     pub plan_view: super::plan_view::PlanView,
@@ -99,6 +100,7 @@ impl PromolabApp {
             paths: Vec::new(),
             loaded: None,
             data_view: data_view::DataView::default(),
+            customers_view: Default::default(),
             models_view: models_view::ModelsView::default(),
             scenarios_view: Default::default(),
             plan_view: Default::default(),
@@ -136,6 +138,7 @@ impl PromolabApp {
             plan_template: self.plan_view.template.clone(),
             send_time: self.plan_view.send_time.clone(),
             export_path: self.plan_view.path.clone(),
+            segments: self.customers_view.segments.clone(),
         }
     }
 
@@ -166,6 +169,7 @@ impl PromolabApp {
         self.plan_view.template = p.plan_template;
         self.plan_view.send_time = p.send_time;
         self.plan_view.path = p.export_path;
+        self.customers_view.segments = p.segments;
         if let Some(dir) = p.model_dir {
             self.models_view.save_path = dir.display().to_string();
             self.models_view.load_saved(self.ctx.clone());
@@ -556,7 +560,25 @@ impl eframe::App for PromolabApp {
                 self.loaded.as_ref(),
                 self.load_job.is_some(),
             )),
-            Tab::Customers => customers_view::ui(ui, self.loaded.as_ref()),
+            Tab::Customers => {
+                if let Some(customers_view::CustomersAction::Target(filters)) =
+                    self.customers_view.ui(
+                        ui,
+                        self.loaded.as_ref(),
+                        self.scenarios_view.table.as_deref(),
+                        &self.scenarios_view.scenario,
+                    )
+                {
+                    let text: Vec<String> =
+                        filters.iter().map(super::filter_edit::describe).collect();
+                    self.notices.push(format!(
+                        "The scenario now targets only customers where {}.",
+                        text.join(" and ")
+                    ));
+                    self.scenarios_view.scenario.targeting.filters = filters;
+                    self.persisted.tab = Tab::Scenarios;
+                }
+            }
             Tab::Models => self.models_view.ui(ui, self.loaded.as_ref()),
             Tab::Scenarios => self.scenarios_view.ui(
                 ui,

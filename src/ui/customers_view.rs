@@ -1,25 +1,462 @@
-//! The Customers tab: how many customers were profiled, and a summary of each profile feature.
+//! The Customers tab: segment overview (sizes, revenue share, RFM histograms), a segment editor
+//! with filters on profile features, one customer's profile, and the feature summary.
 
+use super::filter_edit;
+use super::glossary;
 use super::jobs::Loaded;
+use crate::data::features::Profiles;
+use crate::sim::ResponseTable;
+use crate::sim::scenario::{Filter, Scenario};
+use crate::sim::segments::{self, CustomSegment, RFM_NAMES, SegmentStats};
+use crate::sim::simulate;
+use egui_plot::{Bar, BarChart, Legend, Plot};
 
-pub fn ui(ui: &mut egui::Ui, loaded: Option<&Loaded>) {
-    ui.heading("Customer profiles");
-    let Some(loaded) = loaded else {
-        ui.label("Load data on the Data tab first.");
-        return;
-    };
-    let p = match &loaded.profiles {
-        Ok(p) => p,
-        Err(e) => {
-            ui.label(format!("No profiles: {e}"));
+#[derive(Default, PartialEq, Clone, Copy)]
+pub enum Pane {
+    #[default]
+    Segments,
+    Customer,
+    Features,
+}
+
+/// What the Customers tab asks the app to do.
+pub enum CustomersAction {
+    /// Restrict the current scenario to these conditions and show the Scenarios tab.
+    Target(Vec<Filter>),
+}
+
+/// One row of the segment overview.
+struct SegmentRow {
+    name: String,
+    custom: bool,
+    stats: SegmentStats,
+    member: Vec<bool>,
+}
+
+/// Segment rows and histograms, recomputed only when the data or the segments change.
+struct Overview {
+    key: (usize, usize, Vec<CustomSegment>),
+    rows: Vec<SegmentRow>,
+    error: Option<String>,
+}
+
+#[derive(Default)]
+pub struct CustomersView {
+    pub pane: Pane,
+    /// Custom segments (kept in the project file).
+    pub segments: Vec<CustomSegment>,
+    /// The segment whose histograms are overlaid (index into the overview rows).
+    pub selected: Option<usize>,
+    pub query: String,
+    overview: Option<Overview>,
+}
+
+/// The RFM histograms: feature, x-axis label, tooltip.
+const HISTOGRAMS: [(&str, &str, &str); 3] = [
+    (
+        "recency_days",
+        "days since last purchase",
+        glossary::RECENCY,
+    ),
+    ("frequency_365d", "orders in 365 days", glossary::FREQUENCY),
+    ("monetary_365d", "revenue in 365 days", glossary::MONETARY),
+];
+
+fn fmt_opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("—".into(), |v| format!("{v:.digits$}"))
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+impl CustomersView {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: Option<&Loaded>,
+        table: Option<&ResponseTable>,
+        scenario: &Scenario,
+    ) -> Option<CustomersAction> {
+        ui.heading("Customers");
+        let Some(loaded) = loaded else {
+            ui.label("Load data on the Data tab first.");
+            return None;
+        };
+        let p = match &loaded.profiles {
+            Ok(p) => p,
+            Err(e) => {
+                ui.label(format!("No profiles: {e}"));
+                return None;
+            }
+        };
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} customers × {} features",
+                p.n_rows(),
+                p.names.len()
+            ));
+            ui.separator();
+            for (pane, label) in [
+                (Pane::Segments, "Segments"),
+                (Pane::Customer, "One customer"),
+                (Pane::Features, "Feature summary"),
+            ] {
+                ui.selectable_value(&mut self.pane, pane, label);
+            }
+        });
+        ui.separator();
+        match self.pane {
+            Pane::Segments => return self.segments_pane(ui, loaded, p),
+            Pane::Customer => self.customer_pane(ui, loaded, p, table, scenario),
+            Pane::Features => features_pane(ui, loaded),
+        }
+        None
+    }
+
+    fn refresh(&mut self, loaded: &Loaded, p: &Profiles) {
+        let key = (
+            p as *const Profiles as usize,
+            p.n_rows(),
+            self.segments.clone(),
+        );
+        if self.overview.as_ref().is_some_and(|o| o.key == key) {
             return;
         }
+        let mut rows = Vec::new();
+        let all = vec![true; p.n_rows()];
+        rows.push(SegmentRow {
+            name: "all customers".into(),
+            custom: false,
+            stats: segments::stats(p, &all),
+            member: all,
+        });
+        if let Some(rfm) = &loaded.rfm {
+            for (k, name) in RFM_NAMES.iter().enumerate() {
+                let member: Vec<bool> = rfm.iter().map(|&s| s as usize == k).collect();
+                let stats = segments::stats(p, &member);
+                // An empty RFM segment says nothing; it is left out, not shown as zeros.
+                if stats.customers > 0 {
+                    rows.push(SegmentRow {
+                        name: format!("RFM: {name}"),
+                        custom: false,
+                        stats,
+                        member,
+                    });
+                }
+            }
+        }
+        let mut error = None;
+        for s in &self.segments {
+            match segments::members(p, &s.filters) {
+                Ok(member) => rows.push(SegmentRow {
+                    name: s.name.clone(),
+                    custom: true,
+                    stats: segments::stats(p, &member),
+                    member,
+                }),
+                Err(e) => error = Some(format!("segment '{}': {e}", s.name)),
+            }
+        }
+        self.overview = Some(Overview { key, rows, error });
+    }
+
+    fn segments_pane(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: &Loaded,
+        p: &Profiles,
+    ) -> Option<CustomersAction> {
+        self.refresh(loaded, p);
+        let mut action = None;
+        egui::Panel::right("segment_editor")
+            .default_size(380.0)
+            .show(ui, |ui| action = self.editor(ui, p));
+        let Some(o) = &self.overview else {
+            return action;
+        };
+        if let Some(e) = &o.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("segments")
+                .striped(true)
+                .num_columns(7)
+                .show(ui, |ui| {
+                    for (h, tip) in [
+                        (
+                            "segment",
+                            "Click a segment to compare its histograms with everyone's",
+                        ),
+                        ("customers", glossary::SEGMENT_SIZE),
+                        ("share", glossary::SEGMENT_SIZE),
+                        ("revenue share", glossary::REVENUE_SHARE),
+                        ("mean recency", glossary::RECENCY),
+                        ("mean frequency", glossary::FREQUENCY),
+                        ("mean revenue", glossary::MONETARY),
+                    ] {
+                        glossary::header(ui, h, tip);
+                    }
+                    ui.end_row();
+                    for (k, r) in o.rows.iter().enumerate() {
+                        let label = if r.custom {
+                            format!("{} (custom)", r.name)
+                        } else {
+                            r.name.clone()
+                        };
+                        if ui
+                            .selectable_label(self.selected == Some(k), label)
+                            .clicked()
+                        {
+                            self.selected = Some(k);
+                        }
+                        let s = &r.stats;
+                        ui.label(s.customers.to_string());
+                        ui.label(percent(s.share));
+                        ui.label(s.revenue_share.map_or("—".into(), percent));
+                        ui.label(fmt_opt(s.mean_recency_days, 0));
+                        ui.label(fmt_opt(s.mean_frequency, 1));
+                        ui.label(fmt_opt(s.mean_monetary, 0));
+                        ui.end_row();
+                    }
+                });
+            let chosen = self
+                .selected
+                .and_then(|k| o.rows.get(k))
+                .filter(|r| r.stats.customers > 0 && r.stats.customers < p.n_rows());
+            ui.add_space(8.0);
+            ui.columns(HISTOGRAMS.len(), |cols| {
+                for (col, (feature, axis, tip)) in cols.iter_mut().zip(HISTOGRAMS) {
+                    let Some(values) = p.column(feature) else {
+                        col.weak(format!("no {feature} in these data"));
+                        continue;
+                    };
+                    col.label(axis).on_hover_text(tip);
+                    histogram_plot(
+                        col,
+                        feature,
+                        axis,
+                        values,
+                        chosen.map(|r| (&r.name, &r.member[..])),
+                    );
+                }
+            });
+        });
+        action
+    }
+
+    /// The list of custom segments and the selected one's conditions.
+    fn editor(&mut self, ui: &mut egui::Ui, p: &Profiles) -> Option<CustomersAction> {
+        let mut action = None;
+        ui.strong("Custom segments");
+        ui.weak("A segment is every customer who meets all its conditions.");
+        if ui.button("New segment").clicked() {
+            self.segments.push(CustomSegment {
+                name: format!("segment {}", self.segments.len() + 1),
+                filters: vec![Filter {
+                    feature: if p.column("recency_days").is_some() {
+                        "recency_days".into()
+                    } else {
+                        p.names.first().cloned().unwrap_or_default()
+                    },
+                    op: crate::sim::scenario::Op::Le,
+                    value: 90.0,
+                }],
+            });
+            // Select the new segment's row (it comes last in the overview).
+            self.selected = None;
+        }
+        let mut delete = None;
+        for (k, s) in self.segments.iter_mut().enumerate() {
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label("name");
+                ui.text_edit_singleline(&mut s.name);
+            });
+            filter_edit::edit(ui, &format!("segment-{k}"), &mut s.filters, &p.names);
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Target in Scenarios")
+                    .on_hover_text("Restrict the current scenario to this segment's customers")
+                    .clicked()
+                {
+                    action = Some(CustomersAction::Target(s.filters.clone()));
+                }
+                if ui.button("Delete").clicked() {
+                    delete = Some(k);
+                }
+            });
+        }
+        if let Some(k) = delete {
+            self.segments.remove(k);
+            self.selected = None;
+        }
+        action
+    }
+
+    fn customer_pane(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: &Loaded,
+        p: &Profiles,
+        table: Option<&ResponseTable>,
+        scenario: &Scenario,
+    ) {
+        ui.horizontal(|ui| {
+            ui.label("Customer id");
+            let hint = p
+                .customer_ids
+                .first()
+                .map_or(String::new(), |id| format!("e.g. {id}"));
+            ui.add(egui::TextEdit::singleline(&mut self.query).hint_text(hint));
+        });
+        let q = self.query.trim();
+        let exact = p.customer_ids.iter().position(|id| id == q);
+        let Some(i) = exact else {
+            if q.is_empty() {
+                ui.label("Type a customer id, or pick one:");
+            } else {
+                ui.label("No customer with this id; ids that contain it:");
+            }
+            let mut pick = None;
+            ui.horizontal_wrapped(|ui| {
+                for id in p.customer_ids.iter().filter(|id| id.contains(q)).take(40) {
+                    if ui.small_button(id).clicked() {
+                        pick = Some(id.clone());
+                    }
+                }
+            });
+            if let Some(id) = pick {
+                self.query = id;
+            }
+            return;
+        };
+        if let Some(rfm) = &loaded.rfm {
+            ui.label(format!("RFM segment: {}", RFM_NAMES[rfm[i] as usize]));
+        }
+        let in_custom: Vec<&str> = self
+            .segments
+            .iter()
+            .filter(|s| segments::members(p, &s.filters).is_ok_and(|m| m[i]))
+            .map(|s| s.name.as_str())
+            .collect();
+        if !in_custom.is_empty() {
+            ui.label(format!("In custom segments: {}", in_custom.join(", ")));
+        }
+        if let Some(t) = table
+            && let Some(j) = t.ids.iter().position(|id| id == &p.customer_ids[i])
+        {
+            let e = simulate::effect(t, &t.mean, j, &simulate::pricing(t, scenario));
+            egui::Grid::new("customer_response")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    glossary::row(
+                        ui,
+                        "chance to buy without an offer",
+                        percent(e.p0),
+                        "The model's estimate for the response window if nothing is sent.",
+                    );
+                    glossary::row(
+                        ui,
+                        &format!("with \"{}\"", scenario.offer.describe()),
+                        percent(e.p1),
+                        "The same with the current scenario's offer.",
+                    );
+                    glossary::row(
+                        ui,
+                        "uplift",
+                        format!("{:+.1} points", 100.0 * (e.p1 - e.p0)),
+                        glossary::UPLIFT,
+                    );
+                    glossary::row(
+                        ui,
+                        "expected incremental profit",
+                        format!("{:.2}", e.incremental_profit),
+                        glossary::EXPECTED_PROFIT,
+                    );
+                });
+        } else {
+            ui.weak("Train a planning model on the Scenarios tab to see this customer's predicted response.");
+        }
+        ui.separator();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("customer_profile")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    glossary::header(ui, "feature", "");
+                    glossary::header(ui, "value", "");
+                    glossary::header(ui, "median of everyone", "");
+                    glossary::header(
+                        ui,
+                        "percentile",
+                        "Where this customer stands among all customers: 50% is typical, 90% means higher than nine in ten (ties count half).",
+                    );
+                    ui.end_row();
+                    for ((name, col), (_, summary)) in
+                        p.names.iter().zip(&p.columns).zip(&loaded.feature_summary)
+                    {
+                        let x = col[i];
+                        let below = col.iter().filter(|&&v| v < x).count();
+                        let equal = col.iter().filter(|&&v| v == x).count();
+                        ui.label(name);
+                        ui.label(format!("{x:.2}"));
+                        ui.label(format!("{:.2}", summary[2]));
+                        ui.label(percent(
+                            (below as f64 + equal as f64 / 2.0) / col.len().max(1) as f64,
+                        ));
+                        ui.end_row();
+                    }
+                });
+        });
+    }
+}
+
+/// A histogram of `values` (clipped at the 99th percentile so a few big spenders do not flatten
+/// it), with an optional segment's own histogram beside it, both as shares of their customers.
+fn histogram_plot(
+    ui: &mut egui::Ui,
+    feature: &str,
+    axis: &str,
+    values: &[f32],
+    segment: Option<(&String, &[bool])>,
+) {
+    let mut sorted: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    sorted.sort_by(f32::total_cmp);
+    let hi = sorted
+        .get(sorted.len().saturating_sub(1) * 99 / 100)
+        .copied()
+        .unwrap_or(1.0)
+        .max(1.0) as f64;
+    let bins = 24;
+    let width = hi / bins as f64;
+    let bars = |vals: &[f32], offset: f64| -> Vec<Bar> {
+        let n = vals.len().max(1) as f64;
+        segments::histogram(vals, 0.0, hi, bins)
+            .into_iter()
+            .map(|(x, c)| Bar::new(x + width * (0.5 + offset), c as f64 / n).width(width * 0.45))
+            .collect()
     };
-    ui.label(format!(
-        "{} customers × {} features",
-        p.n_rows(),
-        p.names.len()
-    ));
+    Plot::new(format!("hist-{feature}"))
+        .height(240.0)
+        .legend(Legend::default())
+        .x_axis_label(axis)
+        .y_axis_label("share of customers")
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("everyone", bars(values, -0.25)));
+            if let Some((name, member)) = segment {
+                let mine: Vec<f32> = values
+                    .iter()
+                    .zip(member)
+                    .filter(|(_, m)| **m)
+                    .map(|(&v, _)| v)
+                    .collect();
+                plot.bar_chart(BarChart::new(name.as_str(), bars(&mine, 0.25)));
+            }
+        });
+}
+
+fn features_pane(ui: &mut egui::Ui, loaded: &Loaded) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("feature_summary")
             .striped(true)

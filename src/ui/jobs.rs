@@ -20,6 +20,9 @@ pub struct Loaded {
     pub feature_summary: Vec<(String, [f64; 4])>,
     /// The generator's ground truth, when a loaded folder has ground_truth.json.
     pub truth: Option<Arc<GroundTruth>>,
+    /// Each profiled customer's RFM segment (index into `sim::segments::RFM_NAMES`), when the
+    /// data has purchase history.
+    pub rfm: Option<Vec<u16>>,
 }
 
 fn summarize(p: &Profiles) -> Vec<(String, [f64; 4])> {
@@ -131,12 +134,17 @@ pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) 
                 .find(|p| p.is_file())
                 .and_then(|p| sample::read_truth(&p).ok())
                 .map(Arc::new);
+            let rfm = profiles
+                .as_ref()
+                .ok()
+                .and_then(crate::sim::segments::rfm_of_profiles);
             Ok(Loaded {
                 tables: Arc::new(tables),
                 report,
                 profiles,
                 feature_summary,
                 truth,
+                rfm,
             })
         })();
         send(LoadEvent::Finished(result));

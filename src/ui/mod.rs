@@ -4,6 +4,7 @@
 mod app;
 mod customers_view;
 mod data_view;
+mod filter_edit;
 mod glossary;
 mod jobs;
 mod model_charts;

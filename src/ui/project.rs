@@ -30,6 +30,9 @@ pub struct Project {
     pub send_time: String,
     #[serde(default)]
     pub export_path: String,
+    /// Custom customer segments from the Customers tab.
+    #[serde(default)]
+    pub segments: Vec<crate::sim::segments::CustomSegment>,
 }
 
 fn relative_to(path: &Path, dir: &Path) -> PathBuf {
@@ -112,6 +115,14 @@ mod tests {
             plan_template: "Hi {name}".into(),
             send_time: "2026-12-01 10:00".into(),
             export_path: "plan.csv".into(),
+            segments: vec![crate::sim::segments::CustomSegment {
+                name: "recent".into(),
+                filters: vec![crate::sim::scenario::Filter {
+                    feature: "recency_days".into(),
+                    op: crate::sim::scenario::Op::Le,
+                    value: 30.0,
+                }],
+            }],
         };
         let path = with_extension(dir.join("spring"));
         save(&p, &path).unwrap();

@@ -480,6 +480,11 @@ impl ScenariosView {
             egui::Slider::new(&mut s.targeting.control_share, 0.0..=0.5).text("control group held back"),
         )
         .on_hover_text("A random share of the targeted customers is not sent the offer, so the real uplift can be measured afterwards.");
+        ui.label("Only customers where").on_hover_text(
+            "Conditions on profile features; define and check segments on the Customers tab",
+        );
+        let features: Vec<String> = t.features.iter().map(|(n, _)| n.clone()).collect();
+        super::filter_edit::edit(ui, "targeting", &mut s.targeting.filters, &features);
         ui.label("Segments (none ticked: all)");
         for name in &t.segment_names {
             let mut on = s.targeting.segments.contains(name);
