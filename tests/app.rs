@@ -151,7 +151,11 @@ fn customers_tab_segments_target_the_scenario_and_show_one_customer() {
 /// Opens the Scenarios screen and trains the planning model there, waiting for it.
 fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>) {
     // The tab (drawn first; the Scenarios screen has a heading of the same name).
-    harness.query_all_by_label("Scenarios").next().unwrap().click();
+    harness
+        .query_all_by_label("Scenarios")
+        .next()
+        .unwrap()
+        .click();
     harness.run_steps(2);
     harness.get_by_label("Train a planning model").click();
     harness.run_steps(1);
@@ -307,4 +311,71 @@ fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     assert!(app.scenarios_view.saved.is_empty(), "no model yet");
     train_planning_model(&mut fresh);
     assert_eq!(fresh.state().scenarios_view.saved.len(), 1);
+}
+
+/// A file whose columns promolab cannot recognize opens the column-mapping editor; mapping its
+/// columns there loads the data, and the mapping is kept in the project.
+#[test]
+fn unrecognized_columns_open_the_mapping_editor_and_a_mapping_loads_them() {
+    let dir = common::sample_dir("app-mapping", 300, 9);
+    let orders = dir.join("order_lines.csv");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let german = "Bestellung,Kunde,Artikel,Zeitpunkt,Anzahl,Stückpreis,discount_amount,promo_id";
+    let (_, rest) = text.split_once('\n').unwrap();
+    std::fs::write(&orders, format!("{german}\n{rest}")).unwrap();
+    let mut harness = common::open_app(vec![dir.clone()]);
+    harness.run_steps(2);
+    assert!(harness.state().loaded.is_none());
+    assert!(harness.state().messages[0].contains("order_lines.csv"));
+    harness.get_by_label_contains("Column mapping: order_lines.csv");
+    harness.get_by_label_contains("choose its kind above");
+    {
+        let draft = harness
+            .state_mut()
+            .data_view
+            .draft
+            .as_mut()
+            .expect("editor open");
+        assert_eq!(draft.headers[0], "Bestellung");
+        draft.mapping.kind = Some(promolab::data::TableKind::OrderLines);
+        for (canonical, header) in [
+            ("order_id", "Bestellung"),
+            ("customer_id", "Kunde"),
+            ("product_id", "Artikel"),
+            ("timestamp", "Zeitpunkt"),
+            ("quantity", "Anzahl"),
+            ("unit_price", "Stückpreis"),
+        ] {
+            draft
+                .mapping
+                .columns
+                .insert(canonical.into(), header.into());
+        }
+    }
+    harness.run_steps(1);
+    harness.get_by_label("Load with this mapping").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let app = harness.state();
+    let loaded = app.loaded.as_ref().expect("loaded with the mapping");
+    assert_eq!(loaded.tables.len(), 5);
+    let lines = loaded
+        .tables
+        .iter()
+        .find(|t| t.kind == promolab::data::TableKind::OrderLines)
+        .unwrap();
+    assert_eq!(lines.column("quantity").unwrap().header, "Anzahl");
+    // The project keeps the mapping, and reopening it loads the file again.
+    let path = dir.join("mapped.promolab");
+    harness.state_mut().save_project(&path);
+    let mut fresh = common::open_app(Vec::new());
+    fresh.state_mut().open_project(&path);
+    fresh.state_mut().wait_for_jobs();
+    assert!(
+        fresh.state().messages.is_empty(),
+        "{:?}",
+        fresh.state().messages
+    );
+    assert_eq!(fresh.state().loaded.as_ref().unwrap().tables.len(), 5);
 }

@@ -83,6 +83,53 @@ pub fn load_table(path: &Path, mapping: &Mapping) -> Result<Table, LoadError> {
     build_table(path, raw, encoding, mapping)
 }
 
+/// The headers of a CSV or Parquet file as written (for the column-mapping editor, also when
+/// the file cannot be loaded as any table yet).
+pub fn read_headers(path: &Path) -> Result<Vec<String>, LoadError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "tsv" | "txt" => {
+            use std::io::Read;
+            let mut head = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+                .map_err(|source| LoadError::Io {
+                    path: path.into(),
+                    source,
+                })?;
+            // Only the first line matters; cutting there keeps multi-byte characters whole.
+            if let Some(end) = head.iter().position(|&b| b == b'\n') {
+                head.truncate(end + 1);
+            }
+            let (text, _) = decode(path, &head)?;
+            let line = text.lines().next().unwrap_or("");
+            let separator = sniff_separator(line);
+            let parse = CsvParseOptions::default().with_separator(separator);
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_parse_options(parse)
+                .into_reader_with_file_handle(Cursor::new(format!("{line}\n").into_bytes()))
+                .finish()
+                .map_err(|e| LoadError::Parse {
+                    path: path.into(),
+                    format: "CSV",
+                    message: first_line(&e.to_string()),
+                })?;
+            Ok(df
+                .get_column_names()
+                .iter()
+                .map(|n| n.trim_start_matches('\u{feff}').to_string())
+                .collect())
+        }
+        "parquet" | "pq" => Ok(read_parquet_strings(path)?.headers),
+        _ => Err(LoadError::UnknownFormat { path: path.into() }),
+    }
+}
+
 /// Every column as optional text, in file order.
 struct RawColumns {
     headers: Vec<String>,
@@ -426,6 +473,20 @@ mod tests {
             find_ragged_row("a,b\r\n1,2\r\n1,2,3\r\n", b','),
             Some((2, 3, 2))
         );
+    }
+
+    #[test]
+    fn headers_are_read_from_the_first_line_only() {
+        let dir = std::env::temp_dir().join(format!("promolab-headers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.csv");
+        std::fs::write(&path, "\u{feff}Kunde;\"Menge, Stück\";Preis\n1;2;3\n").unwrap();
+        assert_eq!(
+            read_headers(&path).unwrap(),
+            vec!["Kunde", "Menge, Stück", "Preis"]
+        );
+        let e = read_headers(&dir.join("missing.csv")).unwrap_err();
+        assert!(e.to_string().contains("missing.csv"), "{e}");
     }
 
     #[test]

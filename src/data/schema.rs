@@ -231,8 +231,8 @@ pub fn normalize_header(h: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// A user's explicit mapping: canonical column name -> header in their file, and optionally
-/// the table kind. Loaded from JSON, e.g. `{"kind": "order_lines", "columns": {"quantity": "Menge"}}`.
+/// A user's explicit mapping: canonical column name -> header in their file (empty: the file
+/// has no such column, suggest none), and optionally the table kind. Loaded from JSON, e.g. `{"kind": "order_lines", "columns": {"quantity": "Menge"}}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Mapping {
@@ -267,6 +267,11 @@ pub fn match_columns(kind: TableKind, headers: &[String], mapping: &Mapping) -> 
         };
     let mut done = vec![false; spec.len()];
     for (ci, c) in spec.iter().enumerate() {
+        // An empty header means "not in this file": no suggestion is made for it.
+        if mapping.columns.get(c.name).is_some_and(String::is_empty) {
+            done[ci] = true;
+            continue;
+        }
         if let Some(h) = mapping.columns.get(c.name)
             && let Some(idx) = headers
                 .iter()
@@ -387,6 +392,10 @@ mod tests {
         let m = match_columns(TableKind::Customers, &headers, &mapping);
         let id = m.iter().find(|x| x.canonical == "customer_id").unwrap();
         assert_eq!((id.header.as_str(), id.how), ("kunde", "mapping file"));
+        // An empty header turns a suggestion off: signup_date is then not matched at all.
+        mapping.columns.insert("signup_date".into(), String::new());
+        let m = match_columns(TableKind::Customers, &headers, &mapping);
+        assert!(m.iter().all(|x| x.canonical != "signup_date"), "{m:?}");
     }
 
     #[test]

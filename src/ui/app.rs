@@ -47,6 +47,8 @@ pub enum Command {
     SaveProject,
     SaveProjectAs,
     ApplyCleaning(CleaningChoices),
+    /// Reload the data with this column mapping for one file.
+    ApplyMapping(PathBuf, crate::data::Mapping),
     CancelLoad,
 }
 
@@ -63,6 +65,8 @@ struct Persisted {
 pub struct PromolabApp {
     persisted: Persisted,
     pub paths: Vec<PathBuf>,
+    /// Column mappings the user chose, per file.
+    pub mappings: jobs::Mappings,
     pub loaded: Option<Loaded>,
     pub data_view: data_view::DataView,
     pub customers_view: customers_view::CustomersView,
@@ -98,6 +102,7 @@ impl PromolabApp {
         let mut app = Self {
             persisted,
             paths: Vec::new(),
+            mappings: Default::default(),
             loaded: None,
             data_view: data_view::DataView::default(),
             customers_view: Default::default(),
@@ -139,6 +144,14 @@ impl PromolabApp {
             send_time: self.plan_view.send_time.clone(),
             export_path: self.plan_view.path.clone(),
             segments: self.customers_view.segments.clone(),
+            mappings: self
+                .mappings
+                .iter()
+                .map(|(file, mapping)| project::FileMapping {
+                    file: file.clone(),
+                    mapping: mapping.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -170,6 +183,11 @@ impl PromolabApp {
         self.plan_view.send_time = p.send_time;
         self.plan_view.path = p.export_path;
         self.customers_view.segments = p.segments;
+        self.mappings = p
+            .mappings
+            .into_iter()
+            .map(|m| (jobs::mapping_key(&m.file), m.mapping))
+            .collect();
         if let Some(dir) = p.model_dir {
             self.models_view.save_path = dir.display().to_string();
             self.models_view.load_saved(self.ctx.clone());
@@ -249,6 +267,7 @@ impl PromolabApp {
                     self.ctx.clone(),
                     paths,
                     CleaningChoices::default(),
+                    self.mappings.clone(),
                 ));
             }
             Command::ApplyCleaning(choices) => {
@@ -257,7 +276,18 @@ impl PromolabApp {
                         .push("wait for the current load to finish before cleaning".into());
                     return;
                 }
-                self.load_job = Some(jobs::load(self.ctx.clone(), self.paths.clone(), choices));
+                self.load_job = Some(jobs::load(
+                    self.ctx.clone(),
+                    self.paths.clone(),
+                    choices,
+                    self.mappings.clone(),
+                ));
+            }
+            Command::ApplyMapping(file, mapping) => {
+                self.mappings.insert(jobs::mapping_key(&file), mapping);
+                self.data_view.draft = None;
+                let paths = self.paths.clone();
+                self.apply(Command::Load(paths));
             }
             Command::OpenDialog => self.open_dialog(Dialog::OpenData),
             Command::OpenProjectDialog => self.open_dialog(Dialog::OpenProject),
@@ -278,6 +308,21 @@ impl PromolabApp {
         match e {
             LoadEvent::Progress { done, total, file } => {
                 self.load_progress = Some((done, total, file))
+            }
+            LoadEvent::NeedsMapping {
+                path,
+                headers,
+                error,
+            } => {
+                let mapping = self.mappings.get(&path).cloned().unwrap_or_default();
+                self.data_view.draft = Some(super::mapping_view::MappingDraft {
+                    path,
+                    headers,
+                    mapping,
+                    reason: Some(error),
+                });
+                self.data_view.pane = data_view::Pane::Mapping;
+                self.persisted.tab = Tab::Data;
             }
             LoadEvent::Finished(Ok(loaded)) => {
                 self.data_view.selected = 0;
@@ -559,6 +604,7 @@ impl eframe::App for PromolabApp {
                 ui,
                 self.loaded.as_ref(),
                 self.load_job.is_some(),
+                &self.mappings,
             )),
             Tab::Customers => {
                 if let Some(customers_view::CustomersAction::Target(filters)) =

@@ -2,7 +2,8 @@
 //! virtualized grid, and the validation report with cleaning choices.
 
 use super::app::Command;
-use super::jobs::Loaded;
+use super::jobs::{Loaded, Mappings, mapping_key};
+use super::mapping_view::{MappingAction, MappingDraft};
 use crate::data::CleaningChoices;
 use crate::data::validate::Severity;
 use egui_extras::{Column, TableBuilder};
@@ -13,6 +14,8 @@ pub enum Pane {
     #[default]
     Preview,
     Report,
+    /// The column-mapping editor for `DataView::draft`.
+    Mapping,
 }
 
 #[derive(Default)]
@@ -21,10 +24,17 @@ pub struct DataView {
     pub pane: Pane,
     pub path_input: String,
     pub cleaning: CleaningChoices,
+    pub draft: Option<MappingDraft>,
 }
 
 impl DataView {
-    pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>, busy: bool) -> Vec<Command> {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: Option<&Loaded>,
+        busy: bool,
+        mappings: &Mappings,
+    ) -> Vec<Command> {
         let mut cmds = Vec::new();
         ui.horizontal(|ui| {
             if ui.button("Open files…").on_hover_text("Choose CSV or Parquet files (customers, products, order lines, campaigns, events, or one flat campaign table)").clicked() {
@@ -44,6 +54,16 @@ impl DataView {
             ui.weak("…or drop files on the window");
         });
         ui.separator();
+        // A file that could not be recognized opens the mapping editor even with nothing loaded.
+        if self.pane == Pane::Mapping
+            && let Some(d) = &mut self.draft
+            && (loaded.is_none() || d.reason.is_some())
+        {
+            if let Some(MappingAction::Apply(path, m)) = d.ui(ui) {
+                cmds.push(Command::ApplyMapping(path, m));
+            }
+            return cmds;
+        }
         let Some(loaded) = loaded else {
             ui.label(if busy {
                 "Loading…"
@@ -95,9 +115,33 @@ impl DataView {
         match self.pane {
             Pane::Preview => {
                 if let Some(t) = loaded.tables.get(self.selected) {
+                    if ui
+                        .button("Column mapping…")
+                        .on_hover_text(
+                            "See and change which of the file's columns promolab reads as which",
+                        )
+                        .clicked()
+                    {
+                        let path = mapping_key(&t.source);
+                        self.draft = Some(MappingDraft {
+                            mapping: mappings.get(&path).cloned().unwrap_or_default(),
+                            path,
+                            headers: t.columns.iter().map(|c| c.header.clone()).collect(),
+                            reason: None,
+                        });
+                        self.pane = Pane::Mapping;
+                    }
                     preview(ui, t);
                 }
             }
+            Pane::Mapping => match &mut self.draft {
+                Some(d) => {
+                    if let Some(MappingAction::Apply(path, m)) = d.ui(ui) {
+                        cmds.push(Command::ApplyMapping(path, m));
+                    }
+                }
+                None => self.pane = Pane::Preview,
+            },
             Pane::Report => {
                 if let Some(c) = self.report(ui, loaded) {
                     cmds.push(c);

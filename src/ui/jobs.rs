@@ -5,7 +5,7 @@ use crate::data::features::{self, Profiles};
 use crate::data::sample::{self, GroundTruth};
 use crate::data::{self, CleaningChoices, Mapping, Report, Table, validate};
 use crate::model::device::{self, DeviceChoice};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
@@ -48,7 +48,22 @@ pub enum LoadEvent {
         total: usize,
         file: String,
     },
+    /// A file was not recognized: its headers, for the column-mapping editor.
+    NeedsMapping {
+        path: PathBuf,
+        headers: Vec<String>,
+        error: String,
+    },
     Finished(Result<Loaded, String>),
+}
+
+/// The user's column mappings, per data file (keyed by `mapping_key`).
+pub type Mappings = std::collections::BTreeMap<PathBuf, Mapping>;
+
+/// The key of a file in `Mappings`: its canonical path, so "data/x.csv" and "/home/me/data/x.csv"
+/// are the same file.
+pub fn mapping_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// A running job: its channel and a cancel flag.
@@ -99,7 +114,12 @@ pub(super) fn spawn<T: Send + 'static>(
 }
 
 /// Loads, validates (cleaning if asked) and profiles the files.
-pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) -> Job<LoadEvent> {
+pub fn load(
+    ctx: egui::Context,
+    paths: Vec<PathBuf>,
+    cleaning: CleaningChoices,
+    mappings: Mappings,
+) -> Job<LoadEvent> {
     spawn("load", ctx, move |send, cancel| {
         let result = (|| {
             let mut files = data::load::expand_paths(&paths).map_err(|e| e.to_string())?;
@@ -118,7 +138,25 @@ pub fn load(ctx: egui::Context, paths: Vec<PathBuf>, cleaning: CleaningChoices) 
                     total: files.len(),
                     file: f.display().to_string(),
                 });
-                tables.push(data::load_table(f, &Mapping::default()).map_err(|e| e.to_string())?);
+                let mapping = mappings.get(&mapping_key(f)).cloned().unwrap_or_default();
+                match data::load_table(f, &mapping) {
+                    Ok(t) => tables.push(t),
+                    Err(e) => {
+                        let unrecognized = matches!(
+                            e,
+                            data::LoadError::UnknownKind { .. }
+                                | data::LoadError::MissingColumn { .. }
+                        );
+                        if unrecognized && let Ok(headers) = data::load::read_headers(f) {
+                            send(LoadEvent::NeedsMapping {
+                                path: mapping_key(f),
+                                headers,
+                                error: e.to_string(),
+                            });
+                        }
+                        return Err(e.to_string());
+                    }
+                }
             }
             let now = data::now_utc();
             let report = if cleaning == CleaningChoices::default() {

@@ -7,6 +7,7 @@ mod data_view;
 mod filter_edit;
 mod glossary;
 mod jobs;
+mod mapping_view;
 mod model_charts;
 mod models_view;
 pub mod plan_view;

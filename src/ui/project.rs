@@ -33,6 +33,17 @@ pub struct Project {
     /// Custom customer segments from the Customers tab.
     #[serde(default)]
     pub segments: Vec<crate::sim::segments::CustomSegment>,
+    /// Column mappings chosen in the Data tab's editor, per data file.
+    #[serde(default)]
+    pub mappings: Vec<FileMapping>,
+}
+
+/// The column mapping of one data file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMapping {
+    pub file: PathBuf,
+    pub mapping: crate::data::Mapping,
 }
 
 fn relative_to(path: &Path, dir: &Path) -> PathBuf {
@@ -49,6 +60,9 @@ pub fn save(p: &Project, path: &Path) -> Result<(), String> {
     let rel = |q: &Path| relative_to(&std::fs::canonicalize(q).unwrap_or(q.to_path_buf()), &dir);
     p.data_files = p.data_files.iter().map(|f| rel(f)).collect();
     p.model_dir = p.model_dir.as_deref().map(rel);
+    for m in &mut p.mappings {
+        m.file = rel(&m.file);
+    }
     let text = serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?;
     crate::util::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
@@ -74,6 +88,9 @@ pub fn open(path: &Path) -> Result<Project, String> {
     };
     p.data_files = p.data_files.iter().map(|f| abs(f)).collect();
     p.model_dir = p.model_dir.as_deref().map(abs);
+    for m in &mut p.mappings {
+        m.file = abs(&m.file);
+    }
     Ok(p)
 }
 
@@ -123,11 +140,19 @@ mod tests {
                     value: 30.0,
                 }],
             }],
+            mappings: vec![FileMapping {
+                file: dir.join("data/customers.csv"),
+                mapping: crate::data::Mapping {
+                    kind: Some(crate::data::TableKind::Customers),
+                    columns: [("customer_id".to_string(), "Kunde".to_string())].into(),
+                },
+            }],
         };
         let path = with_extension(dir.join("spring"));
         save(&p, &path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"data/customers.csv\""), "{text}");
+        assert!(!text.contains(&dir.display().to_string()), "{text}");
         assert_eq!(open(&path).unwrap(), p);
         // Unknown fields and other versions are refused with the file named.
         std::fs::write(&path, text.replace("\"version\": 1", "\"version\": 9")).unwrap();
