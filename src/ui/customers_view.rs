@@ -438,6 +438,7 @@ fn histogram_plot(
             .collect()
     };
     Plot::new(format!("hist-{feature}"))
+        .allow_scroll(false)
         .height(240.0)
         .legend(Legend::default())
         .x_axis_label(axis)

@@ -59,8 +59,10 @@ impl DataView {
             && let Some(d) = &mut self.draft
             && (loaded.is_none() || d.reason.is_some())
         {
-            if let Some(MappingAction::Apply(path, m)) = d.ui(ui) {
-                cmds.push(Command::ApplyMapping(path, m));
+            match d.ui(ui) {
+                Some(MappingAction::Apply(path, m)) => cmds.push(Command::ApplyMapping(path, m)),
+                Some(MappingAction::Close) => self.close_mapping(),
+                None => {}
             }
             return cmds;
         }
@@ -134,13 +136,12 @@ impl DataView {
                     preview(ui, t);
                 }
             }
-            Pane::Mapping => match &mut self.draft {
-                Some(d) => {
-                    if let Some(MappingAction::Apply(path, m)) = d.ui(ui) {
-                        cmds.push(Command::ApplyMapping(path, m));
-                    }
+            Pane::Mapping => match self.draft.as_mut().map(|d| d.ui(ui)) {
+                Some(Some(MappingAction::Apply(path, m))) => {
+                    cmds.push(Command::ApplyMapping(path, m))
                 }
-                None => self.pane = Pane::Preview,
+                Some(Some(MappingAction::Close)) | None => self.close_mapping(),
+                Some(None) => {}
             },
             Pane::Report => {
                 if let Some(c) = self.report(ui, loaded) {
@@ -149,6 +150,11 @@ impl DataView {
             }
         }
         cmds
+    }
+
+    fn close_mapping(&mut self) {
+        self.draft = None;
+        self.pane = Pane::Preview;
     }
 
     fn report(&mut self, ui: &mut egui::Ui, loaded: &Loaded) -> Option<Command> {

@@ -20,6 +20,8 @@ pub struct MappingDraft {
 pub enum MappingAction {
     /// Reload the data with this mapping for this file.
     Apply(PathBuf, Mapping),
+    /// Leave the editor without changing anything.
+    Close,
 }
 
 const NOT_IN_FILE: &str = "— not in the file —";
@@ -161,6 +163,9 @@ impl MappingDraft {
                     self.path.clone(),
                     self.mapping.clone(),
                 ));
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(MappingAction::Close);
             }
             if ui
                 .button("Back to suggestions")

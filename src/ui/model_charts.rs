@@ -33,8 +33,12 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         cols[0].label("ROC curve").on_hover_text(glossary::ROC);
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
+            .allow_scroll(false)
             .height(CHART_HEIGHT)
-            .data_aspect(1.0)
+            .include_x(0.0)
+            .include_x(1.0)
+            .include_y(0.0)
+            .include_y(1.0)
             .legend(Legend::default())
             .x_axis_label("non-buyers flagged")
             .y_axis_label("buyers found")
@@ -55,6 +59,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .flat_map(|p| [p[0], p[1]])
             .fold(0.05, f64::max);
         Plot::new("calibration")
+            .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
             .x_axis_label("predicted chance to buy")
@@ -138,6 +143,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let curve: Vec<[f64; 2]> = c.qini.iter().map(|&(x, y)| [x, y]).collect();
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
+                .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())
                 .x_axis_label("share targeted")
@@ -161,6 +167,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             .map(|d| [d.decile as f64, d.predicted])
             .collect();
         Plot::new(format!("deciles-{}", arm.arm))
+            .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
             .x_axis_label("decile (1 = most persuadable)")
@@ -198,6 +205,7 @@ fn importance(ui: &mut egui::Ui, m: &Evaluation) {
         .collect();
     let names: Vec<String> = top.iter().map(|f| f.feature.clone()).collect();
     Plot::new("importance")
+        .allow_scroll(false)
         .height(22.0 * n as f32 + 40.0)
         .y_axis_formatter(move |mark, _| {
             let k = mark.value.round();

@@ -417,6 +417,7 @@ impl ModelsView {
                 .map(|h| [h.epoch as f64, h.valid_log_loss])
                 .collect();
             Plot::new("loss")
+                .allow_scroll(false)
                 .height(160.0)
                 .legend(Legend::default())
                 .x_axis_label("epoch")

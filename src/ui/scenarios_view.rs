@@ -601,6 +601,7 @@ impl ScenariosView {
             .collect();
         ui.columns(2, |cols| {
             Plot::new("profit-vs-value")
+                .allow_scroll(false)
                 .height(190.0)
                 .legend(Legend::default())
                 .x_axis_label(label)
@@ -617,6 +618,7 @@ impl ScenariosView {
                     p.vline(VLine::new("current", current));
                 });
             Plot::new("conversion-roi")
+                .allow_scroll(false)
                 .height(190.0)
                 .legend(Legend::default())
                 .x_axis_label(label)
@@ -646,6 +648,7 @@ impl ScenariosView {
             .on_hover_text(glossary::INCREMENTAL);
         let names: Vec<String> = o.per_segment.iter().map(|s| s.segment.clone()).collect();
         Plot::new("segments")
+            .allow_scroll(false)
             .height(150.0)
             .x_axis_formatter(move |mark, _| {
                 let k = mark.value.round();
@@ -743,6 +746,7 @@ impl ScenariosView {
         ui.label("Efficient frontier")
             .on_hover_text(glossary::FRONTIER);
         Plot::new("frontier")
+            .allow_scroll(false)
             .height(180.0)
             .legend(Legend::default())
             .x_axis_label("budget")
