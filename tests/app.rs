@@ -254,6 +254,12 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
             .len()
     );
     assert!(text.starts_with("customer_id,segment,offer"));
+    // The charts' data is exported beside the plan.
+    for chart in ["frontier", "sweep", "segments"] {
+        let p = dir.join(format!("exported-plan.{chart}.csv"));
+        let csv = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert!(csv.lines().count() > 2, "{chart}: {csv}");
+    }
     // A second export does not replace the file without confirmation.
     harness.get_by_label("Export CSV").click();
     harness.run_steps(2);

@@ -618,3 +618,99 @@ pub fn sweep_values(offer: &Offer, n: usize) -> Vec<f64> {
         .map(|k| lo + (hi - lo) * k as f64 / (n - 1) as f64)
         .collect()
 }
+
+/// The sweep chart's data as CSV: one row per offer value, with the 5–95% interval of profit.
+pub fn sweep_csv(points: &[SweepPoint], value_label: &str) -> String {
+    let mut csv = format!(
+        "{},targeted,incremental_buyers,incremental_revenue,spend,incremental_profit,profit_p5,profit_p95,conversion_rate,roi\n",
+        value_label.replace([',', ' '], "_")
+    );
+    for p in points {
+        let t = &p.totals;
+        csv.push_str(&format!(
+            "{},{},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2},{:.5},{}\n",
+            p.value,
+            t.targeted,
+            t.incremental_buyers,
+            t.incremental_revenue,
+            t.spend(),
+            t.incremental_profit,
+            p.intervals.incremental_profit.p5,
+            p.intervals.incremental_profit.p95,
+            p.conversion_rate,
+            p.roi.map_or(String::new(), |r| format!("{r:.4}"))
+        ));
+    }
+    csv
+}
+
+/// The per-segment chart's data as CSV (segment names quoted).
+pub fn segments_csv(o: &Outcome) -> String {
+    let mut csv = String::from(
+        "segment,customers,targeted,incremental_buyers,incremental_revenue,spend,incremental_profit\n",
+    );
+    for s in &o.per_segment {
+        let f = &s.figures;
+        csv.push_str(&format!(
+            "\"{}\",{},{},{:.3},{:.2},{:.2},{:.2}\n",
+            s.segment.replace('"', "\"\""),
+            s.customers,
+            f.targeted,
+            f.incremental_buyers,
+            f.incremental_revenue,
+            f.spend(),
+            f.incremental_profit
+        ));
+    }
+    csv
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn chart_data_csv_by_hand() {
+        let totals = Figures {
+            targeted: 10,
+            incremental_buyers: 1.5,
+            incremental_revenue: 120.0,
+            redemption_cost: 20.0,
+            send_cost: 1.0,
+            incremental_profit: 30.0,
+            ..Figures::default()
+        };
+        let p = SweepPoint {
+            value: 15.0,
+            totals,
+            roi: Some(30.0 / 21.0),
+            intervals: Intervals {
+                incremental_profit: Interval {
+                    p5: 10.0,
+                    p95: 50.0,
+                },
+                ..Intervals::default()
+            },
+            conversion_rate: 0.25,
+        };
+        let csv = sweep_csv(&[p], "discount %");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("discount_%,targeted,"));
+        assert_eq!(
+            lines[1],
+            "15,10,1.500,120.00,21.00,30.00,10.00,50.00,0.25000,1.4286"
+        );
+        let o = Outcome {
+            per_segment: vec![SegmentFigures {
+                segment: "say \"hi\"".into(),
+                customers: 40,
+                figures: totals,
+            }],
+            ..Outcome::default()
+        };
+        assert_eq!(
+            segments_csv(&o).lines().nth(1).unwrap(),
+            "\"say \"\"hi\"\"\",40,10,1.500,120.00,21.00,30.00"
+        );
+    }
+}

@@ -76,20 +76,37 @@ impl PlanView {
             .ok_or("optimize a plan first (Scenarios screen)")?;
         let written = plan::write_plan(&opt.plan, &path)
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        let fpath = plan::export::sidecar(&path, "frontier.csv");
-        let frontier = crate::sim::optimize::frontier_csv(&opt.frontier);
-        crate::util::write_atomic(&fpath, frontier.as_bytes())
-            .map_err(|e| format!("{}: cannot write: {e}", fpath.display()))?;
+        // The charts' data beside the plan: the frontier, and the current scenario's sweep and
+        // per-segment figures.
+        let mut charts = vec![(
+            "frontier.csv",
+            crate::sim::optimize::frontier_csv(&opt.frontier),
+        )];
+        if !sv.sweep.is_empty() {
+            let (label, _, _) = sv.scenario.offer.value_range();
+            charts.push((
+                "sweep.csv",
+                crate::sim::simulate::sweep_csv(&sv.sweep, label),
+            ));
+        }
+        if let Some(o) = &sv.outcome {
+            charts.push(("segments.csv", crate::sim::simulate::segments_csv(o)));
+        }
+        let mut extra: Vec<String> = written[1..]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        for (suffix, text) in charts {
+            let p = plan::export::sidecar(&path, suffix);
+            crate::util::write_atomic(&p, text.as_bytes())
+                .map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
+            extra.push(p.display().to_string());
+        }
         Ok(format!(
             "wrote {} rows to {} (and {})",
             opt.plan.rows.len(),
             path.display(),
-            written[1..]
-                .iter()
-                .chain(std::iter::once(&fpath))
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            extra.join(", ")
         ))
     }
 
