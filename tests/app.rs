@@ -22,6 +22,26 @@ fn app_opens_on_data_and_shows_tables_report_and_device() {
     harness.get_by_label_contains("Validation report").click();
     harness.run_steps(2);
     harness.get_by_label("Apply cleaning");
+    // A finding's example row jumps to that row of the file's preview.
+    let (file, row) = {
+        let r = &harness.state().loaded.as_ref().unwrap().report;
+        let p = r
+            .problems
+            .iter()
+            .find(|p| !p.example_rows.is_empty())
+            .expect("the sample data has findings with rows");
+        (p.file.clone(), p.example_rows[0])
+    };
+    {
+        let app = harness.state_mut();
+        let loaded = app.loaded.as_ref().unwrap();
+        app.data_view.show_row(loaded, &file, row);
+        let t = &loaded.tables[app.data_view.selected];
+        assert_eq!(t.file_name(), file);
+        assert_eq!(t.row_numbers[app.data_view.jump_to.unwrap()], row);
+    }
+    harness.run_steps(2);
+    assert!(harness.state().data_view.jump_to.is_none(), "the preview scrolled");
     harness.get_by_label("Customers").click();
     harness.run_steps(2);
     assert_eq!(harness.state().tab(), Tab::Customers);

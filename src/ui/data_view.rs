@@ -25,6 +25,8 @@ pub struct DataView {
     pub path_input: String,
     pub cleaning: CleaningChoices,
     pub draft: Option<MappingDraft>,
+    /// A row to scroll the preview to (position in the table), set from the report.
+    pub jump_to: Option<usize>,
 }
 
 impl DataView {
@@ -133,7 +135,7 @@ impl DataView {
                         });
                         self.pane = Pane::Mapping;
                     }
-                    preview(ui, t);
+                    preview(ui, t, self.jump_to.take());
                 }
             }
             Pane::Mapping => match self.draft.as_mut().map(|d| d.ui(ui)) {
@@ -159,6 +161,7 @@ impl DataView {
 
     fn report(&mut self, ui: &mut egui::Ui, loaded: &Loaded) -> Option<Command> {
         let mut cmd = None;
+        let mut jump: Option<(String, usize)> = None;
         let report = &loaded.report;
         ui.heading("Validation report");
         ui.horizontal(|ui| {
@@ -197,19 +200,27 @@ impl DataView {
                         ui.label(&p.file);
                         ui.label(p.column.as_deref().unwrap_or("—"));
                         ui.label(p.count.to_string());
-                        let rows: Vec<String> =
-                            p.example_rows.iter().map(|r| r.to_string()).collect();
                         let vals = if p.example_values.is_empty() {
                             String::new()
                         } else {
                             format!("; values {}", p.example_values.join(", "))
                         };
-                        ui.label(format!(
-                            "{} (e.g. rows {}{vals})",
-                            p.kind.describe(),
-                            rows.join(", ")
-                        ))
-                        .on_hover_text(format!("Fix: {}", p.kind.fix()));
+                        ui.horizontal(|ui| {
+                            ui.label(format!("{}{vals}", p.kind.describe()))
+                                .on_hover_text(format!("Fix: {}", p.kind.fix()));
+                            if !p.example_rows.is_empty() {
+                                ui.weak("rows:");
+                            }
+                            for &r in &p.example_rows {
+                                if ui
+                                    .small_button(r.to_string())
+                                    .on_hover_text("Show this row of the file")
+                                    .clicked()
+                                {
+                                    jump = Some((p.file.clone(), r));
+                                }
+                            }
+                        });
                         ui.end_row();
                     }
                 });
@@ -230,12 +241,31 @@ impl DataView {
                 }
             }
         });
+        if let Some((file, row)) = jump {
+            self.show_row(loaded, &file, row);
+        }
         cmd
+    }
+
+    /// Shows the preview of `file` scrolled to its data row `row` (as numbered in the file).
+    pub fn show_row(&mut self, loaded: &Loaded, file: &str, row: usize) {
+        let Some(k) = loaded.tables.iter().position(|t| t.file_name() == file) else {
+            return;
+        };
+        self.selected = k;
+        self.pane = Pane::Preview;
+        // Rows dropped by cleaning are not in the table; the nearest kept row is shown instead.
+        let numbers = &loaded.tables[k].row_numbers;
+        self.jump_to = Some(
+            numbers
+                .partition_point(|&n| n < row)
+                .min(numbers.len().saturating_sub(1)),
+        );
     }
 }
 
 /// A virtualized grid: only the visible rows are laid out, so a million rows scroll smoothly.
-fn preview(ui: &mut egui::Ui, t: &crate::data::Table) {
+fn preview(ui: &mut egui::Ui, t: &crate::data::Table, jump_to: Option<usize>) {
     ui.horizontal(|ui| {
         ui.strong(t.file_name());
         ui.label(format!(
@@ -261,6 +291,9 @@ fn preview(ui: &mut egui::Ui, t: &crate::data::Table) {
             };
             builder = builder.column(Column::auto().at_least(width).resizable(true));
         }
+        if let Some(row) = jump_to {
+            builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+        }
         builder
             .header(22.0, |mut header| {
                 header.col(|ui| {
@@ -279,6 +312,7 @@ fn preview(ui: &mut egui::Ui, t: &crate::data::Table) {
             .body(|body| {
                 body.rows(18.0, t.n_rows(), |mut row| {
                     let i = row.index();
+                    row.set_selected(jump_to == Some(i));
                     row.col(|ui| {
                         ui.weak(t.row_numbers[i].to_string());
                     });
