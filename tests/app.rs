@@ -41,7 +41,10 @@ fn app_opens_on_data_and_shows_tables_report_and_device() {
         assert_eq!(t.row_numbers[app.data_view.jump_to.unwrap()], row);
     }
     harness.run_steps(2);
-    assert!(harness.state().data_view.jump_to.is_none(), "the preview scrolled");
+    assert!(
+        harness.state().data_view.jump_to.is_none(),
+        "the preview scrolled"
+    );
     harness.get_by_label("Customers").click();
     harness.run_steps(2);
     assert_eq!(harness.state().tab(), Tab::Customers);
@@ -189,7 +192,12 @@ fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::u
 fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     let dir = common::sample_dir("app-plan", 1500, 4);
     let mut harness = common::open_app(vec![dir.clone()]);
+    // The guide leads a new user step by step, with a button to the right screen.
+    harness.run_steps(2);
+    harness.get_by_label_contains("Step 2 of 4");
+    harness.get_by_label("Go to Scenarios");
     train_planning_model(&mut harness);
+    harness.get_by_label_contains("Step 3 of 4");
     assert!(
         harness.state().messages.is_empty(),
         "{:?}",
@@ -236,8 +244,10 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         .expect("a plan");
     assert!(opt.solution.spend <= opt.solution.budget + 1e-6);
     assert!(opt.frontier.len() > 2);
-    harness.get_by_label("Plan").click();
+    harness.get_by_label_contains("Step 4 of 4");
+    harness.get_by_label("Go to Plan").click();
     harness.run_steps(2);
+    assert_eq!(harness.state().tab(), Tab::Plan);
     // A template overrides every offer's message; clearing it brings their own back.
     {
         let app = harness.state_mut();
@@ -274,6 +284,13 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
             .len()
     );
     assert!(text.starts_with("customer_id,segment,offer"));
+    assert!(
+        harness
+            .query_all_by_label_contains("Step ")
+            .next()
+            .is_none(),
+        "guide done"
+    );
     // The charts' data is exported beside the plan.
     for chart in ["frontier", "sweep", "segments"] {
         let p = dir.join(format!("exported-plan.{chart}.csv"));

@@ -550,6 +550,51 @@ impl PromolabApp {
         cmd
     }
 
+    /// The next step from data to an exported plan, for someone new to promolab: what to do and
+    /// on which screen. `None` once a plan has been exported.
+    pub fn next_step(&self) -> Option<(&'static str, Tab)> {
+        let sv = &self.scenarios_view;
+        if self.loaded.is_none() {
+            Some((
+                "Step 1 of 4: open your data (Open files…, or drop files on the window), or press Sample data.",
+                Tab::Data,
+            ))
+        } else if sv.table.is_none() {
+            Some((
+                "Step 2 of 4: on Scenarios, press \"Train a planning model\" (about a minute); it learns who responds to which offer.",
+                Tab::Scenarios,
+            ))
+        } else if sv.optimized.is_none() {
+            Some((
+                "Step 3 of 4: try offers with the sliders, then set a budget and press Optimize (Scenarios, lower part).",
+                Tab::Scenarios,
+            ))
+        } else if !self.plan_view.status.starts_with("wrote") {
+            Some((
+                "Step 4 of 4: on Plan, check the messages and press Export CSV.",
+                Tab::Plan,
+            ))
+        } else {
+            None
+        }
+    }
+
+    fn guide(&mut self, ui: &mut egui::Ui) {
+        let Some((text, tab)) = self.next_step() else {
+            return;
+        };
+        egui::Panel::top("guide").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(text).strong());
+                if self.persisted.tab != tab
+                    && ui.button(format!("Go to {}", tab.label())).clicked()
+                {
+                    self.persisted.tab = tab;
+                }
+            });
+        });
+    }
+
     fn messages(&mut self, ui: &mut egui::Ui) {
         if self.messages.is_empty() && self.notices.is_empty() {
             return;
@@ -598,6 +643,7 @@ impl eframe::App for PromolabApp {
         self.dropped_files(&ctx);
         let mut commands = self.top_bar(ui);
         commands.extend(self.status_bar(ui));
+        self.guide(ui);
         self.messages(ui);
         egui::CentralPanel::default().show(ui, |ui| match self.persisted.tab {
             Tab::Data => commands.extend(self.data_view.ui(
