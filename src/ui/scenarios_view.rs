@@ -486,8 +486,18 @@ impl ScenariosView {
         let features: Vec<String> = t.features.iter().map(|(n, _)| n.clone()).collect();
         super::filter_edit::edit(ui, "targeting", &mut s.targeting.filters, &features);
         ui.label("Segments (none ticked: all)");
-        for name in &t.segment_names {
+        let mut sizes = vec![0usize; t.segment_names.len()];
+        for &g in &t.segment {
+            if let Some(n) = sizes.get_mut(g as usize) {
+                *n += 1;
+            }
+        }
+        for (name, size) in t.segment_names.iter().zip(sizes) {
             let mut on = s.targeting.segments.contains(name);
+            // An empty segment is not offered (unless a loaded scenario ticks it).
+            if size == 0 && !on {
+                continue;
+            }
             if ui.checkbox(&mut on, name).changed() {
                 if on {
                     s.targeting.segments.push(name.clone());
@@ -638,15 +648,15 @@ impl ScenariosView {
                     p.vline(VLine::new("current", current));
                 });
         });
-        let bars: Vec<Bar> = o
-            .per_segment
+        let shown: Vec<_> = o.per_segment.iter().filter(|s| s.customers > 0).collect();
+        let bars: Vec<Bar> = shown
             .iter()
             .enumerate()
             .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
             .collect();
         ui.label("Incremental profit per segment")
             .on_hover_text(glossary::INCREMENTAL);
-        let names: Vec<String> = o.per_segment.iter().map(|s| s.segment.clone()).collect();
+        let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
         Plot::new("segments")
             .allow_scroll(false)
             .height(150.0)
