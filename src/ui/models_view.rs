@@ -247,7 +247,7 @@ impl ModelsView {
                         .file_name()
                         .map(|n| n.to_string_lossy().to_string())
                         .unwrap_or_default();
-                    let selected = PathBuf::from(&self.save_path) == *dir;
+                    let selected = std::path::Path::new(&self.save_path) == dir.as_path();
                     if ui
                         .selectable_label(selected, format!("{name}: {}{auc}", meta.kind.label()))
                         .on_hover_text(format!(
