@@ -5,6 +5,7 @@ mod common;
 use promolab::model::bench::synthetic;
 use promolab::model::dataset::{Dataset, stratified_split, training_split};
 use promolab::model::device::{self, ComputeDevice, DeviceChoice};
+use promolab::model::evaluate::FeatureImportance;
 use promolab::model::pipeline::{self, DataSpec};
 use promolab::model::train::{StopReason, TrainConfig, TrainError};
 use promolab::model::uplift::{ModelKind, train_model};
@@ -95,7 +96,11 @@ fn cpu_training_is_reproducible_with_a_seed() {
 }
 
 /// Trains the uplift net on data whose true uplift is known and checks the ranking it learns.
-fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64, f64) {
+fn learns_planted_uplift(
+    d: &ComputeDevice,
+    rows: usize,
+    epochs: usize,
+) -> (f64, f64, Vec<FeatureImportance>) {
     let ds = synthetic(rows, 4, 2, 3);
     let split = training_split(&ds, 5);
     let cfg = TrainConfig {
@@ -113,9 +118,22 @@ fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64,
     let qini = metrics::uplift_curves(&s.uplift(1), &test.y, &treated)
         .unwrap()
         .qini_coefficient;
-    // Permutation importance finds the planted structure: f0 drives buying, f1 the uplift,
-    // f2 and f3 are noise.
     let imp = pipeline::feature_importance(&m, &test, &s, d).unwrap();
+    assert_eq!(imp.len(), 4);
+    assert!(imp.iter().all(|f| f.log_loss_increase.is_finite()));
+    (corr, qini, imp)
+}
+
+#[test]
+fn uplift_net_learns_who_responds_on_cpu() {
+    let (corr, qini, imp) = learns_planted_uplift(&cpu(), 40_000, 10);
+    assert!(
+        corr > 0.5,
+        "correlation of predicted and true uplift {corr}"
+    );
+    assert!(qini > 0.0, "Qini {qini}");
+    // Permutation importance of a model that learned: f0 drives buying, f1 the uplift, f2 and
+    // f3 are noise.
     let get = |name: &str| imp.iter().find(|f| f.feature == name).unwrap();
     assert_eq!(imp[0].feature, "f1", "ranked by uplift change: {imp:?}");
     let (f0, f1) = (get("f0"), get("f1"));
@@ -127,17 +145,6 @@ fn learns_planted_uplift(d: &ComputeDevice, rows: usize, epochs: usize) -> (f64,
             "{imp:?}"
         );
     }
-    (corr, qini)
-}
-
-#[test]
-fn uplift_net_learns_who_responds_on_cpu() {
-    let (corr, qini) = learns_planted_uplift(&cpu(), 40_000, 10);
-    assert!(
-        corr > 0.5,
-        "correlation of predicted and true uplift {corr}"
-    );
-    assert!(qini > 0.0, "Qini {qini}");
 }
 
 #[test]
@@ -149,7 +156,7 @@ fn uplift_net_trains_on_wgpu_when_asked() {
     let d = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
     assert!(d.is_gpu(), "{}", d.reason);
     // Small and short: lavapipe is slow, and every new tensor shape compiles kernels.
-    let (corr, _) = learns_planted_uplift(&d, 4_000, 2);
+    let (corr, _, _) = learns_planted_uplift(&d, 4_000, 2);
     assert!(corr.is_finite());
 }
 
