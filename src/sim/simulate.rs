@@ -310,7 +310,8 @@ fn rank_keys(t: &ResponseTable, s: &Scenario) -> Vec<f32> {
 }
 
 /// Indices of the `k` largest keys (ties broken by table order), in table order. A parallel
-/// histogram finds the bin holding the k-th key; only that bin is sorted.
+/// histogram finds the bin holding the k-th key; only that bin is sorted. Work is split into
+/// chunks with plain loops inside (cheap even without full optimization).
 pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
     let n = keys.len();
     if k == 0 {
@@ -319,43 +320,48 @@ pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
     if k >= n {
         return (0..n as u32).collect();
     }
+    const CHUNK: usize = 1 << 15;
     let (lo, hi) = keys
-        .par_iter()
-        .filter(|x| x.is_finite())
-        .fold(
-            || (f32::INFINITY, f32::NEG_INFINITY),
-            |(a, b), &x| (a.min(x), b.max(x)),
-        )
+        .par_chunks(CHUNK)
+        .map(|c| {
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for &x in c {
+                if x.is_finite() {
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+            }
+            (lo, hi)
+        })
         .reduce(
             || (f32::INFINITY, f32::NEG_INFINITY),
             |(a, b), (c, d)| (a.min(c), b.max(d)),
         );
     const BINS: usize = 4096;
-    let width = if hi > lo {
-        (hi - lo) / BINS as f32
+    let scale = if hi > lo {
+        BINS as f32 / (hi - lo)
     } else {
         1.0
     };
     // Bin 0 holds −∞ (ineligible); bins count from the top, so bin 1 holds the largest keys.
     let bin = |x: f32| -> usize {
         if x.is_finite() {
-            1 + (((hi - x) / width) as usize).min(BINS - 1)
+            1 + (((hi - x) * scale) as usize).min(BINS - 1)
         } else {
             0
         }
     };
     let counts = keys
-        .par_iter()
-        .with_min_len(1 << 16)
-        .fold(
-            || vec![0usize; BINS + 1],
-            |mut c, &x| {
-                c[bin(x)] += 1;
-                c
-            },
-        )
+        .par_chunks(CHUNK)
+        .map(|c| {
+            let mut counts = vec![0u32; BINS + 1];
+            for &x in c {
+                counts[bin(x)] += 1;
+            }
+            counts
+        })
         .reduce(
-            || vec![0usize; BINS + 1],
+            || vec![0u32; BINS + 1],
             |mut a, b| {
                 a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
                 a
@@ -364,47 +370,52 @@ pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
     // Walk from the top bin down to the one holding the k-th key.
     let (mut above, mut cut_bin) = (0usize, 0usize);
     for b in (1..=BINS).chain(std::iter::once(0)) {
-        if above + counts[b] >= k {
+        let c = counts[b] as usize;
+        if above + c >= k {
             cut_bin = b;
             break;
         }
-        above += counts[b];
+        above += c;
     }
-    // Inside the cut bin: the (k − above) largest keys, ties by table order.
-    let mut inside: Vec<(f32, u32)> = keys
-        .par_iter()
+    // Per chunk, in table order: the indices above the cut bin, and the candidates in it.
+    let parts: Vec<(Vec<u32>, Vec<(f32, u32)>)> = keys
+        .par_chunks(CHUNK)
         .enumerate()
-        .filter(|(_, x)| bin(**x) == cut_bin)
-        .map(|(i, &x)| (x, i as u32))
+        .map(|(ci, c)| {
+            let (mut sure, mut maybe) = (Vec::new(), Vec::new());
+            for (j, &x) in c.iter().enumerate() {
+                let i = (ci * CHUNK + j) as u32;
+                let b = bin(x);
+                if b == cut_bin {
+                    maybe.push((x, i));
+                } else if b != 0 && (cut_bin == 0 || b < cut_bin) {
+                    sure.push(i);
+                }
+            }
+            (sure, maybe)
+        })
         .collect();
+    let mut inside: Vec<(f32, u32)> = parts.iter().flat_map(|p| p.1.iter().copied()).collect();
     let need = k - above;
     if need < inside.len() {
         inside.select_nth_unstable_by(need, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     }
     let mut from_cut: Vec<u32> = inside[..need].iter().map(|&(_, i)| i).collect();
     from_cut.sort_unstable();
-    let above_cut: Vec<u32> = keys
-        .par_iter()
-        .enumerate()
-        .filter(|(_, x)| {
-            let b = bin(**x);
-            b != 0 && (cut_bin == 0 || b < cut_bin)
-        })
-        .map(|(i, _)| i as u32)
-        .collect();
     // Both lists are in table order: merge them.
     let mut chosen = Vec::with_capacity(k);
-    let (mut a, mut b) = (above_cut.iter().peekable(), from_cut.iter().peekable());
-    while let (Some(&&x), Some(&&y)) = (a.peek(), b.peek()) {
-        if x < y {
-            chosen.push(x);
-            a.next();
-        } else {
-            chosen.push(y);
-            b.next();
+    let mut b = from_cut.iter().peekable();
+    for &x in parts.iter().flat_map(|p| p.0.iter()) {
+        while let Some(&&y) = b.peek() {
+            if y < x {
+                chosen.push(y);
+                b.next();
+            } else {
+                break;
+            }
         }
+        chosen.push(x);
     }
-    chosen.extend(a);
     chosen.extend(b);
     chosen
 }
@@ -666,8 +677,37 @@ pub fn segments_csv(o: &Outcome) -> String {
 }
 
 #[cfg(test)]
-mod csv_tests {
+mod engine_tests {
     use super::*;
+
+    #[test]
+    fn top_k_matches_a_full_sort() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(3);
+        for n in [1usize, 7, 1000, 100_000] {
+            // Few distinct values (many ties), some ineligible customers.
+            let keys: Vec<f32> = (0..n)
+                .map(|_| {
+                    if rng.random::<f32>() < 0.1 {
+                        f32::NEG_INFINITY
+                    } else {
+                        (rng.random_range(-50..50) as f32) / 7.0
+                    }
+                })
+                .collect();
+            for k in [0, 1, n / 3, n.saturating_sub(1), n] {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                order.sort_by(|&a, &b| {
+                    keys[b as usize]
+                        .total_cmp(&keys[a as usize])
+                        .then(a.cmp(&b))
+                });
+                let mut want: Vec<u32> = order[..k].to_vec();
+                want.sort_unstable();
+                assert_eq!(top_k(&keys, k), want, "n {n} k {k}");
+            }
+        }
+    }
 
     #[test]
     fn chart_data_csv_by_hand() {
