@@ -37,6 +37,8 @@ pub struct ScenariosView {
     pub true_profit: Option<f64>,
     simulated: Option<Scenario>,
     pub sweep: Vec<SweepPoint>,
+    /// Uplift by decile of the eligible customers under the current scenario.
+    pub deciles: Vec<simulate::UpliftDecile>,
     sweep_key: Option<Scenario>,
     pub saved: Vec<(Scenario, Outcome)>,
     committed: Scenario,
@@ -74,6 +76,7 @@ impl Default for ScenariosView {
             true_profit: None,
             simulated: None,
             sweep: Vec::new(),
+            deciles: Vec::new(),
             sweep_key: None,
             saved: Vec::new(),
             pending_saved: Vec::new(),
@@ -298,6 +301,8 @@ impl ScenariosView {
                     .totals
                     .incremental_profit
             });
+            self.deciles =
+                simulate::uplift_deciles(&t, &self.scenario, self.oracle.as_deref(), 20_000);
             self.simulated = Some(self.scenario.clone());
         }
         let mut key = self.scenario.clone();
@@ -654,23 +659,53 @@ impl ScenariosView {
             .enumerate()
             .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
             .collect();
-        ui.label("Incremental profit per segment")
-            .on_hover_text(glossary::INCREMENTAL);
         let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
-        Plot::new("segments")
-            .allow_scroll(false)
-            .height(150.0)
-            .x_axis_formatter(move |mark, _| {
-                let k = mark.value.round();
-                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                    names.get(k as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .show(ui, |p| {
-                p.bar_chart(BarChart::new("incremental profit", bars))
-            });
+        let top = self.scenario.targeting.top_share;
+        ui.columns(2, |cols| {
+            cols[0]
+                .label("Incremental profit per segment")
+                .on_hover_text(glossary::INCREMENTAL);
+            Plot::new("segments")
+                .allow_scroll(false)
+                .height(150.0)
+                .x_axis_formatter(move |mark, _| {
+                    let k = mark.value.round();
+                    if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                        names.get(k as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .show(&mut cols[0], |p| {
+                    p.bar_chart(BarChart::new("incremental profit", bars))
+                });
+            cols[1]
+                .label("Uplift by decile")
+                .on_hover_text(glossary::SCENARIO_DECILES);
+            let predicted: Vec<Bar> = self
+                .deciles
+                .iter()
+                .map(|d| Bar::new(d.decile as f64, d.predicted * 100.0).width(0.7))
+                .collect();
+            let truth: Vec<[f64; 2]> = self
+                .deciles
+                .iter()
+                .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
+                .collect();
+            Plot::new("scenario-deciles")
+                .allow_scroll(false)
+                .height(150.0)
+                .legend(Legend::default())
+                .x_axis_label("decile of eligible customers (1 = first in line)")
+                .y_axis_label("uplift, points")
+                .show(&mut cols[1], |p| {
+                    p.bar_chart(BarChart::new("predicted uplift", predicted));
+                    if !truth.is_empty() {
+                        p.points(Points::new("true uplift", truth).radius(4.0));
+                    }
+                    p.vline(VLine::new("targeted up to here", 0.5 + 10.0 * top));
+                });
+        });
         if !self.saved.is_empty() {
             ui.strong("Saved scenarios");
             egui::Grid::new("saved").striped(true).show(ui, |ui| {
