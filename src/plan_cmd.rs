@@ -114,6 +114,22 @@ fn figures_text(f: &simulate::Figures) -> String {
     )
 }
 
+/// What the 5-95% intervals account for, in words.
+pub fn interval_sources(iv: &simulate::Intervals) -> String {
+    let mut parts = vec!["customer randomness".to_string()];
+    if iv.model_members > 0 {
+        parts.push(format!("{} model bootstrap members", iv.model_members));
+    }
+    if iv.model_error_sd > 0.0 {
+        // (Zero means the check had too few held-out customers; the text then leaves it out.)
+        parts.push(format!(
+            "the model's error against the control group (uplift ±{:.0}%)",
+            100.0 * iv.model_error_sd
+        ));
+    }
+    parts.join(", ")
+}
+
 fn outcome_text(o: &simulate::Outcome) -> String {
     let iv = &o.intervals;
     let mut s = format!(
@@ -131,14 +147,7 @@ fn outcome_text(o: &simulate::Outcome) -> String {
         iv.incremental_revenue.p95,
         iv.incremental_buyers.p5,
         iv.incremental_buyers.p95,
-        if iv.model_members > 0 {
-            format!(
-                "customer randomness and {} model bootstrap members",
-                iv.model_members
-            )
-        } else {
-            "customer randomness only".into()
-        }
+        interval_sources(iv)
     );
     if o.stock_served_share < 1.0 {
         s.push_str(&format!(

@@ -212,8 +212,12 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     assert!(!harness.state().scenarios_view.sweep.is_empty());
     let deciles_before = harness.state().scenarios_view.deciles.clone();
     assert_eq!(deciles_before.len(), 10);
-    assert!(deciles_before.iter().all(|d| d.truth.is_some()), "sample data: truth shown");
+    assert!(
+        deciles_before.iter().all(|d| d.truth.is_some()),
+        "sample data: truth shown"
+    );
     harness.get_by_label("Uplift by decile");
+    harness.get_by_label_contains("Model check:");
     assert!(
         harness
             .query_all_by_label_contains("incremental profit")
@@ -228,7 +232,11 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(2);
     let after = harness.state().scenarios_view.outcome.clone().unwrap();
     assert_ne!(before.totals.redemption_cost, after.totals.redemption_cost);
-    assert_ne!(harness.state().scenarios_view.deciles, deciles_before, "the chart follows");
+    assert_ne!(
+        harness.state().scenarios_view.deciles,
+        deciles_before,
+        "the chart follows"
+    );
     assert!(
         harness.state().scenarios_view.true_profit.is_some(),
         "ground truth shown"

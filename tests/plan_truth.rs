@@ -8,8 +8,9 @@ use promolab::sim::{build, truth};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-/// The truth check and the model's own estimate of the plan's incremental profit.
-fn check() -> (truth::TruthCheck, f64) {
+/// The truth check, the model's own estimate of the plan's incremental profit, and the sample
+/// scenario's 5-95% profit interval with its true profit.
+fn check() -> (truth::TruthCheck, f64, (f64, f64, f64)) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
     let dev = device::select(DeviceChoice::Cpu).unwrap();
@@ -28,15 +29,42 @@ fn check() -> (truth::TruthCheck, f64) {
         .1
         .incremental_profit;
     eprintln!("{c:?}, model's estimate {estimate:.0}");
-    (c, estimate)
+    let scenario: promolab::sim::Scenario =
+        promolab::util::read_json(&dir.join("scenario.json")).unwrap();
+    let oracle = truth::oracle_table(&t, &gt).unwrap();
+    let sel = promolab::sim::simulate::select(&t, &scenario);
+    let o = promolab::sim::simulate::outcome_of(&t, &scenario, &sel);
+    let true_profit = promolab::sim::simulate::outcome_of(&oracle, &scenario, &sel)
+        .totals
+        .incremental_profit;
+    let iv = o.intervals.incremental_profit;
+    eprintln!(
+        "scenario: estimate {:.0}, 5-95% {:.0} to {:.0}, true {true_profit:.0}, model check {:?}",
+        o.totals.incremental_profit,
+        iv.p5,
+        iv.p95,
+        t.check.as_ref().map(|c| (c.factor, c.factor_se, c.scatter))
+    );
+    assert!(
+        o.intervals.model_error_sd > 0.0,
+        "the control-group check is in the intervals"
+    );
+    (c, estimate, (iv.p5, iv.p95, true_profit))
 }
 
 /// What holds today: the plan makes a true profit, beats a blanket offer and targeting the
 /// customers most likely to buy anyway at the same budget, and the model's own estimate of its
-/// profit is within 25% of the truth (the free per-customer response net overstated it 2-3x).
+/// profit is within 25% of the truth (the free per-customer response net overstated it 2-3x);
+/// the sample scenario's 5-95% interval covers its true profit.
 #[test]
 fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
-    let (c, estimate) = check();
+    let (c, estimate, (p5, p95, true_profit)) = check();
+    // The sample scenario's interval covers what would really happen (it missed the truth
+    // before the control-group check was added: 8,582 to 11,880 vs 13,016).
+    assert!(
+        p5 <= true_profit && true_profit <= p95,
+        "5-95% {p5:.0} to {p95:.0}, true {true_profit:.0}"
+    );
     assert!(c.plan > 0.0, "{c:?}");
     assert!(c.plan > c.blanket, "{c:?}");
     assert!(c.plan > c.by_propensity, "{c:?}");
@@ -55,6 +83,6 @@ fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
 #[test]
 #[ignore = "not met: see the issue 5 note and docs/models.md"]
 fn optimized_plan_reaches_90_percent_of_the_oracle() {
-    let (c, _) = check();
+    let (c, _, _) = check();
     assert!(c.plan >= 0.9 * c.oracle, "{c:?}");
 }

@@ -318,6 +318,19 @@ pub fn from_model(
     };
     let (segment, segment_names) = rfm_segments(&ds);
     let margin = margin_rate(tables);
+    // The held-out rows of the split the model was trained on (same data, same seed).
+    let test = crate::model::dataset::training_split(&ds, meta.train.seed).test;
+    let check = super::check::uplift_check(
+        &ds.arm_names,
+        &test.iter().map(|&i| ds.arm[i]).collect::<Vec<_>>(),
+        &test.iter().map(|&i| ds.y[i]).collect::<Vec<_>>(),
+        &cols
+            .p
+            .iter()
+            .map(|col| test.iter().map(|&i| col[i]).collect())
+            .collect::<Vec<_>>(),
+        3,
+    );
     Ok(ResponseTable {
         segment,
         segment_names,
@@ -346,5 +359,6 @@ pub fn from_model(
             }
         ),
         ids: ds.ids,
+        check: (!check.cells.is_empty()).then_some(check),
     })
 }

@@ -13,6 +13,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod check;
 pub mod compare;
 pub mod offer;
 pub mod optimize;

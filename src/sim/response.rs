@@ -56,6 +56,9 @@ pub struct ResponseTable {
     pub margin_rate: f64,
     /// Where the parameters came from, for reports.
     pub source: String,
+    /// The model checked against the past campaign's randomized control group (held-out
+    /// customers); its error widens the scenario intervals.
+    pub check: Option<super::check::UpliftCheck>,
 }
 
 impl ResponseTable {

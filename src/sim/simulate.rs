@@ -44,6 +44,10 @@ pub struct Effect {
     pub var_profit: f64,
     pub var_revenue: f64,
     pub var_buyers: f64,
+    /// Incremental buyers times profit (revenue) per buyer: how profit (revenue) moves when the
+    /// uplift is off by a factor (the model-check term of the intervals).
+    pub uplift_profit: f64,
+    pub uplift_revenue: f64,
 }
 
 /// What is fixed for every customer of one simulation.
@@ -97,6 +101,8 @@ pub fn effect(t: &ResponseTable, m: &Member, i: usize, p: &Pricing) -> Effect {
         var_profit: var * per_buyer_profit * per_buyer_profit,
         var_revenue: var * per_buyer_revenue * per_buyer_revenue,
         var_buyers: var,
+        uplift_profit: (p1 - p0) * per_buyer_profit,
+        uplift_revenue: (p1 - p0) * per_buyer_revenue,
     }
 }
 
@@ -117,6 +123,10 @@ pub struct Figures {
     pub var_revenue: f64,
     #[serde(skip)]
     pub var_buyers: f64,
+    #[serde(skip)]
+    pub uplift_profit: f64,
+    #[serde(skip)]
+    pub uplift_revenue: f64,
 }
 
 impl Figures {
@@ -131,6 +141,8 @@ impl Figures {
         self.var_profit += e.var_profit;
         self.var_revenue += e.var_revenue;
         self.var_buyers += e.var_buyers;
+        self.uplift_profit += e.uplift_profit;
+        self.uplift_revenue += e.uplift_revenue;
     }
 
     pub fn merge(mut self, o: &Figures) -> Figures {
@@ -144,6 +156,8 @@ impl Figures {
         self.var_profit += o.var_profit;
         self.var_revenue += o.var_revenue;
         self.var_buyers += o.var_buyers;
+        self.uplift_profit += o.uplift_profit;
+        self.uplift_revenue += o.uplift_revenue;
         self
     }
 
@@ -172,6 +186,9 @@ pub struct Intervals {
     pub incremental_buyers: Interval,
     /// Bootstrap members behind the model part of the interval (0: customer randomness only).
     pub model_members: usize,
+    /// Relative error of predicted uplift found against the control group (`sim::check`),
+    /// included in the intervals (0: no check was possible).
+    pub model_error_sd: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -534,25 +551,42 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     };
     let mut rng = StdRng::seed_from_u64(7);
     const DRAWS: usize = 2000;
-    let mut draw = |centre: fn(&Figures) -> f64, var: fn(&Figures) -> f64| {
-        let mut v: Vec<f64> = (0..DRAWS)
-            .map(|d| {
-                let c = centres[d % centres.len()];
-                let z: f64 = StandardNormal.sample(&mut rng);
-                centre(c) + z * var(mean).sqrt()
-            })
-            .collect();
-        v.sort_by(f64::total_cmp);
-        Interval {
-            p5: v[DRAWS * 5 / 100],
-            p95: v[DRAWS * 95 / 100],
-        }
-    };
+    // The model's error measured against the control group, as a relative error of uplift.
+    let model_sd = t.check.as_ref().map_or(0.0, |c| c.relative_sd);
+    let mut draw =
+        |centre: fn(&Figures) -> f64, var: fn(&Figures) -> f64, uplift: fn(&Figures) -> f64| {
+            let mut v: Vec<f64> = (0..DRAWS)
+                .map(|d| {
+                    let c = centres[d % centres.len()];
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    let z_model: f64 = StandardNormal.sample(&mut rng);
+                    centre(c) + z * var(mean).sqrt() + z_model * model_sd * uplift(mean)
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            Interval {
+                p5: v[DRAWS * 5 / 100],
+                p95: v[DRAWS * 95 / 100],
+            }
+        };
     Intervals {
-        incremental_profit: draw(|f| f.incremental_profit, |f| f.var_profit),
-        incremental_revenue: draw(|f| f.incremental_revenue, |f| f.var_revenue),
-        incremental_buyers: draw(|f| f.incremental_buyers, |f| f.var_buyers),
+        incremental_profit: draw(
+            |f| f.incremental_profit,
+            |f| f.var_profit,
+            |f| f.uplift_profit,
+        ),
+        incremental_revenue: draw(
+            |f| f.incremental_revenue,
+            |f| f.var_revenue,
+            |f| f.uplift_revenue,
+        ),
+        incremental_buyers: draw(
+            |f| f.incremental_buyers,
+            |f| f.var_buyers,
+            |f| f.incremental_buyers,
+        ),
         model_members: members.len(),
+        model_error_sd: model_sd,
     }
 }
 

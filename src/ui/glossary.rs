@@ -3,7 +3,8 @@
 
 pub const INCREMENTAL: &str = "Incremental: what happens because of the offer, over what the same customers would have done without it (estimated from the randomized control group the model learned from). Purchases that would have happened anyway are not counted as gain.";
 pub const ROI: &str = "ROI: incremental profit per unit of promotion spend (redemption cost plus send cost). 0.5 means every 1 spent brings 0.50 of extra profit on top of getting it back.";
-pub const INTERVAL: &str = "5-95%: the range in which the outcome falls 9 times out of 10, from Monte Carlo over customers' random purchases and over the model's bootstrap members (its own uncertainty).";
+pub const INTERVAL: &str = "5-95%: the range in which the outcome falls 9 times out of 10, from Monte Carlo over customers' random purchases, over the model's bootstrap members (its own uncertainty), and over the model's error measured against the past campaign's control group.";
+pub const MODEL_CHECK: &str = "Model check: the past campaign's held-out customers, per offer split in thirds by predicted uplift, compare the uplift the model predicts with the uplift observed (treated minus control buying rate). A factor above 1 means the model understates uplift. How far the factor is from 1, and how precisely the control group measures it, widen the 5-95% ranges.";
 pub const SPEND: &str = "Spend: discounts and gifts paid to every buyer who uses them (including those who would have bought anyway) plus the cost of sending the messages.";
 pub const TARGETED: &str = "Customers who get the offer.";
 pub const UPLIFT: &str = "Uplift: how much the offer raises this customer's chance to buy, in percentage points (0.05 = five more buyers per hundred customers), compared with sending nothing.";

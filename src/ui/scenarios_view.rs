@@ -124,6 +124,36 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
     ]
 }
 
+/// The model checked against the past campaign's control group, in a line and a table.
+fn model_check(ui: &mut egui::Ui, c: &crate::sim::check::UpliftCheck) {
+    egui::CollapsingHeader::new(format!(
+        "Model check: on {} held-out customers of the past campaign, true uplift ≈ {:.2} × predicted (± {:.2}); the 5-95% ranges include this",
+        c.customers, c.factor, c.factor_se
+    ))
+    .id_salt("model_check")
+    .show(ui, |ui| {
+        ui.label(glossary::MODEL_CHECK);
+        egui::Grid::new("check_cells").striped(true).show(ui, |ui| {
+            for h in ["offer", "third", "treated", "control", "predicted", "observed", "± (1 se)"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for cell in &c.cells {
+                ui.label(&cell.arm);
+                ui.label(cell.group.to_string());
+                ui.label(cell.treated.to_string());
+                ui.label(cell.control.to_string());
+                ui.label(format!("{:+.3}", cell.predicted));
+                ui.label(format!("{:+.3}", cell.observed));
+                ui.label(format!("{:.3}", cell.standard_error));
+                ui.end_row();
+            }
+        });
+    })
+    .header_response
+    .on_hover_text(glossary::MODEL_CHECK);
+}
+
 impl ScenariosView {
     pub fn is_busy(&self) -> bool {
         self.job.is_some() || self.opt_job.is_some()
@@ -592,6 +622,18 @@ impl ScenariosView {
                 );
             }
         });
+        match self.table.as_ref().map(|t| t.check.as_ref()) {
+            Some(Some(c)) => model_check(ui, c),
+            Some(None) => {
+                ui.label(format!(
+                    "Model check: too few held-out customers per offer (at least {} treated and {} control in each third) to check the model against the control group; the ranges do not include the model's systematic error.",
+                    crate::sim::check::MIN_CELL,
+                    crate::sim::check::MIN_CELL
+                ))
+                .on_hover_text(glossary::MODEL_CHECK);
+            }
+            None => {}
+        }
         if o.stock_served_share < 1.0 {
             ui.label(format!(
                 "Stock serves {:.0}% of the extra demand.",
