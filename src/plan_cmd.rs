@@ -123,8 +123,9 @@ pub fn interval_sources(iv: &simulate::Intervals) -> String {
     if iv.model_error_sd > 0.0 {
         // (Zero means the check had too few held-out customers; the text then leaves it out.)
         parts.push(format!(
-            "the model's error against the control group (uplift ±{:.0}%)",
-            100.0 * iv.model_error_sd
+            "the model's error against the control group (uplift ±{:.0}%, buying without the offer ±{:.0}%)",
+            100.0 * iv.model_error_sd,
+            100.0 * iv.baseline_error_sd
         ));
     }
     parts.join(", ")

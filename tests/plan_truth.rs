@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 /// The truth check, the model's own estimate of the plan's incremental profit, and the sample
 /// scenario's 5-95% profit interval with its true profit.
-fn check() -> (truth::TruthCheck, f64, (f64, f64, f64)) {
+fn check() -> (truth::TruthCheck, f64, (f64, f64, f64), usize) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
     let dev = device::select(DeviceChoice::Cpu).unwrap();
@@ -49,7 +49,12 @@ fn check() -> (truth::TruthCheck, f64, (f64, f64, f64)) {
         o.intervals.model_error_sd > 0.0,
         "the control-group check is in the intervals"
     );
-    (c, estimate, (iv.p5, iv.p95, true_profit))
+    (
+        c,
+        estimate,
+        (iv.p5, iv.p95, true_profit),
+        interval_coverage(&t, &oracle),
+    )
 }
 
 /// What holds today: the plan makes a true profit, beats a blanket offer and targeting the
@@ -58,7 +63,13 @@ fn check() -> (truth::TruthCheck, f64, (f64, f64, f64)) {
 /// the sample scenario's 5-95% interval covers its true profit.
 #[test]
 fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
-    let (c, estimate, (p5, p95, true_profit)) = check();
+    let (c, estimate, (p5, p95, true_profit), covered) = check();
+    // Nine scenarios: 7 hold the truth today (a 90% range would hold about 8); fewer than 6
+    // means the intervals got narrower than the model's real error.
+    assert!(
+        covered >= 6,
+        "{covered} of 9 intervals hold the true profit"
+    );
     // The sample scenario's interval covers what would really happen (it missed the truth
     // before the control-group check was added: 8,582 to 11,880 vs 13,016).
     assert!(
@@ -83,6 +94,69 @@ fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
 #[test]
 #[ignore = "not met: see the issue 5 note and docs/models.md"]
 fn optimized_plan_reaches_90_percent_of_the_oracle() {
-    let (c, _, _) = check();
+    let (c, _, _, _) = check();
     assert!(c.plan >= 0.9 * c.oracle, "{c:?}");
+}
+
+/// How many of nine scenarios (docs/models.md) have their true profit inside the 5-95% interval.
+fn interval_coverage(
+    t: &promolab::sim::ResponseTable,
+    oracle: &promolab::sim::ResponseTable,
+) -> usize {
+    use promolab::sim::Offer;
+    use promolab::sim::scenario::RankBy;
+    let cases = [
+        (Offer::PctDiscount { pct: 20.0 }, 0.3, RankBy::Profit),
+        (Offer::PctDiscount { pct: 10.0 }, 1.0, RankBy::Profit),
+        (Offer::PctDiscount { pct: 30.0 }, 0.2, RankBy::Uplift),
+        (Offer::PctDiscount { pct: 5.0 }, 0.5, RankBy::Propensity),
+        (
+            Offer::Coupon {
+                amount: 10.0,
+                min_spend: 60.0,
+            },
+            0.5,
+            RankBy::Profit,
+        ),
+        (Offer::FreeShipping { fee: 6.0 }, 0.3, RankBy::Uplift),
+        (
+            Offer::Gift {
+                threshold: 50.0,
+                gift_cost: 12.0,
+                perceived_value: 0.7,
+            },
+            0.4,
+            RankBy::Profit,
+        ),
+        (Offer::PctDiscount { pct: 40.0 }, 1.0, RankBy::Profit),
+        (
+            Offer::Coupon {
+                amount: 20.0,
+                min_spend: 150.0,
+            },
+            0.3,
+            RankBy::Profit,
+        ),
+    ];
+    let mut covered = 0;
+    for (offer, share, rank) in cases {
+        let mut s = promolab::sim::Scenario::new("case", offer);
+        s.targeting.top_share = share;
+        s.targeting.rank_by = rank;
+        let sel = promolab::sim::simulate::select(t, &s);
+        let iv = promolab::sim::simulate::outcome_of(t, &s, &sel)
+            .intervals
+            .incremental_profit;
+        let truth = promolab::sim::simulate::outcome_of(oracle, &s, &sel)
+            .totals
+            .incremental_profit;
+        eprintln!(
+            "{}: 5-95% {:.0} to {:.0}, true {truth:.0}",
+            s.offer.describe(),
+            iv.p5,
+            iv.p95
+        );
+        covered += usize::from(iv.p5 <= truth && truth <= iv.p95);
+    }
+    covered
 }

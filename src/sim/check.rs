@@ -2,8 +2,9 @@
 //! past campaign, the uplift the model predicts is compared with the uplift observed (treated
 //! minus control buying rate), per offer and per third of customers by predicted uplift. A
 //! factor fitted through the cells says whether the model under- or overstates uplift, and how
-//! precisely the control group can tell; that error is included in the scenario intervals (the
-//! bootstrap members alone miss a model's systematic bias).
+//! precisely the control group can tell; the same is fitted for buying without an offer on the
+//! held-out control customers. Both errors are included in the scenario intervals (the bootstrap
+//! members alone miss a model's systematic bias).
 
 use serde::Serialize;
 
@@ -40,6 +41,78 @@ pub struct UpliftCheck {
     pub relative_sd: f64,
     /// Customers compared.
     pub customers: usize,
+    /// The same check of buying without an offer: held-out control customers in fifths by
+    /// predicted probability, in as many groups as the uplift check (`arm` "no offer", `treated` 0;
+    /// `observed` is the buying rate).
+    pub baseline_cells: Vec<CheckCell>,
+    pub baseline: Fit,
+}
+
+/// Observed ≈ factor × predicted over a set of cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Fit {
+    pub factor: f64,
+    pub factor_se: f64,
+    pub scatter: f64,
+    /// sqrt((factor − 1)² + factor_se² + scatter²).
+    pub relative_sd: f64,
+}
+
+/// Fits observed ≈ factor × predicted by least squares weighted by 1/se²; the scatter is what
+/// is left beyond sampling noise, relative to the predictions.
+pub fn fit(cells: &[CheckCell]) -> Fit {
+    let weight = |c: &CheckCell| 1.0 / c.standard_error.powi(2).max(1e-12);
+    let sxx: f64 = cells.iter().map(|c| weight(c) * c.predicted.powi(2)).sum();
+    let sxy: f64 = cells
+        .iter()
+        .map(|c| weight(c) * c.predicted * c.observed)
+        .sum();
+    if cells.is_empty() || sxx <= 0.0 {
+        return Fit::default();
+    }
+    let factor = sxy / sxx;
+    let factor_se = 1.0 / sxx.sqrt();
+    let excess: f64 = cells
+        .iter()
+        .map(|c| (c.observed - factor * c.predicted).powi(2) - c.standard_error.powi(2))
+        .sum();
+    let scale: f64 = cells.iter().map(|c| c.predicted.powi(2)).sum();
+    let scatter = (excess.max(0.0) / scale).sqrt();
+    Fit {
+        factor,
+        factor_se,
+        scatter,
+        relative_sd: ((factor - 1.0).powi(2) + factor_se.powi(2) + scatter.powi(2)).sqrt(),
+    }
+}
+
+/// Held-out control customers in `groups` equal parts by predicted buying probability `p0`:
+/// predicted against observed buying rate.
+fn baseline_cells(arm: &[usize], y: &[f32], p0: &[f32], groups: usize) -> Vec<CheckCell> {
+    let mut rows: Vec<usize> = (0..arm.len()).filter(|&i| arm[i] == 0).collect();
+    rows.sort_by(|&i, &j| p0[j].total_cmp(&p0[i]).then(i.cmp(&j)));
+    let n = rows.len();
+    (0..groups)
+        .filter_map(|g| {
+            let part = &rows[g * n / groups..(g + 1) * n / groups];
+            if part.len() < MIN_CELL {
+                return None;
+            }
+            let rate = part.iter().map(|&i| y[i] as f64).sum::<f64>() / part.len() as f64;
+            Some(CheckCell {
+                arm: "no offer".into(),
+                group: g + 1,
+                treated: 0,
+                control: part.len(),
+                predicted: part.iter().map(|&i| p0[i] as f64).sum::<f64>() / part.len() as f64,
+                observed: rate,
+                // At least one buyer's worth, so a group with no buyers is not certain.
+                standard_error: (rate.max(1.0 / part.len() as f64) * (1.0 - rate)
+                    / part.len() as f64)
+                    .sqrt(),
+            })
+        })
+        .collect()
 }
 
 /// Cells with fewer treated or control customers than this are left out (too noisy).
@@ -90,34 +163,19 @@ pub fn uplift_check(
             });
         }
     }
-    let weight = |c: &CheckCell| 1.0 / c.standard_error.powi(2).max(1e-12);
-    let sxx: f64 = cells.iter().map(|c| weight(c) * c.predicted.powi(2)).sum();
-    let sxy: f64 = cells
-        .iter()
-        .map(|c| weight(c) * c.predicted * c.observed)
-        .sum();
-    if cells.is_empty() || sxx <= 0.0 {
-        return UpliftCheck {
-            cells,
-            customers: arm.len(),
-            ..UpliftCheck::default()
-        };
-    }
-    let factor = sxy / sxx;
-    let factor_se = 1.0 / sxx.sqrt();
-    let excess: f64 = cells
-        .iter()
-        .map(|c| (c.observed - factor * c.predicted).powi(2) - c.standard_error.powi(2))
-        .sum();
-    let scale: f64 = cells.iter().map(|c| c.predicted.powi(2)).sum();
-    let scatter = (excess.max(0.0) / scale).sqrt();
+    let f = fit(&cells);
+    let baseline_cells = p
+        .first()
+        .map_or_else(Vec::new, |p0| baseline_cells(arm, y, p0, groups));
     UpliftCheck {
-        relative_sd: ((factor - 1.0).powi(2) + factor_se.powi(2) + scatter.powi(2)).sqrt(),
-        factor,
-        factor_se,
-        scatter,
+        factor: f.factor,
+        factor_se: f.factor_se,
+        scatter: f.scatter,
+        relative_sd: f.relative_sd,
         customers: arm.len(),
         cells,
+        baseline: fit(&baseline_cells),
+        baseline_cells,
     }
 }
 
@@ -156,6 +214,10 @@ mod tests {
         let e = uplift_check(&names, &arm, &y, &exact, 1);
         assert!((e.factor - 1.0).abs() < 1e-6);
         assert!((e.relative_sd - e.factor_se).abs() < 1e-6);
+        // Buying without an offer: 100 control customers, 10 bought, 0.1 predicted: factor 1.
+        assert_eq!(c.baseline_cells.len(), 1);
+        assert!((c.baseline.factor - 1.0).abs() < 1e-6, "{:?}", c.baseline);
+        assert!((c.baseline.factor_se - (0.1f64 * 0.9 / 100.0).sqrt() / 0.1).abs() < 1e-5);
         // Groups too small to judge are left out.
         assert!(uplift_check(&names, &arm, &y, &p, 10).cells.is_empty());
     }

@@ -48,6 +48,10 @@ pub struct Effect {
     /// uplift is off by a factor (the model-check term of the intervals).
     pub uplift_profit: f64,
     pub uplift_revenue: f64,
+    /// How profit (revenue) moves when buying without the offer is off by a factor and the
+    /// uplift stays: the buyer-anyway's discount against their full-price margin.
+    pub baseline_profit: f64,
+    pub baseline_revenue: f64,
 }
 
 /// What is fixed for every customer of one simulation.
@@ -103,6 +107,8 @@ pub fn effect(t: &ResponseTable, m: &Member, i: usize, p: &Pricing) -> Effect {
         var_buyers: var,
         uplift_profit: (p1 - p0) * per_buyer_profit,
         uplift_revenue: (p1 - p0) * per_buyer_revenue,
+        baseline_profit: p0 * (per_buyer_profit - p.margin * b),
+        baseline_revenue: p0 * (per_buyer_revenue - b),
     }
 }
 
@@ -127,6 +133,10 @@ pub struct Figures {
     pub uplift_profit: f64,
     #[serde(skip)]
     pub uplift_revenue: f64,
+    #[serde(skip)]
+    pub baseline_profit: f64,
+    #[serde(skip)]
+    pub baseline_revenue: f64,
 }
 
 impl Figures {
@@ -143,6 +153,8 @@ impl Figures {
         self.var_buyers += e.var_buyers;
         self.uplift_profit += e.uplift_profit;
         self.uplift_revenue += e.uplift_revenue;
+        self.baseline_profit += e.baseline_profit;
+        self.baseline_revenue += e.baseline_revenue;
     }
 
     pub fn merge(mut self, o: &Figures) -> Figures {
@@ -158,6 +170,8 @@ impl Figures {
         self.var_buyers += o.var_buyers;
         self.uplift_profit += o.uplift_profit;
         self.uplift_revenue += o.uplift_revenue;
+        self.baseline_profit += o.baseline_profit;
+        self.baseline_revenue += o.baseline_revenue;
         self
     }
 
@@ -189,6 +203,8 @@ pub struct Intervals {
     /// Relative error of predicted uplift found against the control group (`sim::check`),
     /// included in the intervals (0: no check was possible).
     pub model_error_sd: f64,
+    /// The same for buying without the offer.
+    pub baseline_error_sd: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -551,42 +567,56 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     };
     let mut rng = StdRng::seed_from_u64(7);
     const DRAWS: usize = 2000;
-    // The model's error measured against the control group, as a relative error of uplift.
-    let model_sd = t.check.as_ref().map_or(0.0, |c| c.relative_sd);
-    let mut draw =
-        |centre: fn(&Figures) -> f64, var: fn(&Figures) -> f64, uplift: fn(&Figures) -> f64| {
-            let mut v: Vec<f64> = (0..DRAWS)
-                .map(|d| {
-                    let c = centres[d % centres.len()];
-                    let z: f64 = StandardNormal.sample(&mut rng);
-                    let z_model: f64 = StandardNormal.sample(&mut rng);
-                    centre(c) + z * var(mean).sqrt() + z_model * model_sd * uplift(mean)
-                })
-                .collect();
-            v.sort_by(f64::total_cmp);
-            Interval {
-                p5: v[DRAWS * 5 / 100],
-                p95: v[DRAWS * 95 / 100],
-            }
-        };
+    // The model's error measured against the control group: relative errors of the uplift and
+    // of buying without the offer.
+    let (model_sd, baseline_sd) = t
+        .check
+        .as_ref()
+        .map_or((0.0, 0.0), |c| (c.relative_sd, c.baseline.relative_sd));
+    let mut draw = |centre: fn(&Figures) -> f64,
+                    var: fn(&Figures) -> f64,
+                    uplift: fn(&Figures) -> f64,
+                    baseline: fn(&Figures) -> f64| {
+        let mut v: Vec<f64> = (0..DRAWS)
+            .map(|d| {
+                let c = centres[d % centres.len()];
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let z_uplift: f64 = StandardNormal.sample(&mut rng);
+                let z_base: f64 = StandardNormal.sample(&mut rng);
+                centre(c)
+                    + z * var(mean).sqrt()
+                    + z_uplift * model_sd * uplift(mean)
+                    + z_base * baseline_sd * baseline(mean)
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        Interval {
+            p5: v[DRAWS * 5 / 100],
+            p95: v[DRAWS * 95 / 100],
+        }
+    };
     Intervals {
         incremental_profit: draw(
             |f| f.incremental_profit,
             |f| f.var_profit,
             |f| f.uplift_profit,
+            |f| f.baseline_profit,
         ),
         incremental_revenue: draw(
             |f| f.incremental_revenue,
             |f| f.var_revenue,
             |f| f.uplift_revenue,
+            |f| f.baseline_revenue,
         ),
         incremental_buyers: draw(
             |f| f.incremental_buyers,
             |f| f.var_buyers,
             |f| f.incremental_buyers,
+            |_| 0.0,
         ),
         model_members: members.len(),
         model_error_sd: model_sd,
+        baseline_error_sd: baseline_sd,
     }
 }
 

@@ -127,8 +127,8 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
 /// The model checked against the past campaign's control group, in a line and a table.
 fn model_check(ui: &mut egui::Ui, c: &crate::sim::check::UpliftCheck) {
     egui::CollapsingHeader::new(format!(
-        "Model check: on {} held-out customers of the past campaign, true uplift ≈ {:.2} × predicted (± {:.2}); the 5-95% ranges include this",
-        c.customers, c.factor, c.factor_se
+        "Model check: on {} held-out customers of the past campaign, true uplift ≈ {:.2} × predicted (± {:.2}), buying without an offer ≈ {:.2} × predicted (± {:.2}); the 5-95% ranges include this",
+        c.customers, c.factor, c.factor_se, c.baseline.factor, c.baseline.factor_se
     ))
     .id_salt("model_check")
     .show(ui, |ui| {
@@ -138,7 +138,7 @@ fn model_check(ui: &mut egui::Ui, c: &crate::sim::check::UpliftCheck) {
                 ui.strong(h);
             }
             ui.end_row();
-            for cell in &c.cells {
+            for cell in c.cells.iter().chain(&c.baseline_cells) {
                 ui.label(&cell.arm);
                 ui.label(cell.group.to_string());
                 ui.label(cell.treated.to_string());
