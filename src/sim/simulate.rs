@@ -468,7 +468,8 @@ pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
         above += c;
     }
     // Per chunk, in table order: the indices above the cut bin, and the candidates in it.
-    let parts: Vec<(Vec<u32>, Vec<(f32, u32)>)> = keys
+    type Part = (Vec<u32>, Vec<(f32, u32)>);
+    let parts: Vec<Part> = keys
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(ci, c)| {
