@@ -100,6 +100,10 @@ enum Command {
         /// Response model: latent response classes (0 = a free per-customer response).
         #[arg(long, default_value_t = 0)]
         classes: usize,
+        /// Uplift and propensity nets: add a linear path from the features to the conversion
+        /// logits beside the hidden layers (the net then contains the logistic model).
+        #[arg(long)]
+        linear_skip: bool,
         #[command(flatten)]
         spec: SpecArgs,
         /// Folder to save the model in.
@@ -385,6 +389,7 @@ fn run(cli: Cli) -> Result<()> {
             ensemble,
             patience,
             classes,
+            linear_skip,
             spec,
             out,
             json,
@@ -399,6 +404,7 @@ fn run(cli: Cli) -> Result<()> {
                 ensemble,
                 patience,
                 classes,
+                linear_skip,
                 ..TrainConfig::default()
             };
             train(&data, model, device, &cfg, &spec, &out, json)

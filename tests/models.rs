@@ -170,13 +170,17 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
     let ds = pipeline::build_dataset(&tables, &spec).unwrap();
     assert_eq!(ds.arm_names.len(), 6, "control and five offers");
     let d = cpu();
-    for kind in [
-        ModelKind::Uplift,
-        ModelKind::Tlearner,
-        ModelKind::Propensity,
-        ModelKind::Response,
+    for (kind, linear_skip) in [
+        (ModelKind::Uplift, false),
+        (ModelKind::Tlearner, false),
+        (ModelKind::Propensity, false),
+        (ModelKind::Response, false),
+        (ModelKind::Uplift, true),
     ] {
-        let cfg = small_cfg();
+        let cfg = TrainConfig {
+            linear_skip,
+            ..small_cfg()
+        };
         let req = pipeline::TrainRequest {
             kind,
             spec: &spec,
@@ -186,14 +190,19 @@ fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
         let (model, meta) =
             pipeline::train_and_evaluate(&req, &ds, &d, &no_events, &AtomicBool::new(false))
                 .unwrap();
-        let out = dir.join(format!("{kind:?}"));
+        let out = dir.join(format!("{kind:?}-{linear_skip}"));
         store::save(&model, &meta, &out).unwrap();
-        // Models saved before the latent-class setting existed (no "classes") still load.
+        // Models saved before the latent-class and linear-path settings existed still load.
         let meta_path = out.join("meta.json");
         let mut old: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
         for net in old["nets"].as_array_mut().unwrap() {
-            net["config"].as_object_mut().unwrap().remove("classes");
+            let config = net["config"].as_object_mut().unwrap();
+            assert_eq!(config["linear_skip"], serde_json::json!(linear_skip));
+            config.remove("classes");
+            if !linear_skip {
+                config.remove("linear_skip");
+            }
         }
         std::fs::write(&meta_path, old.to_string()).unwrap();
         let (loaded, meta2) = store::load(&out, &d.device).unwrap();

@@ -42,6 +42,11 @@ pub struct NetConfig {
     /// Monotone response: latent response classes (0 = a free per-customer response).
     #[config(default = 0)]
     pub classes: usize,
+    /// Uplift and propensity nets: a linear path from the inputs straight to each arm's
+    /// conversion logit beside the hidden layers ("wide and deep"), so the net contains the
+    /// logistic model as a special case.
+    #[config(default = false)]
+    pub linear_skip: bool,
 }
 
 impl NetConfig {
@@ -55,6 +60,8 @@ pub struct Net {
     pub hidden: Vec<Linear>,
     /// Conversion logit per arm.
     pub outcome: Linear,
+    /// The linear path of `NetConfig::linear_skip`.
+    pub skip: Option<Linear>,
     /// log(1 + revenue) per arm, given conversion.
     pub basket: Linear,
     /// Which arm the customer was assigned to (a check on randomization, and a regularizer).
@@ -118,6 +125,8 @@ impl NetConfig {
                 },
             )
             .init(device),
+            skip: (self.linear_skip && !response)
+                .then(|| LinearConfig::new(self.d_input, self.n_arms).init(device)),
             sensitivity: (response && !mixture)
                 .then(|| LinearConfig::new(width, self.n_types()).init(device)),
             mixture: mixture.then(|| {
@@ -156,6 +165,7 @@ impl Net {
     /// `depth` is `[batch, arms]`: each arm's effective discount depth for the row (only used by
     /// the monotone response; arm 0, the control, has depth 0).
     pub fn forward(&self, x: Tensor<2>, depth: Option<Tensor<2>>) -> Output {
+        let wide = self.skip.as_ref().map(|s| s.forward(x.clone()));
         let h = self.trunk(x);
         let outcome_logits = match (&self.sensitivity, depth) {
             (_, Some(depth)) if self.mixture.is_some() => self.mixture_logits(h.clone(), depth),
@@ -165,7 +175,10 @@ impl Net {
                 let offer = Self::offer_mask(arms, &depth.device());
                 p.base + p.contact * offer + p.sensitivity * depth * DEPTH_SCALE
             }
-            _ => self.outcome.forward(h.clone()),
+            _ => match wide {
+                Some(w) => self.outcome.forward(h.clone()) + w,
+                None => self.outcome.forward(h.clone()),
+            },
         };
         Output {
             outcome_logits,

@@ -102,6 +102,7 @@ fn parse_meta(text: &str) -> serde_json::Result<ModelMeta> {
         for net in nets {
             if let Some(config) = net.get_mut("config").and_then(|c| c.as_object_mut()) {
                 config.entry("classes").or_insert(0.into());
+                config.entry("linear_skip").or_insert(false.into());
             }
         }
     }

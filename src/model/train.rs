@@ -40,6 +40,9 @@ pub struct TrainConfig {
     /// Response model: latent response classes (0 = a free per-customer response).
     #[serde(default)]
     pub classes: usize,
+    /// Uplift and propensity nets: a linear path beside the hidden layers (`NetConfig`).
+    #[serde(default)]
+    pub linear_skip: bool,
 }
 
 fn one() -> usize {
@@ -61,6 +64,7 @@ impl Default for TrainConfig {
             ensemble: 1,
             monotone_response: false,
             classes: 0,
+            linear_skip: false,
         }
     }
 }
@@ -215,6 +219,7 @@ pub fn fit(
     }
     let config = NetConfig::new(d, n_arms, cfg.hidden.clone())
         .with_monotone_response(cfg.monotone_response)
+        .with_linear_skip(cfg.linear_skip && !cfg.monotone_response)
         .with_classes(if cfg.monotone_response {
             cfg.classes
         } else {

@@ -350,6 +350,10 @@ impl ModelsView {
                     &mut self.cfg.class_weighting,
                     "weigh buyers and non-buyers equally",
                 );
+                if matches!(self.kind, ModelKind::Uplift | ModelKind::Propensity) {
+                    ui.checkbox(&mut self.cfg.linear_skip, "linear path beside the hidden layers")
+                        .on_hover_text("\"Wide and deep\": the features also reach each offer's buying logit directly, so the network contains the logistic model (on Hillstrom: Qini 0.00392 vs 0.00308 without, same split).");
+                }
                 ui.horizontal(|ui| {
                     ui.label("seed");
                     ui.add(egui::DragValue::new(&mut self.cfg.seed));
