@@ -70,6 +70,7 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     let mut harness = common::open_app(vec![dir]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
+    harness.get_by_label_contains("Auto picks:");
     harness.get_by_label("Train").click();
     harness.run_steps(1);
     harness.state_mut().models_view.wait();

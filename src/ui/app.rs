@@ -671,7 +671,11 @@ impl eframe::App for PromolabApp {
                     self.persisted.tab = Tab::Scenarios;
                 }
             }
-            Tab::Models => self.models_view.ui(ui, self.loaded.as_ref()),
+            Tab::Models => self.models_view.ui(
+                ui,
+                self.loaded.as_ref(),
+                (&self.device_label, &self.device_reason),
+            ),
             Tab::Scenarios => self.scenarios_view.ui(
                 ui,
                 self.loaded.as_ref(),

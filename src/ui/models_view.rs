@@ -269,7 +269,8 @@ impl ModelsView {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>) {
+    /// `detected` names the device Auto picks (from the app's probe at start).
+    pub fn ui(&mut self, ui: &mut egui::Ui, loaded: Option<&Loaded>, detected: (&str, &str)) {
         self.poll();
         let Some(loaded) = loaded else {
             ui.label("Load data on the Data tab first.");
@@ -300,6 +301,8 @@ impl ModelsView {
                             .on_hover_text("The wgpu adapter, even a software one");
                         ui.selectable_value(&mut self.device, DeviceChoice::Cpu, "CPU");
                     });
+                ui.weak(format!("Auto picks: {}", detected.0))
+                    .on_hover_text(detected.1);
                 if let Some((values, _)) = flat_choices(loaded)
                     && values.is_empty()
                 {
