@@ -107,18 +107,7 @@ pub fn read_headers(path: &Path) -> Result<Vec<String>, LoadError> {
             let (text, _) = decode(path, &head)?;
             let line = text.lines().next().unwrap_or("");
             let separator = sniff_separator(line);
-            let parse = CsvParseOptions::default().with_separator(separator);
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_parse_options(parse)
-                .into_reader_with_file_handle(Cursor::new(format!("{line}\n").into_bytes()))
-                .finish()
-                .map_err(|e| LoadError::Parse {
-                    path: path.into(),
-                    format: "CSV",
-                    message: first_line(&e.to_string()),
-                })?;
+            let df = csv_frame(path, format!("{line}\n"), separator)?;
             Ok(df
                 .get_column_names()
                 .iter()
@@ -154,8 +143,14 @@ fn read_csv_strings(path: &Path) -> Result<(RawColumns, &'static str), LoadError
             expected,
         });
     }
+    let df = csv_frame(path, text, separator)?;
+    Ok((frame_to_strings(path, &df)?, encoding))
+}
+
+/// Parses decoded CSV text with a header, every cell as text.
+fn csv_frame(path: &Path, text: String, separator: u8) -> Result<DataFrame, LoadError> {
     let parse = CsvParseOptions::default().with_separator(separator);
-    let df = CsvReadOptions::default()
+    CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_parse_options(parse)
@@ -165,8 +160,7 @@ fn read_csv_strings(path: &Path) -> Result<(RawColumns, &'static str), LoadError
             path: path.into(),
             format: "CSV",
             message: first_line(&e.to_string()),
-        })?;
-    Ok((frame_to_strings(path, &df)?, encoding))
+        })
 }
 
 fn read_parquet_strings(path: &Path) -> Result<RawColumns, LoadError> {

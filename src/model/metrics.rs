@@ -94,6 +94,49 @@ pub fn calibration(p: &[f32], labels: &[bool], n_bins: usize) -> (Vec<Calibratio
     (bins, ece)
 }
 
+/// Treated and control customers and their conversions, counted together.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    pub treated: usize,
+    pub control: usize,
+    pub treated_conversions: f64,
+    pub control_conversions: f64,
+}
+
+impl Tally {
+    pub fn add(&mut self, treated: bool, y: f32) {
+        if treated {
+            self.treated += 1;
+            self.treated_conversions += y as f64;
+        } else {
+            self.control += 1;
+            self.control_conversions += y as f64;
+        }
+    }
+
+    /// Counts `rows` of `y` by `treated`.
+    pub fn of(rows: &[usize], treated: impl Fn(usize) -> bool, y: &[f32]) -> Tally {
+        let mut t = Tally::default();
+        for &i in rows {
+            t.add(treated(i), y[i]);
+        }
+        t
+    }
+
+    pub fn treated_rate(&self) -> f64 {
+        self.treated_conversions / self.treated as f64
+    }
+
+    pub fn control_rate(&self) -> f64 {
+        self.control_conversions / self.control as f64
+    }
+
+    /// Treated conversion rate minus control conversion rate (`None` if a side is empty).
+    pub fn uplift(&self) -> Option<f64> {
+        (self.treated > 0 && self.control > 0).then(|| self.treated_rate() - self.control_rate())
+    }
+}
+
 /// Uplift evaluation on a randomized treated/control sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpliftCurves {
@@ -190,17 +233,7 @@ pub fn uplift_at(score: &[f32], y: &[f32], treated: &[bool], fraction: f64) -> O
     let mut idx: Vec<usize> = (0..score.len()).collect();
     idx.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
     let k = ((score.len() as f64 * fraction).round() as usize).clamp(1, score.len());
-    let (mut nt, mut nc, mut yt, mut yc) = (0.0, 0.0, 0.0, 0.0);
-    for &i in &idx[..k] {
-        if treated[i] {
-            nt += 1.0;
-            yt += y[i] as f64;
-        } else {
-            nc += 1.0;
-            yc += y[i] as f64;
-        }
-    }
-    (nt > 0.0 && nc > 0.0).then(|| yt / nt - yc / nc)
+    Tally::of(&idx[..k], |i| treated[i], y).uplift()
 }
 
 /// ROC curve: (false-positive rate, true-positive rate) as the threshold falls from the highest
@@ -263,21 +296,12 @@ pub fn uplift_by_decile(score: &[f32], y: &[f32], treated: &[bool], n: usize) ->
             if rows.is_empty() {
                 return None;
             }
-            let (mut nt, mut nc, mut yt, mut yc) = (0usize, 0usize, 0.0, 0.0);
-            for &i in rows {
-                if treated[i] {
-                    nt += 1;
-                    yt += y[i] as f64;
-                } else {
-                    nc += 1;
-                    yc += y[i] as f64;
-                }
-            }
+            let t = Tally::of(rows, |i| treated[i], y);
             Some(DecileUplift {
                 decile: d + 1,
-                treated: nt,
-                control: nc,
-                observed: (nt > 0 && nc > 0).then(|| yt / nt as f64 - yc / nc as f64),
+                treated: t.treated,
+                control: t.control,
+                observed: t.uplift(),
                 predicted: rows.iter().map(|&i| score[i] as f64).sum::<f64>() / rows.len() as f64,
             })
         })

@@ -6,6 +6,7 @@
 //! held-out control customers. Both errors are included in the scenario intervals (the bootstrap
 //! members alone miss a model's systematic bias).
 
+use crate::model::metrics::Tally;
 use serde::Serialize;
 
 /// One offer × group comparison.
@@ -138,20 +139,12 @@ pub fn uplift_check(
         let n = rows.len();
         for g in 0..groups {
             let part = &rows[g * n / groups..(g + 1) * n / groups];
-            let (mut nt, mut nc, mut yt, mut yc) = (0usize, 0usize, 0.0, 0.0);
-            for &i in part {
-                if arm[i] == a {
-                    nt += 1;
-                    yt += y[i] as f64;
-                } else {
-                    nc += 1;
-                    yc += y[i] as f64;
-                }
-            }
+            let t = Tally::of(part, |i| arm[i] == a, y);
+            let (nt, nc) = (t.treated, t.control);
             if nt < MIN_CELL || nc < MIN_CELL {
                 continue;
             }
-            let (rt, rc) = (yt / nt as f64, yc / nc as f64);
+            let (rt, rc) = (t.treated_rate(), t.control_rate());
             cells.push(CheckCell {
                 arm: arm_names[a].clone(),
                 group: g + 1,
