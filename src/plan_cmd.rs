@@ -33,10 +33,17 @@ pub struct Loaded {
     pub truth: Option<GroundTruth>,
 }
 
-/// The cached planning model, keyed by the program version and the planning settings (a model
-/// trained with other settings is not reused).
+/// Raised when training changes what a saved model means, so cached models are retrained
+/// (3: the basket head's retransformation factor).
+const TRAINING_REVISION: u32 = 3;
+
+/// The cached planning model, keyed by the program version, the training revision and the
+/// planning settings (a model trained otherwise is not reused).
 fn default_model_dir() -> PathBuf {
-    let settings = serde_json::to_string(&build::planning_config()).unwrap_or_default();
+    let settings = format!(
+        "{}|revision {TRAINING_REVISION}",
+        serde_json::to_string(&build::planning_config()).unwrap_or_default()
+    );
     let key = settings.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     });

@@ -160,6 +160,41 @@ fn uplift_net_trains_on_wgpu_when_asked() {
     assert!(corr.is_finite());
 }
 
+/// The basket head learns the mean of log(1 + value); on zero-inflated values (most buyers spend
+/// nothing, a few spend a lot, like Hillstrom's visits) exp of that is far below the mean spend.
+/// The retransformation factor brings the predicted baskets back to what buyers spent.
+#[test]
+fn baskets_match_mean_spend_on_zero_inflated_values() {
+    let mut ds = synthetic(20_000, 4, 2, 11);
+    // One buyer in five spends 50, the others nothing: mean spend per buyer 10.
+    let mut k = 0;
+    for i in 0..ds.n() {
+        ds.value[i] = if ds.y[i] > 0.5 {
+            k += 1;
+            if k % 5 == 0 { 50.0 } else { 0.0 }
+        } else {
+            0.0
+        };
+    }
+    let split = training_split(&ds, 3);
+    let d = cpu();
+    let m = train_quietly(ModelKind::Uplift, &ds, &split, &small_cfg(), &d.device).unwrap();
+    assert!(m.nets[0].basket_smear > 3.0, "{}", m.nets[0].basket_smear);
+    let test = ds.subset(&split.test);
+    let s = m.score(&test, &d.device).unwrap();
+    let buyers: Vec<usize> = (0..test.n()).filter(|&i| test.y[i] > 0.5).collect();
+    let predicted = buyers
+        .iter()
+        .map(|&i| s.basket[i * s.n_arms + test.arm[i]] as f64)
+        .sum::<f64>()
+        / buyers.len() as f64;
+    let spent = buyers.iter().map(|&i| test.value[i] as f64).sum::<f64>() / buyers.len() as f64;
+    assert!(
+        (predicted - spent).abs() < 0.25 * spent,
+        "predicted basket {predicted:.2}, spent {spent:.2}"
+    );
+}
+
 #[test]
 fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
     let dir = common::temp_dir("model-store");

@@ -128,6 +128,7 @@ pub fn train_and_evaluate(
                 history: f.history.clone(),
                 stop: f.stop.clone(),
                 file: format!("net{k}.bpk"),
+                basket_smear: f.basket_smear,
             })
             .collect(),
     };

@@ -20,6 +20,13 @@ pub struct NetMeta {
     pub history: Vec<EpochStats>,
     pub stop: StopReason,
     pub file: String,
+    /// The basket head's smearing factor (`Fitted::basket_smear`); 1 for models saved before it.
+    #[serde(default = "one")]
+    pub basket_smear: f32,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,18 +126,28 @@ pub fn read_meta(dir: &Path) -> Result<ModelMeta, StoreError> {
     })
 }
 
-/// The saved models directly inside each of `roots` (folders holding a readable meta.json),
-/// sorted by folder; unreadable ones are skipped.
+/// The saved models directly inside each of `roots` (folders holding a readable meta.json), root
+/// by root in the given order and by name within one; unreadable ones are skipped.
 pub fn list_saved(roots: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, ModelMeta)> {
-    let mut out: Vec<_> = roots
-        .iter()
-        .filter_map(|r| std::fs::read_dir(r).ok())
-        .flat_map(|entries| entries.flatten().map(|e| e.path()))
-        .filter(|p| p.join("meta.json").is_file())
-        .filter_map(|p| read_meta(&p).ok().map(|m| (p, m)))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.dedup_by(|a, b| a.0 == b.0);
+    let mut out: Vec<(std::path::PathBuf, ModelMeta)> = Vec::new();
+    for root in roots {
+        let Ok(entries) = std::fs::read_dir(root) else {
+            continue;
+        };
+        let mut dirs: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("meta.json").is_file())
+            .collect();
+        dirs.sort();
+        for p in dirs {
+            if out.iter().all(|(q, _)| *q != p)
+                && let Ok(m) = read_meta(&p)
+            {
+                out.push((p, m));
+            }
+        }
+    }
     out
 }
 
@@ -160,6 +177,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<(TrainedModel, ModelMeta), St
             scaler: m.scaler.clone(),
             history: m.history.clone(),
             stop: m.stop.clone(),
+            basket_smear: m.basket_smear,
         });
     }
     let model = TrainedModel {

@@ -123,6 +123,12 @@ pub struct Fitted {
     pub scaler: Scaler,
     pub history: Vec<EpochStats>,
     pub stop: StopReason,
+    /// Retransformation factor for the basket head, fitted on the training buyers: the head
+    /// learns the mean of log(1 + value), and exp of that is a geometric, not an arithmetic,
+    /// mean. 1 + basket = exp(prediction) × this factor, chosen so that the predicted baskets of
+    /// the training buyers add up to what they spent (Σ(1 + value) / Σ exp(prediction)). Near 1
+    /// for ordinary baskets, large for zero-inflated values (Hillstrom's spend per visit).
+    pub basket_smear: f32,
 }
 
 struct Batch {
@@ -360,12 +366,14 @@ pub fn fit(
         Some((_, _, n)) => n,
         None => net.valid(),
     };
+    let basket_smear = basket_factor(&net, &x_train, train, (n_arms, cfg), device);
     Ok(Fitted {
         net,
         config,
         scaler,
         history,
         stop,
+        basket_smear,
     })
 }
 
@@ -439,6 +447,38 @@ pub fn predict(
         start = end;
     }
     Scores { n_arms, p, basket }
+}
+
+/// The basket retransformation factor over the buyers of `ds`: Σ(1 + value) / Σ(1 + predicted
+/// basket) under the arm each got (1 when there are no buyers). A ratio of sums, not Duan's mean
+/// of ratios, which overshoots when the residuals depend on the features.
+fn basket_factor(
+    net: &Net,
+    x: &[f32],
+    ds: &Dataset,
+    (n_arms, cfg): (usize, &TrainConfig),
+    device: &Device,
+) -> f32 {
+    // The same inputs as scoring (`TrainedModel::score`): depths only for the response model.
+    let depth = if cfg.monotone_response {
+        ds.depth.as_slice()
+    } else {
+        &[]
+    };
+    let s = predict(net, x, depth, ds.d(), n_arms, cfg.batch_size, device);
+    let (mut spent, mut predicted) = (0.0f64, 0.0f64);
+    for i in (0..ds.n()).filter(|&i| ds.y[i] > 0.5) {
+        let b = s.basket[i * n_arms + ds.arm[i].min(n_arms - 1)] as f64;
+        if b.is_finite() {
+            spent += 1.0 + ds.value[i].max(0.0) as f64;
+            predicted += 1.0 + b;
+        }
+    }
+    if predicted > 0.0 {
+        (spent / predicted) as f32
+    } else {
+        1.0
+    }
 }
 
 /// Log loss of each row's observed arm (arm 0 for every row when `n_arms` is 1).

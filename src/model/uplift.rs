@@ -139,7 +139,7 @@ impl TrainedModel {
             } else {
                 &[]
             };
-            Ok(predict(
+            let mut s = predict(
                 &f.net,
                 &x,
                 depth,
@@ -147,7 +147,11 @@ impl TrainedModel {
                 f.config.n_arms,
                 self.batch_size,
                 device,
-            ))
+            );
+            for b in &mut s.basket {
+                *b = (1.0 + *b) * f.basket_smear - 1.0;
+            }
+            Ok(s)
         };
         match self.kind {
             ModelKind::Propensity | ModelKind::Uplift | ModelKind::Response => {
