@@ -163,6 +163,9 @@ fn outcome_text(o: &simulate::Outcome) -> String {
             o.stock_served_share * 100.0
         ));
     }
+    if let Some(w) = o.extrapolation_warning() {
+        s.push_str(&format!("  warning: {w}\n"));
+    }
     s.push_str("  per segment:\n");
     for seg in &o.per_segment {
         s.push_str(&format!(

@@ -175,6 +175,23 @@ pub fn rfm_segments(ds: &Dataset) -> (Vec<u16>, Vec<String>) {
     (seg, RFM_NAMES.iter().map(|s| s.to_string()).collect())
 }
 
+/// The deepest effective depth of each lever's arms over the customers of `ds`.
+fn depth_seen(ds: &Dataset) -> Option<[f32; 4]> {
+    if ds.depth.is_empty() {
+        return None;
+    }
+    let a = ds.arm_names.len();
+    let mut seen = [0.0f32; 4];
+    for (arm, name) in ds.arm_names.iter().enumerate() {
+        if let Some(l) = arm_lever(name) {
+            for i in 0..ds.n() {
+                seen[l] = seen[l].max(ds.depth[i * a + arm]);
+            }
+        }
+    }
+    Some(seen)
+}
+
 /// Days since each customer's last campaign message, counted to the latest date in the data.
 fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
     let Some(c) = tables.iter().find(|t| t.kind == TableKind::Campaigns) else {
@@ -318,6 +335,7 @@ pub fn from_model(
     };
     let (segment, segment_names) = rfm_segments(&ds);
     let margin = margin_rate(tables);
+    let depth_seen = depth_seen(&ds);
     // The held-out rows of the split the model was trained on (same data, same seed).
     let test = crate::model::dataset::training_split(&ds, meta.train.seed).test;
     let check = super::check::uplift_check(
@@ -360,5 +378,6 @@ pub fn from_model(
         ),
         ids: ds.ids,
         check: (!check.cells.is_empty()).then_some(check),
+        depth_seen,
     })
 }

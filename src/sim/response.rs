@@ -59,6 +59,9 @@ pub struct ResponseTable {
     /// The model checked against the past campaign's randomized control group (held-out
     /// customers); its error widens the scenario intervals.
     pub check: Option<super::check::UpliftCheck>,
+    /// The deepest effective depth (share of the basket) the past campaign offered per lever
+    /// (`Lever` order; 0 = never offered); `None` when unknown.
+    pub depth_seen: Option<[f32; 4]>,
 }
 
 impl ResponseTable {

@@ -228,6 +228,11 @@ pub struct Outcome {
     pub per_segment: Vec<SegmentFigures>,
     /// Share of the extra demand the flash sale's stock can serve (1 = not binding).
     pub stock_served_share: f64,
+    /// Share of the customers sent the offer for whom it is deeper than anything of its kind the
+    /// past campaign offered (the model extrapolates there); 0 when unknown.
+    pub beyond_seen_share: f64,
+    /// The deepest depth of this kind the past campaign offered (share of the basket).
+    pub deepest_seen: Option<f64>,
 }
 
 /// Who gets the offer.
@@ -664,6 +669,7 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
                 a
             },
         );
+    let (beyond_seen_share, deepest_seen) = beyond_seen(t, s, &sel.sent);
     let names: Vec<String> = if t.segment_names.is_empty() {
         vec!["all".into()]
     } else {
@@ -689,7 +695,45 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
             .collect(),
         totals,
         stock_served_share: sel.serve,
+        beyond_seen_share,
+        deepest_seen,
     }
+}
+
+impl Outcome {
+    /// A warning when the offer goes deeper than the past campaign did, for some customers.
+    pub fn extrapolation_warning(&self) -> Option<String> {
+        (self.beyond_seen_share > 0.0).then(|| {
+            let deepest = match self.deepest_seen {
+                Some(d) if d > 0.0 => format!("the deepest was {:.0}% of the basket", 100.0 * d),
+                _ => "it never made an offer of this kind".into(),
+            };
+            format!(
+                "For {:.0}% of the customers sent the offer it is deeper than anything of its kind in the past campaign ({deepest}): the model extrapolates there, and the 5-95% range does not include that.",
+                100.0 * self.beyond_seen_share
+            )
+        })
+    }
+}
+
+/// The share of `sent` whose offer depth exceeds the deepest the past campaign offered, and that
+/// depth.
+fn beyond_seen(t: &ResponseTable, s: &Scenario, sent: &[u32]) -> (f64, Option<f64>) {
+    let (Some(seen), Some(lever)) = (t.depth_seen, s.offer.lever()) else {
+        return (0.0, None);
+    };
+    let deepest = seen[lever as usize] as f64;
+    if sent.is_empty() {
+        return (0.0, Some(deepest));
+    }
+    let beyond = sent
+        .par_iter()
+        .filter(|&&i| {
+            let i = i as usize;
+            s.offer.terms(t.basket_eur[i] as f64, t.elasticity(i)).depth > deepest + 1e-6
+        })
+        .count();
+    (beyond as f64 / sent.len() as f64, Some(deepest))
 }
 
 /// Simulates the scenario (call `Scenario::validate` first for readable errors).
@@ -801,6 +845,57 @@ pub fn segments_csv(o: &Outcome) -> String {
 #[cfg(test)]
 mod engine_tests {
     use super::*;
+
+    #[test]
+    fn offers_deeper_than_the_past_campaign_are_flagged() {
+        let n = 4;
+        let mut t = ResponseTable {
+            ids: (0..n).map(|i| i.to_string()).collect(),
+            segment: vec![0; n],
+            segment_names: vec!["all".into()],
+            mean: Member {
+                base_logit: vec![-2.0; n],
+                contact: vec![0.0; n],
+                sensitivity: Default::default(),
+                classes: Vec::new(),
+            },
+            // Coupon depth = 10 / basket: 0.5, 0.2, 0.1, 0.05.
+            basket_eur: vec![20.0, 50.0, 100.0, 200.0],
+            margin_rate: 0.4,
+            depth_seen: Some([0.15, 0.25, 0.1, 0.0]),
+            ..ResponseTable::default()
+        };
+        let s = Scenario::new(
+            "c",
+            Offer::Coupon {
+                amount: 10.0,
+                min_spend: 0.0,
+            },
+        );
+        let o = simulate(&t, &s);
+        assert_eq!(o.deepest_seen, Some(0.15f32 as f64));
+        assert!(
+            (o.beyond_seen_share - 0.5).abs() < 1e-12,
+            "{}",
+            o.beyond_seen_share
+        );
+        // 20% off is within the 25% the campaign offered; a gift was never offered at all.
+        assert_eq!(
+            simulate(&t, &Scenario::new("p", Offer::PctDiscount { pct: 20.0 })).beyond_seen_share,
+            0.0
+        );
+        let gift = Offer::Gift {
+            threshold: 0.0,
+            gift_cost: 10.0,
+            perceived_value: 0.7,
+        };
+        assert_eq!(
+            simulate(&t, &Scenario::new("g", gift)).beyond_seen_share,
+            1.0
+        );
+        t.depth_seen = None;
+        assert_eq!(simulate(&t, &s).deepest_seen, None);
+    }
 
     #[test]
     fn uplift_deciles_follow_the_ranking_by_hand() {

@@ -634,6 +634,9 @@ impl ScenariosView {
             }
             None => {}
         }
+        if let Some(w) = o.extrapolation_warning() {
+            ui.colored_label(ui.visuals().warn_fg_color, w);
+        }
         if o.stock_served_share < 1.0 {
             ui.label(format!(
                 "Stock serves {:.0}% of the extra demand.",
