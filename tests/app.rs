@@ -218,7 +218,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         "sample data: truth shown"
     );
     harness.get_by_label("Uplift by decile");
-    harness.get_by_label_contains("Model check:");
+    harness.get_by_label_contains("Model check");
     assert!(
         harness
             .query_all_by_label_contains("incremental profit")
