@@ -124,6 +124,42 @@ pub fn histogram(values: &[f32], lo: f64, hi: f64, bins: usize) -> Vec<(f64, usi
         .collect()
 }
 
+/// The value below which 99% of the finite `values` lie (at least 1): the right edge of a
+/// histogram that a few very large values should not flatten.
+pub fn upper_clip(values: &[f32]) -> f64 {
+    let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return 1.0;
+    }
+    let k = (v.len() - 1) * 99 / 100;
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    (*x as f64).max(1.0)
+}
+
+/// A histogram over [0, hi] as (bin start, share of the counted customers), counting only the
+/// customers where `member` is true (all when `None`).
+pub fn histogram_shares(
+    values: &[f32],
+    member: Option<&[bool]>,
+    hi: f64,
+    bins: usize,
+) -> Vec<(f64, f64)> {
+    let chosen: Vec<f32> = match member {
+        Some(m) => values
+            .iter()
+            .zip(m)
+            .filter(|(_, k)| **k)
+            .map(|(&v, _)| v)
+            .collect(),
+        None => values.to_vec(),
+    };
+    let n = chosen.len().max(1) as f64;
+    histogram(&chosen, 0.0, hi, bins)
+        .into_iter()
+        .map(|(x, c)| (x, c as f64 / n))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +216,23 @@ mod tests {
         }];
         assert!(members(&p, &bad).unwrap_err().contains("'age'"));
         assert_eq!(stats(&p, &[false; 4]).mean_recency_days, None);
+    }
+
+    #[test]
+    fn clipped_histogram_shares_by_hand() {
+        let v: Vec<f32> = (1..=100).map(|x| x as f32).collect();
+        // 99% of 1..100 lie at or below 99 (the 99th of 100 sorted values, 0-based 98).
+        assert_eq!(upper_clip(&v), 99.0);
+        assert_eq!(upper_clip(&[0.2, 0.1]), 1.0, "at least 1");
+        let h = histogram_shares(
+            &[0.5, 1.5, 1.7, 9.0],
+            Some(&[true, true, false, true]),
+            2.0,
+            2,
+        );
+        // Members 0.5, 1.5 and 9 (clamped into the last bin): one third, two thirds.
+        assert_eq!(h.len(), 2);
+        assert!((h[0].1 - 1.0 / 3.0).abs() < 1e-12 && (h[1].1 - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -38,7 +38,17 @@ struct Overview {
     key: (usize, usize, Vec<CustomSegment>),
     rows: Vec<SegmentRow>,
     error: Option<String>,
+    /// Per `HISTOGRAMS` feature: the clip value and everyone's shares (None: no such feature).
+    hist: Vec<Option<(f64, Shares)>>,
+    /// The selected segment's shares per feature, for `selected_for`.
+    selected_hist: Vec<Vec<(f64, f64)>>,
+    selected_for: Option<usize>,
 }
+
+const BINS: usize = 24;
+
+/// (bin start, share of customers) per histogram bin.
+type Shares = Vec<(f64, f64)>;
 
 #[derive(Default)]
 pub struct CustomersView {
@@ -49,6 +59,10 @@ pub struct CustomersView {
     pub selected: Option<usize>,
     pub query: String,
     overview: Option<Overview>,
+    /// The shown customer's percentile per feature, keyed by (profiles, customer).
+    percentiles: Option<((usize, usize), Vec<f64>)>,
+    /// The last id looked up and where it is, keyed by (profiles, query).
+    lookup: Option<((usize, String), Option<usize>)>,
 }
 
 /// The RFM histograms: feature, x-axis label, tooltip.
@@ -158,7 +172,48 @@ impl CustomersView {
                 Err(e) => error = Some(format!("segment '{}': {e}", s.name)),
             }
         }
-        self.overview = Some(Overview { key, rows, error });
+        let hist = HISTOGRAMS
+            .iter()
+            .map(|(feature, _, _)| {
+                let v = p.column(feature)?;
+                let hi = segments::upper_clip(v);
+                Some((hi, segments::histogram_shares(v, None, hi, BINS)))
+            })
+            .collect();
+        self.overview = Some(Overview {
+            key,
+            rows,
+            error,
+            hist,
+            selected_hist: Vec::new(),
+            selected_for: None,
+        });
+    }
+
+    /// The selected segment's histograms, computed when the selection changes.
+    fn refresh_selected(&mut self, p: &Profiles) {
+        let Some(o) = &mut self.overview else { return };
+        if o.selected_for == self.selected && !o.selected_hist.is_empty() {
+            return;
+        }
+        let member = self
+            .selected
+            .and_then(|k| o.rows.get(k))
+            .filter(|r| r.stats.customers > 0 && r.stats.customers < p.n_rows())
+            .map(|r| r.member.as_slice());
+        o.selected_hist = HISTOGRAMS
+            .iter()
+            .zip(&o.hist)
+            .map(
+                |((feature, _, _), h)| match (member, h, p.column(feature)) {
+                    (Some(m), Some((hi, _)), Some(v)) => {
+                        segments::histogram_shares(v, Some(m), *hi, BINS)
+                    }
+                    _ => Vec::new(),
+                },
+            )
+            .collect();
+        o.selected_for = self.selected;
     }
 
     fn segments_pane(
@@ -168,6 +223,7 @@ impl CustomersView {
         p: &Profiles,
     ) -> Option<CustomersAction> {
         self.refresh(loaded, p);
+        self.refresh_selected(p);
         let mut action = None;
         egui::Panel::right("segment_editor")
             .default_size(380.0)
@@ -223,22 +279,18 @@ impl CustomersView {
             let chosen = self
                 .selected
                 .and_then(|k| o.rows.get(k))
-                .filter(|r| r.stats.customers > 0 && r.stats.customers < p.n_rows());
+                .map(|r| r.name.as_str());
             ui.add_space(8.0);
             ui.columns(HISTOGRAMS.len(), |cols| {
-                for (col, (feature, axis, tip)) in cols.iter_mut().zip(HISTOGRAMS) {
-                    let Some(values) = p.column(feature) else {
+                for (j, (col, (feature, axis, tip))) in cols.iter_mut().zip(HISTOGRAMS).enumerate()
+                {
+                    let Some((hi, all)) = &o.hist[j] else {
                         col.weak(format!("no {feature} in these data"));
                         continue;
                     };
                     col.label(axis).on_hover_text(tip);
-                    histogram_plot(
-                        col,
-                        feature,
-                        axis,
-                        values,
-                        chosen.map(|r| (&r.name, &r.member[..])),
-                    );
+                    let mine = o.selected_hist.get(j).filter(|h| !h.is_empty());
+                    histogram_plot(col, feature, axis, *hi, all, chosen.zip(mine));
                 }
             });
         });
@@ -311,7 +363,13 @@ impl CustomersView {
             ui.add(egui::TextEdit::singleline(&mut self.query).hint_text(hint));
         });
         let q = self.query.trim();
-        let exact = p.customer_ids.iter().position(|id| id == q);
+        // The lookup is a pass over every id: only when the query changes.
+        let key = (p as *const Profiles as usize, q.to_string());
+        if self.lookup.as_ref().is_none_or(|(k, _)| *k != key) {
+            let found = p.customer_ids.iter().position(|id| id == q);
+            self.lookup = Some((key, found));
+        }
+        let exact = self.lookup.as_ref().and_then(|(_, i)| *i);
         let Some(i) = exact else {
             if q.is_empty() {
                 ui.label("Type a customer id, or pick one:");
@@ -334,12 +392,21 @@ impl CustomersView {
         if let Some(rfm) = &loaded.rfm {
             ui.label(format!("RFM segment: {}", RFM_NAMES[rfm[i] as usize]));
         }
-        let in_custom: Vec<&str> = self
-            .segments
-            .iter()
-            .filter(|s| segments::members(p, &s.filters).is_ok_and(|m| m[i]))
-            .map(|s| s.name.as_str())
-            .collect();
+        let in_custom: Vec<&str> = match &self.overview {
+            // The overview already knows every custom segment's members.
+            Some(o) if o.key.2 == self.segments => o
+                .rows
+                .iter()
+                .filter(|r| r.custom && r.member[i])
+                .map(|r| r.name.as_str())
+                .collect(),
+            _ => self
+                .segments
+                .iter()
+                .filter(|s| segments::members(p, &s.filters).is_ok_and(|m| m[i]))
+                .map(|s| s.name.as_str())
+                .collect(),
+        };
         if !in_custom.is_empty() {
             ui.label(format!("In custom segments: {}", in_custom.join(", ")));
         }
@@ -393,18 +460,23 @@ impl CustomersView {
                         "Where this customer stands among all customers: 50% is typical, 90% means higher than nine in ten (ties count half).",
                     );
                     ui.end_row();
-                    for ((name, col), (_, summary)) in
-                        p.names.iter().zip(&p.columns).zip(&loaded.feature_summary)
+                    // Percentiles take a pass over every customer per feature: once per customer.
+                    let key = (p as *const Profiles as usize, i);
+                    if self.percentiles.as_ref().is_none_or(|(k, _)| *k != key) {
+                        self.percentiles = Some((key, percentiles(p, i)));
+                    }
+                    let ranks = self.percentiles.as_ref().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
+                    for (j, ((name, col), (_, summary))) in p
+                        .names
+                        .iter()
+                        .zip(&p.columns)
+                        .zip(&loaded.feature_summary)
+                        .enumerate()
                     {
-                        let x = col[i];
-                        let below = col.iter().filter(|&&v| v < x).count();
-                        let equal = col.iter().filter(|&&v| v == x).count();
                         ui.label(name);
-                        ui.label(format!("{x:.2}"));
+                        ui.label(format!("{:.2}", col[i]));
                         ui.label(format!("{:.2}", summary[2]));
-                        ui.label(percent(
-                            (below as f64 + equal as f64 / 2.0) / col.len().max(1) as f64,
-                        ));
+                        ui.label(ranks.get(j).map_or("—".into(), |&r| percent(r)));
                         ui.end_row();
                     }
                 });
@@ -412,29 +484,35 @@ impl CustomersView {
     }
 }
 
-/// A histogram of `values` (clipped at the 99th percentile so a few big spenders do not flatten
-/// it), with an optional segment's own histogram beside it, both as shares of their customers.
+/// Customer `i`'s mid-rank percentile for each feature: the share of customers with a lower
+/// value, ties counting half.
+fn percentiles(p: &Profiles, i: usize) -> Vec<f64> {
+    p.columns
+        .iter()
+        .map(|col| {
+            let x = col[i];
+            let below = col.iter().filter(|&&v| v < x).count();
+            let equal = col.iter().filter(|&&v| v == x).count();
+            (below as f64 + equal as f64 / 2.0) / col.len().max(1) as f64
+        })
+        .collect()
+}
+
+/// Everyone's histogram (clipped at the 99th percentile so a few big spenders do not flatten
+/// it), with an optional segment's own beside it, both as shares of their customers.
 fn histogram_plot(
     ui: &mut egui::Ui,
     feature: &str,
     axis: &str,
-    values: &[f32],
-    segment: Option<(&String, &[bool])>,
+    hi: f64,
+    all: &[(f64, f64)],
+    segment: Option<(&str, &Vec<(f64, f64)>)>,
 ) {
-    let mut sorted: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    sorted.sort_by(f32::total_cmp);
-    let hi = sorted
-        .get(sorted.len().saturating_sub(1) * 99 / 100)
-        .copied()
-        .unwrap_or(1.0)
-        .max(1.0) as f64;
-    let bins = 24;
-    let width = hi / bins as f64;
-    let bars = |vals: &[f32], offset: f64| -> Vec<Bar> {
-        let n = vals.len().max(1) as f64;
-        segments::histogram(vals, 0.0, hi, bins)
-            .into_iter()
-            .map(|(x, c)| Bar::new(x + width * (0.5 + offset), c as f64 / n).width(width * 0.45))
+    let width = hi / BINS as f64;
+    let bars = |shares: &[(f64, f64)], offset: f64| -> Vec<Bar> {
+        shares
+            .iter()
+            .map(|&(x, share)| Bar::new(x + width * (0.5 + offset), share).width(width * 0.45))
             .collect()
     };
     Plot::new(format!("hist-{feature}"))
@@ -444,15 +522,9 @@ fn histogram_plot(
         .x_axis_label(axis)
         .y_axis_label("share of customers")
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("everyone", bars(values, -0.25)));
-            if let Some((name, member)) = segment {
-                let mine: Vec<f32> = values
-                    .iter()
-                    .zip(member)
-                    .filter(|(_, m)| **m)
-                    .map(|(&v, _)| v)
-                    .collect();
-                plot.bar_chart(BarChart::new(name.as_str(), bars(&mine, 0.25)));
+            plot.bar_chart(BarChart::new("everyone", bars(all, -0.25)));
+            if let Some((name, mine)) = segment {
+                plot.bar_chart(BarChart::new(name, bars(mine, 0.25)));
             }
         });
 }
