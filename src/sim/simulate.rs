@@ -846,25 +846,31 @@ pub fn segments_csv(o: &Outcome) -> String {
 mod engine_tests {
     use super::*;
 
-    #[test]
-    fn offers_deeper_than_the_past_campaign_are_flagged() {
-        let n = 4;
-        let mut t = ResponseTable {
+    /// One segment of customers with no-offer logit −2, no contact effect, the given
+    /// sensitivities per lever and baskets, margin 40%.
+    fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> ResponseTable {
+        let n = basket_eur.len();
+        ResponseTable {
             ids: (0..n).map(|i| i.to_string()).collect(),
             segment: vec![0; n],
             segment_names: vec!["all".into()],
             mean: Member {
                 base_logit: vec![-2.0; n],
                 contact: vec![0.0; n],
-                sensitivity: Default::default(),
+                sensitivity,
                 classes: Vec::new(),
             },
-            // Coupon depth = 10 / basket: 0.5, 0.2, 0.1, 0.05.
-            basket_eur: vec![20.0, 50.0, 100.0, 200.0],
+            basket_eur,
             margin_rate: 0.4,
-            depth_seen: Some([0.15, 0.25, 0.1, 0.0]),
             ..ResponseTable::default()
-        };
+        }
+    }
+
+    #[test]
+    fn offers_deeper_than_the_past_campaign_are_flagged() {
+        // Coupon depth = 10 / basket: 0.5, 0.2, 0.1, 0.05.
+        let mut t = one_segment(Default::default(), vec![20.0, 50.0, 100.0, 200.0]);
+        t.depth_seen = Some([0.15, 0.25, 0.1, 0.0]);
         let s = Scenario::new(
             "c",
             Offer::Coupon {
@@ -902,20 +908,10 @@ mod engine_tests {
         // Ten customers whose uplift under 20% off grows with their sensitivity; ranked by
         // uplift, decile 1 holds the most sensitive one.
         let n = 10;
-        let t = ResponseTable {
-            ids: (0..n).map(|i| i.to_string()).collect(),
-            segment: vec![0; n],
-            segment_names: vec!["all".into()],
-            mean: Member {
-                base_logit: vec![-2.0; n],
-                contact: vec![0.0; n],
-                sensitivity: std::array::from_fn(|_| (0..n).map(|i| i as f32).collect()),
-                classes: Vec::new(),
-            },
-            basket_eur: vec![50.0; n],
-            margin_rate: 0.4,
-            ..ResponseTable::default()
-        };
+        let t = one_segment(
+            std::array::from_fn(|_| (0..n).map(|i| i as f32).collect()),
+            vec![50.0; n],
+        );
         let mut s = Scenario::new("u", Offer::PctDiscount { pct: 20.0 });
         s.targeting.rank_by = RankBy::Uplift;
         let d = uplift_deciles(&t, &s, Some(&t), 1000);
