@@ -43,7 +43,9 @@ fn check() -> (truth::TruthCheck, f64, (f64, f64, f64), usize) {
         o.totals.incremental_profit,
         iv.p5,
         iv.p95,
-        t.check.as_ref().map(|c| (c.factor, c.factor_se, c.scatter))
+        t.check
+            .as_ref()
+            .map(|c| (c.uplift.factor, c.uplift.factor_se, c.uplift.scatter))
     );
     assert!(
         o.intervals.model_error_sd > 0.0,

@@ -29,33 +29,28 @@ pub struct CheckCell {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpliftCheck {
     pub cells: Vec<CheckCell>,
-    /// Observed ≈ factor × predicted, fitted by least squares weighted by 1/se² (1 = the model
-    /// is right on average; 1.2 = true uplift is 20% larger than predicted).
-    pub factor: f64,
-    /// Standard error of `factor` (how precisely the control group pins it down).
-    pub factor_se: f64,
-    /// Scatter of the cells around factor × predicted beyond sampling noise, relative to the
-    /// predicted uplift: sqrt(max(0, Σ[(obs − factor·pred)² − se²]) / Σ pred²).
-    pub scatter: f64,
-    /// The relative error of predicted uplift the intervals use:
-    /// sqrt((factor − 1)² + factor_se² + scatter²).
-    pub relative_sd: f64,
+    /// Observed uplift ≈ factor × predicted over `cells` (factor 1 = the model is right on
+    /// average; 1.2 = true uplift is 20% larger than predicted).
+    pub uplift: Fit,
     /// Customers compared.
     pub customers: usize,
-    /// The same check of buying without an offer: held-out control customers in fifths by
-    /// predicted probability, in as many groups as the uplift check (`arm` "no offer", `treated` 0;
-    /// `observed` is the buying rate).
+    /// The same check of buying without an offer: held-out control customers in as many groups
+    /// by predicted probability as the uplift check (`arm` "no offer", `treated` 0; `observed`
+    /// is the buying rate).
     pub baseline_cells: Vec<CheckCell>,
     pub baseline: Fit,
 }
 
-/// Observed ≈ factor × predicted over a set of cells.
+/// Observed ≈ factor × predicted over a set of cells, fitted by least squares weighted by 1/se².
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Fit {
     pub factor: f64,
+    /// Standard error of `factor` (how precisely the control group pins it down).
     pub factor_se: f64,
+    /// Scatter of the cells around factor × predicted beyond sampling noise, relative to the
+    /// predictions: sqrt(max(0, Σ[(obs − factor·pred)² − se²]) / Σ pred²).
     pub scatter: f64,
-    /// sqrt((factor − 1)² + factor_se² + scatter²).
+    /// The relative error the intervals use: sqrt((factor − 1)² + factor_se² + scatter²).
     pub relative_sd: f64,
 }
 
@@ -156,15 +151,11 @@ pub fn uplift_check(
             });
         }
     }
-    let f = fit(&cells);
     let baseline_cells = p
         .first()
         .map_or_else(Vec::new, |p0| baseline_cells(arm, y, p0, groups));
     UpliftCheck {
-        factor: f.factor,
-        factor_se: f.factor_se,
-        scatter: f.scatter,
-        relative_sd: f.relative_sd,
+        uplift: fit(&cells),
         customers: arm.len(),
         cells,
         baseline: fit(&baseline_cells),
@@ -197,16 +188,16 @@ mod tests {
         // One cell: the factor is observed / predicted = 2, known to ± se / predicted; no
         // scatter is left around it.
         let pred = cell.predicted;
-        assert!((c.factor - 0.2 / pred).abs() < 1e-9);
-        assert!((c.factor_se - se2.sqrt() / pred).abs() < 1e-9);
-        assert_eq!(c.scatter, 0.0);
-        let want = ((c.factor - 1.0).powi(2) + c.factor_se.powi(2)).sqrt();
-        assert!((c.relative_sd - want).abs() < 1e-12);
+        assert!((c.uplift.factor - 0.2 / pred).abs() < 1e-9);
+        assert!((c.uplift.factor_se - se2.sqrt() / pred).abs() < 1e-9);
+        assert_eq!(c.uplift.scatter, 0.0);
+        let want = ((c.uplift.factor - 1.0).powi(2) + c.uplift.factor_se.powi(2)).sqrt();
+        assert!((c.uplift.relative_sd - want).abs() < 1e-12);
         // A model that predicts the observed uplift keeps only the check's own precision.
         let exact = vec![vec![0.1f32; 200], vec![0.3f32; 200]];
         let e = uplift_check(&names, &arm, &y, &exact, 1);
-        assert!((e.factor - 1.0).abs() < 1e-6);
-        assert!((e.relative_sd - e.factor_se).abs() < 1e-6);
+        assert!((e.uplift.factor - 1.0).abs() < 1e-6);
+        assert!((e.uplift.relative_sd - e.uplift.factor_se).abs() < 1e-6);
         // Buying without an offer: 100 control customers, 10 bought, 0.1 predicted: factor 1.
         assert_eq!(c.baseline_cells.len(), 1);
         assert!((c.baseline.factor - 1.0).abs() < 1e-6, "{:?}", c.baseline);

@@ -575,10 +575,9 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     const DRAWS: usize = 2000;
     // The model's error measured against the control group: relative errors of the uplift and
     // of buying without the offer.
-    let (model_sd, baseline_sd) = t
-        .check
-        .as_ref()
-        .map_or((0.0, 0.0), |c| (c.relative_sd, c.baseline.relative_sd));
+    let (model_sd, baseline_sd) = t.check.as_ref().map_or((0.0, 0.0), |c| {
+        (c.uplift.relative_sd, c.baseline.relative_sd)
+    });
     let mut draw = |centre: fn(&Figures) -> f64,
                     var: fn(&Figures) -> f64,
                     uplift: fn(&Figures) -> f64,

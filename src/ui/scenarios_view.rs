@@ -128,7 +128,7 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
 fn model_check(ui: &mut egui::Ui, c: &crate::sim::check::UpliftCheck) {
     egui::CollapsingHeader::new(format!(
         "Model check vs control group: uplift × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2})",
-        c.factor, c.factor_se, c.baseline.factor, c.baseline.factor_se
+        c.uplift.factor, c.uplift.factor_se, c.baseline.factor, c.baseline.factor_se
     ))
     .id_salt("model_check")
     .show(ui, |ui| {
