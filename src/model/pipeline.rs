@@ -311,14 +311,18 @@ pub fn feature_importance(
     let d = rows.d();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut out = Vec::with_capacity(d);
+    // One copy of the rows; each feature's column is shuffled in it, scored, then put back.
+    let mut shuffled = rows.clone();
     for (j, name) in rows.feature_names.iter().enumerate() {
         let mut order: Vec<usize> = (0..n).collect();
         order.shuffle(&mut rng);
-        let mut shuffled = rows.clone();
         for (i, &from) in order.iter().enumerate() {
             shuffled.x[i * d + j] = rows.x[from * d + j];
         }
         let s = model.score(&shuffled, &device.device)?;
+        for i in 0..n {
+            shuffled.x[i * d + j] = rows.x[i * d + j];
+        }
         out.push(permutation_importance(name, &rows, &base, &s));
     }
     // Uplift models are ranked by how much their uplift moves, others by the loss.
