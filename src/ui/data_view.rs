@@ -58,14 +58,12 @@ impl DataView {
         ui.separator();
         // A file that could not be recognized opens the mapping editor even with nothing loaded.
         if self.pane == Pane::Mapping
-            && let Some(d) = &mut self.draft
-            && (loaded.is_none() || d.reason.is_some())
+            && self
+                .draft
+                .as_ref()
+                .is_some_and(|d| loaded.is_none() || d.reason.is_some())
         {
-            match d.ui(ui) {
-                Some(MappingAction::Apply(path, m)) => cmds.push(Command::ApplyMapping(path, m)),
-                Some(MappingAction::Close) => self.close_mapping(),
-                None => {}
-            }
+            cmds.extend(self.mapping_pane(ui));
             return cmds;
         }
         let Some(loaded) = loaded else {
@@ -138,13 +136,7 @@ impl DataView {
                     preview(ui, t, self.jump_to.take());
                 }
             }
-            Pane::Mapping => match self.draft.as_mut().map(|d| d.ui(ui)) {
-                Some(Some(MappingAction::Apply(path, m))) => {
-                    cmds.push(Command::ApplyMapping(path, m))
-                }
-                Some(Some(MappingAction::Close)) | None => self.close_mapping(),
-                Some(None) => {}
-            },
+            Pane::Mapping => cmds.extend(self.mapping_pane(ui)),
             Pane::Report => {
                 if let Some(c) = self.report(ui, loaded) {
                     cmds.push(c);
@@ -154,9 +146,20 @@ impl DataView {
         cmds
     }
 
-    fn close_mapping(&mut self) {
-        self.draft = None;
-        self.pane = Pane::Preview;
+    /// The mapping editor for the draft, and what its buttons ask for; without a draft, back to
+    /// the preview.
+    fn mapping_pane(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+        match self.draft.as_mut().map(|d| d.ui(ui)) {
+            Some(Some(MappingAction::Apply(path, m))) => {
+                return Some(Command::ApplyMapping(path, m));
+            }
+            Some(Some(MappingAction::Close)) | None => {
+                self.draft = None;
+                self.pane = Pane::Preview;
+            }
+            Some(None) => {}
+        }
+        None
     }
 
     fn report(&mut self, ui: &mut egui::Ui, loaded: &Loaded) -> Option<Command> {
