@@ -533,16 +533,19 @@ impl ScenariosView {
         let features: Vec<String> = t.features.iter().map(|(n, _)| n.clone()).collect();
         super::filter_edit::edit(ui, "targeting", &mut s.targeting.filters, &features);
         ui.label("Segments (none ticked: all)");
-        let mut sizes = vec![0usize; t.segment_names.len()];
-        for &g in &t.segment {
-            if let Some(n) = sizes.get_mut(g as usize) {
-                *n += 1;
-            }
-        }
-        for (name, size) in t.segment_names.iter().zip(sizes) {
+        // Segment sizes from the last simulation (counting them here would scan every customer
+        // each frame).
+        let empty = |name: &String| {
+            self.outcome.as_ref().is_some_and(|o| {
+                o.per_segment
+                    .iter()
+                    .any(|g| g.segment == *name && g.customers == 0)
+            })
+        };
+        for name in &t.segment_names {
             let mut on = s.targeting.segments.contains(name);
             // An empty segment is not offered (unless a loaded scenario ticks it).
-            if size == 0 && !on {
+            if empty(name) && !on {
                 continue;
             }
             if ui.checkbox(&mut on, name).changed() {
