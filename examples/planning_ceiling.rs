@@ -215,6 +215,30 @@ fn main() {
         "true segments as classes, classifier posterior weights {:?}",
         true_profit(&bayes)
     );
+    // The elasticity ceiling: each customer's price elasticity of conversion at list price
+    // (-sensitivity x (1 - p0)) as the posterior-weighted mix of the true segments' own, averaged
+    // over each true segment, against the truth's average (what `evaluate` reports for a model).
+    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
+    let class_e: Vec<f32> = (0..5).map(|k| -sm[1][k] * (1.0 - sig(bm[k]))).collect();
+    for s in 0..5 {
+        let idx: Vec<usize> = (0..n).filter(|&i| seg[i] == s).collect();
+        let m = idx.len() as f32;
+        let truth_e = idx
+            .iter()
+            .map(|&i| -oracle.mean.sensitivity[1][i] * (1.0 - sig(oracle.mean.base_logit[i])))
+            .sum::<f32>()
+            / m;
+        let est = idx
+            .iter()
+            .map(|&i| (0..5).map(|k| post[i][k] * class_e[k]).sum::<f32>())
+            .sum::<f32>()
+            / m;
+        println!(
+            "elasticity ceiling, segment {s}: true {truth_e:+.2}, posterior-weighted {est:+.2} ({:.0}% off), mean posterior on own segment {:.2}",
+            100.0 * ((est - truth_e) / truth_e).abs(),
+            idx.iter().map(|&i| post[i][s]).sum::<f32>() / m
+        );
+    }
     // per segment means: model vs truth
     for s in 0..5 {
         let idx: Vec<usize> = (0..t.len()).filter(|&i| seg[i] == s).collect();

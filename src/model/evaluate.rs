@@ -35,6 +35,10 @@ pub struct Evaluation {
     /// Response model on sample data: recovered price elasticity per true segment.
     #[serde(default)]
     pub elasticity: Vec<SegmentElasticity>,
+    /// Response model on sample data: the same per fifth of the customers by the model's own
+    /// estimate, most elastic first (does the truth follow the model's ranking and level?).
+    #[serde(default)]
+    pub elasticity_by_prediction: Vec<SegmentElasticity>,
     /// ROC curve of the observed arm's purchase probability (at most 101 points).
     #[serde(default)]
     pub roc: Vec<(f64, f64)>,
@@ -106,6 +110,7 @@ pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>
         calibration,
         arms,
         elasticity: Vec::new(),
+        elasticity_by_prediction: Vec::new(),
         roc: metrics::roc_curve(&observed, &labels, 101),
         feature_importance: Vec::new(),
     }
@@ -210,12 +215,24 @@ impl Evaluation {
                 top.join(", ")
             );
         }
-        if !self.elasticity.is_empty() {
-            s.push_str("  price elasticity of conversion per segment (true vs recovered):\n");
-            for e in &self.elasticity {
+        for (title, list) in [
+            (
+                "price elasticity of conversion per hidden segment (true vs recovered)",
+                &self.elasticity,
+            ),
+            (
+                "price elasticity per fifth of the customers by the model's estimate (true vs recovered)",
+                &self.elasticity_by_prediction,
+            ),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(s, "  {title}:");
+            for e in list {
                 let _ = writeln!(
                     s,
-                    "    {:<15} {:>5} customers  true {:+.3}  recovered {:+.3}  error {:.0}%",
+                    "    {:<22} {:>5} customers  true {:+.3}  recovered {:+.3}  error {:.0}%",
                     e.segment,
                     e.customers,
                     e.true_elasticity,

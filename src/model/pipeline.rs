@@ -212,63 +212,121 @@ pub fn member_response(
     Ok(out)
 }
 
-/// Per true segment, the price elasticity of conversion the response model recovered against the
-/// truth under the campaign's channel mix (offers went out through a random one of three
+/// Each row's estimated price elasticity of conversion at the list price, averaged over the
+/// ensemble: −s·(1 − p0) of the row's response curve on the `pct` arm, or for a latent-class net
+/// the class-probability-weighted mean of its classes' −s_k·(1 − p0_k) (the model's expectation
+/// of the customer's own elasticity, the quantity the truth averages).
+fn row_elasticity(
+    model: &TrainedModel,
+    ds: &Dataset,
+    pct: usize,
+    device: &ComputeDevice,
+) -> Result<Vec<f64>, String> {
+    let arms = ds.arm_names.len();
+    let sig = |x: f32| 1.0 / (1.0 + (-(x as f64)).exp());
+    let share = 1.0 / model.nets.len().max(1) as f64;
+    let mut est = vec![0.0f64; ds.n()];
+    for f in &model.nets {
+        let r = member_response(f, ds, device)?;
+        for (i, e) in est.iter_mut().enumerate() {
+            *e += share
+                * match &r.classes {
+                    Some(c) => (0..c.k)
+                        .map(|k| {
+                            let s = c.per_depth[k * arms + pct] as f64;
+                            c.weight[i * c.k + k] as f64 * -s * (1.0 - sig(c.base[i * c.k + k]))
+                        })
+                        .sum::<f64>(),
+                    None => -(r.per_depth[i * arms + pct] as f64) * (1.0 - sig(r.base[i])),
+                };
+        }
+    }
+    Ok(est)
+}
+
+/// True and recovered mean elasticity over the rows `idx`, labelled `label`.
+fn elasticity_of(label: String, idx: &[usize], truth: &[f64], est: &[f64]) -> SegmentElasticity {
+    let n = idx.len().max(1) as f64;
+    let t = idx.iter().map(|&i| truth[i]).sum::<f64>() / n;
+    let e = idx.iter().map(|&i| est[i]).sum::<f64>() / n;
+    SegmentElasticity {
+        segment: label,
+        customers: idx.len(),
+        true_elasticity: t,
+        estimated: e,
+        relative_error: ((e - t) / t).abs(),
+    }
+}
+
+/// The response model's price elasticity of conversion against the truth: per true (hidden)
+/// segment, and per fifth of the customers ranked by the model's own estimate (most elastic
+/// first), the calibration check a model of the observable features can be held to. The truth
+/// is taken under the campaign's channel mix (offers went out through a random one of three
 /// channels, so the identifiable sensitivity is the truth's times the mean channel factor).
+/// Both lists are empty when the data has no percentage-discount arm.
 pub fn segment_elasticity(
     model: &TrainedModel,
     ds: &Dataset,
     truth: &GroundTruth,
     device: &ComputeDevice,
-) -> Result<Vec<SegmentElasticity>, String> {
+) -> Result<(Vec<SegmentElasticity>, Vec<SegmentElasticity>), String> {
     let Some(pct) = ds
         .arm_names
         .iter()
         .position(|a| a.starts_with("pct_discount"))
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let by_id: HashMap<&str, &crate::data::sample::CustomerTruth> = truth
         .customers
         .iter()
         .map(|c| (c.customer_id.as_str(), c))
         .collect();
-    // Recovered elasticity per row, averaged over the ensemble's members.
-    let arms = ds.arm_names.len();
-    let mut est = vec![0.0f64; ds.n()];
-    for f in &model.nets {
-        let r = member_response(f, ds, device)?;
-        for (i, e) in est.iter_mut().enumerate() {
-            let p0 = 1.0 / (1.0 + (-(r.base[i] as f64)).exp());
-            *e += -(r.per_depth[i * arms + pct] as f64) * (1.0 - p0) / model.nets.len() as f64;
-        }
-    }
+    let est = row_elasticity(model, ds, pct, device)?;
     let mix = (1.0 + 2.0 * truth.off_channel_factor) / 3.0;
-    let mut out = Vec::new();
-    for (si, seg) in truth.segments.iter().enumerate() {
-        let (mut n, mut t_sum, mut e_sum) = (0usize, 0.0, 0.0);
-        for (i, id) in ds.ids.iter().enumerate() {
-            let Some(c) = by_id.get(id.as_str()).filter(|c| c.segment == si) else {
-                continue;
-            };
+    // Rows the truth knows, with their true segment and elasticity.
+    let mut rows = Vec::new();
+    let mut true_e = vec![f64::NAN; ds.n()];
+    let mut segment_of = vec![usize::MAX; ds.n()];
+    for (i, id) in ds.ids.iter().enumerate() {
+        if let Some(c) = by_id.get(id.as_str()) {
+            let seg = &truth.segments[c.segment];
             let p0 = 1.0 / (1.0 + (-c.logit_base).exp());
             // offer_multipliers follow OFFER_KINDS: index 1 is pct_discount.
-            t_sum += -c.discount_sensitivity * seg.offer_multipliers[1] * mix * (1.0 - p0);
-            e_sum += est[i];
-            n += 1;
-        }
-        if n > 0 {
-            let (t, e) = (t_sum / n as f64, e_sum / n as f64);
-            out.push(SegmentElasticity {
-                segment: seg.name.clone(),
-                customers: n,
-                true_elasticity: t,
-                estimated: e,
-                relative_error: ((e - t) / t).abs(),
-            });
+            true_e[i] = -c.discount_sensitivity * seg.offer_multipliers[1] * mix * (1.0 - p0);
+            segment_of[i] = c.segment;
+            rows.push(i);
         }
     }
-    Ok(out)
+    let by_segment = truth
+        .segments
+        .iter()
+        .enumerate()
+        .filter_map(|(si, seg)| {
+            let idx: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&i| segment_of[i] == si)
+                .collect();
+            (!idx.is_empty()).then(|| elasticity_of(seg.name.clone(), &idx, &true_e, &est))
+        })
+        .collect();
+    // Most elastic (most negative) first; ties by row for a stable split.
+    rows.sort_by(|&a, &b| est[a].total_cmp(&est[b]).then(a.cmp(&b)));
+    let by_fifth = (0..5)
+        .filter_map(|q| {
+            let idx = &rows[q * rows.len() / 5..(q + 1) * rows.len() / 5];
+            (!idx.is_empty()).then(|| {
+                let label = match q {
+                    0 => "fifth 1 (most elastic)".to_string(),
+                    4 => "fifth 5 (least)".to_string(),
+                    _ => format!("fifth {}", q + 1),
+                };
+                elasticity_of(label, idx, &true_e, &est)
+            })
+        })
+        .collect();
+    Ok((by_segment, by_fifth))
 }
 
 pub fn evaluate_model(
@@ -282,7 +340,8 @@ pub fn evaluate_model(
     let mut evaluation = evaluate(ds, &scores, truth_per_row.as_deref());
     evaluation.feature_importance = feature_importance(model, ds, &scores, device)?;
     if let (ModelKind::Response, Some(t)) = (model.kind, truth) {
-        evaluation.elasticity = segment_elasticity(model, ds, t, device)?;
+        (evaluation.elasticity, evaluation.elasticity_by_prediction) =
+            segment_elasticity(model, ds, t, device)?;
     }
     Ok(evaluation)
 }

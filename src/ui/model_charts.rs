@@ -2,7 +2,7 @@
 //! curve and uplift by decile, permutation feature importance and recovered elasticities.
 
 use super::glossary;
-use crate::model::evaluate::{ArmEvaluation, Evaluation};
+use crate::model::evaluate::{ArmEvaluation, Evaluation, SegmentElasticity};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
 
 const CHART_HEIGHT: f32 = 170.0;
@@ -74,24 +74,40 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         arm_section(ui, arm);
     }
     importance(ui, m);
-    if !m.elasticity.is_empty() {
-        ui.label("Price elasticity per true segment (sample data)")
-            .on_hover_text(glossary::ELASTICITY);
-        egui::Grid::new("elasticity").striped(true).show(ui, |ui| {
-            for h in ["segment", "customers", "true", "recovered", "error"] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for e in &m.elasticity {
-                ui.label(&e.segment);
-                ui.label(e.customers.to_string());
-                ui.label(format!("{:+.3}", e.true_elasticity));
-                ui.label(format!("{:+.3}", e.estimated));
-                ui.label(format!("{:.0}%", 100.0 * e.relative_error));
-                ui.end_row();
-            }
-        });
+    elasticity_grid(
+        ui,
+        "elasticity",
+        "Price elasticity per hidden segment (sample data)",
+        &m.elasticity,
+    );
+    elasticity_grid(
+        ui,
+        "elasticity-fifths",
+        "Price elasticity per fifth of the customers by the model's estimate (sample data)",
+        &m.elasticity_by_prediction,
+    );
+}
+
+/// True vs recovered elasticity, one row per group of customers.
+fn elasticity_grid(ui: &mut egui::Ui, id: &str, title: &str, list: &[SegmentElasticity]) {
+    if list.is_empty() {
+        return;
     }
+    ui.label(title).on_hover_text(glossary::ELASTICITY);
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        for h in ["customers of", "count", "true", "recovered", "error"] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for e in list {
+            ui.label(&e.segment);
+            ui.label(e.customers.to_string());
+            ui.label(format!("{:+.3}", e.true_elasticity));
+            ui.label(format!("{:+.3}", e.estimated));
+            ui.label(format!("{:.0}%", 100.0 * e.relative_error));
+            ui.end_row();
+        }
+    });
 }
 
 fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
