@@ -281,7 +281,7 @@ fn mlp_posterior(
     device: &burn::tensor::Device,
 ) -> (Vec<[f32; 5]>, f32) {
     use burn::nn::LinearConfig;
-    use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+    use burn::optim::{AdamConfig, GradientsParams};
     use burn::tensor::activation::{log_softmax, relu, softmax};
     use burn::tensor::{Tensor, TensorData};
     let (n, d) = (seg.len(), cols.len());
@@ -320,7 +320,7 @@ fn mlp_posterior(
     let all: Vec<usize> = (0..n).collect();
     let p = softmax(forward(&net, Tensor::<2>::from_data(matrix(&all), &ad)), 1)
         .into_data()
-        .to_vec::<f32>()
+        .try_to_vec::<f32>()
         .unwrap();
     let post: Vec<[f32; 5]> = (0..n)
         .map(|i| std::array::from_fn(|k| p[i * 5 + k]))
