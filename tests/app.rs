@@ -106,6 +106,34 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     assert!(status.starts_with("loaded"), "{status}");
 }
 
+/// A response model trained on sample data shows its price elasticity against the truth, per
+/// hidden segment and per fifth of the customers by its own estimate.
+#[test]
+fn models_tab_shows_a_response_models_elasticity_against_the_truth() {
+    let dir = common::sample_dir("app-elasticity", 600, 3);
+    let mut harness = common::open_app(vec![dir]);
+    harness.get_by_label("Models").click();
+    harness.run_steps(2);
+    harness.state_mut().models_view.kind = promolab::model::uplift::ModelKind::Response;
+    harness.state_mut().models_view.cfg.epochs = 20;
+    harness.run_steps(2);
+    harness.get_by_label("Train").click();
+    harness.run_steps(1);
+    harness.state_mut().models_view.wait();
+    harness.run_steps(2);
+    let view = &harness.state().models_view;
+    let (_, meta) = view
+        .result
+        .as_ref()
+        .unwrap_or_else(|| panic!("no model: {}", view.status));
+    let m = meta.test_metrics.as_ref().unwrap();
+    assert_eq!(m.elasticity_by_prediction.len(), 5, "{m:?}");
+    assert!(!m.elasticity.is_empty());
+    harness.get_by_label("Price elasticity per hidden segment (sample data)");
+    harness.get_by_label_contains("Price elasticity per fifth of the customers");
+    harness.get_by_label("fifth 1 (most elastic)");
+}
+
 /// The Customers tab: the RFM overview, a custom segment made in the editor, targeted from the
 /// Scenarios tab, and one customer's profile with the model's predicted response.
 #[test]
