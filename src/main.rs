@@ -114,12 +114,8 @@ enum Command {
     },
     /// Evaluate a saved model on data (its test split when it is the training data).
     Evaluate {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long, num_args = 1.., required = true)]
-        data: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-        device: DeviceChoice,
+        #[command(flatten)]
+        saved: SavedModelArgs,
         /// Ground truth (sample data): defaults to ground_truth.json next to the data.
         #[arg(long)]
         truth: Option<PathBuf>,
@@ -128,12 +124,8 @@ enum Command {
     },
     /// Score customers with a saved model and write per-customer response columns as CSV.
     Score {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long, num_args = 1.., required = true)]
-        data: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-        device: DeviceChoice,
+        #[command(flatten)]
+        saved: SavedModelArgs,
         #[arg(long)]
         out: PathBuf,
     },
@@ -231,6 +223,41 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
         device: DeviceChoice,
     },
+}
+
+/// A saved model and the data to apply it to.
+#[derive(clap::Args)]
+struct SavedModelArgs {
+    /// Folder of a model saved by `train`.
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long, num_args = 1.., required = true)]
+    data: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    device: DeviceChoice,
+}
+
+/// A saved model on its device, with the data built the way it was trained.
+struct Opened {
+    device: device::ComputeDevice,
+    model: promolab::model::uplift::TrainedModel,
+    meta: store::ModelMeta,
+    ds: dataset::Dataset,
+}
+
+impl SavedModelArgs {
+    fn open(&self) -> Result<Opened> {
+        let device = device::select(self.device).map_err(anyhow::Error::msg)?;
+        let (model, meta) = store::load(&self.model, &device.device)?;
+        let tables = load_with_progress(&self.data, &Mapping::default())?;
+        let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
+        Ok(Opened {
+            device,
+            model,
+            meta,
+            ds,
+        })
+    }
 }
 
 /// How to read a flat campaign table (e.g. Hillstrom), or which campaign to use.
@@ -409,19 +436,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             train(&data, model, device, &cfg, &spec, &out, json)
         }
-        Command::Evaluate {
-            model,
-            data,
-            device,
-            truth,
-            json,
-        } => evaluate(&model, &data, device, truth.as_deref(), json),
-        Command::Score {
-            model,
-            data,
-            device,
-            out,
-        } => score(&model, &data, device, &out),
+        Command::Evaluate { saved, truth, json } => evaluate(&saved, truth.as_deref(), json),
+        Command::Score { saved, out } => score(&saved, &out),
         Command::Simulate {
             source,
             scenario,
@@ -728,18 +744,14 @@ fn train(
     Ok(())
 }
 
-fn evaluate(
-    model_dir: &Path,
-    data: &[PathBuf],
-    choice: DeviceChoice,
-    truth: Option<&Path>,
-    json: bool,
-) -> Result<()> {
-    let device = device::select(choice).map_err(anyhow::Error::msg)?;
-    let (model, meta) = store::load(model_dir, &device.device)?;
-    let truth = find_truth(truth, data)?;
-    let tables = load_with_progress(data, &Mapping::default())?;
-    let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
+fn evaluate(saved: &SavedModelArgs, truth: Option<&Path>, json: bool) -> Result<()> {
+    let truth = find_truth(truth, &saved.data)?;
+    let Opened {
+        device,
+        model,
+        meta,
+        ds,
+    } = saved.open()?;
     let (rows, what) = if store::data_hash(&ds) == meta.data_hash {
         (
             dataset::training_split(&ds, meta.train.seed).test,
@@ -752,14 +764,14 @@ fn evaluate(
         )
     };
     let evaluation = pipeline::evaluate_model(&model, &ds.subset(&rows), truth.as_ref(), &device)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", model_dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", saved.model.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&evaluation)?);
     } else {
         println!(
             "{} from {} on {}, evaluated on {what}:\n{}",
             meta.kind.label(),
-            model_dir.display(),
+            saved.model.display(),
             device.label(),
             evaluation.to_text()
         );
@@ -767,13 +779,15 @@ fn evaluate(
     Ok(())
 }
 
-fn score(model_dir: &Path, data: &[PathBuf], choice: DeviceChoice, out: &Path) -> Result<()> {
-    let device = device::select(choice).map_err(anyhow::Error::msg)?;
-    let (model, meta) = store::load(model_dir, &device.device)?;
-    let tables = load_with_progress(data, &Mapping::default())?;
-    let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
+fn score(saved: &SavedModelArgs, out: &Path) -> Result<()> {
+    let Opened {
+        device,
+        model,
+        meta,
+        ds,
+    } = saved.open()?;
     let columns = pipeline::response_columns(&model, &ds, &device)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", model_dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", saved.model.display()))?;
     promolab::util::write_atomic(out, columns.to_csv().as_bytes())
         .with_context(|| format!("{}: cannot write", out.display()))?;
     println!(
