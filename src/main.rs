@@ -780,13 +780,9 @@ fn evaluate(saved: &SavedModelArgs, truth: Option<&Path>, json: bool) -> Result<
 }
 
 fn score(saved: &SavedModelArgs, out: &Path) -> Result<()> {
-    let Opened {
-        device,
-        model,
-        meta,
-        ds,
-    } = saved.open()?;
-    let columns = pipeline::response_columns(&model, &ds, &device)
+    let o = saved.open()?;
+    let (ds, meta) = (&o.ds, &o.meta);
+    let columns = pipeline::response_columns(&o.model, ds, &o.device)
         .map_err(|e| anyhow::anyhow!("{}: {e}", saved.model.display()))?;
     promolab::util::write_atomic(out, columns.to_csv().as_bytes())
         .with_context(|| format!("{}: cannot write", out.display()))?;
