@@ -280,7 +280,11 @@ impl ModelsView {
             .default_size(300.0)
             .show(ui, |ui| {
                 ui.heading("Train a model");
-                egui::ComboBox::from_label("model")
+                // The label above: beside the box, the longest model name squeezed it into a
+                // column one letter wide.
+                ui.label("model");
+                egui::ComboBox::from_id_salt("model")
+                    .width(ui.available_width() - 8.0)
                     .selected_text(self.kind.label())
                     .show_ui(ui, |ui| {
                         for k in [
