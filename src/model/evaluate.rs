@@ -69,6 +69,26 @@ pub struct SegmentElasticity {
     pub relative_error: f64,
 }
 
+/// Whether the truth follows the model's ranking of elasticities: small errors per fifth mean
+/// little when the true elasticity is the same in every fifth (a flat estimate has them too).
+pub fn elasticity_ranking_note(fifths: &[SegmentElasticity]) -> Option<String> {
+    let (first, last) = (fifths.first()?, fifths.last()?);
+    let ordered = fifths
+        .windows(2)
+        .all(|w| w[0].true_elasticity < w[1].true_elasticity);
+    let ratio = first.true_elasticity / last.true_elasticity;
+    Some(if ordered && ratio >= 1.5 {
+        format!(
+            "The truth follows the model's ranking: customers in the first fifth are {ratio:.1}x as price-sensitive as those in the last."
+        )
+    } else {
+        format!(
+            "The true elasticity barely differs between the fifths ({:+.2} in the first, {:+.2} in the last): this model does not tell price-sensitive customers from the rest, however small the errors.",
+            first.true_elasticity, last.true_elasticity
+        )
+    })
+}
+
 /// Evaluates `scores` on `ds`. `truth_uplift[arm]` optionally holds each row's true uplift.
 pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>) -> Evaluation {
     let (observed, labels) = observed_arm(ds, scores);
@@ -241,6 +261,34 @@ impl Evaluation {
                 );
             }
         }
+        if let Some(note) = elasticity_ranking_note(&self.elasticity_by_prediction) {
+            let _ = writeln!(s, "    {note}");
+        }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elasticity_ranking_note_tells_a_real_ranking_from_a_flat_one() {
+        let fifths = |t: [f64; 5]| -> Vec<SegmentElasticity> {
+            t.iter()
+                .map(|&t| SegmentElasticity {
+                    segment: String::new(),
+                    customers: 10,
+                    true_elasticity: t,
+                    estimated: t,
+                    relative_error: 0.0,
+                })
+                .collect()
+        };
+        let real = elasticity_ranking_note(&fifths([-8.0, -5.0, -4.0, -3.0, -2.0])).unwrap();
+        assert!(real.contains("4.0x"), "{real}");
+        let flat = elasticity_ranking_note(&fifths([-4.2, -4.3, -4.3, -4.7, -4.3])).unwrap();
+        assert!(flat.contains("barely differs"), "{flat}");
+        assert!(elasticity_ranking_note(&[]).is_none());
     }
 }

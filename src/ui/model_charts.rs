@@ -86,6 +86,10 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         "Price elasticity per fifth of the customers by the model's estimate (sample data)",
         &m.elasticity_by_prediction,
     );
+    if let Some(note) = crate::model::evaluate::elasticity_ranking_note(&m.elasticity_by_prediction)
+    {
+        ui.label(note);
+    }
 }
 
 /// True vs recovered elasticity, one row per group of customers.
