@@ -3,6 +3,11 @@
 use std::io::Write;
 use std::path::Path;
 
+/// The logistic function: a logit to a probability.
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a crash
 /// or a full disk never leaves a half-written file where a good one was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -3,7 +3,7 @@
 //! abandonment; a randomized campaign with a control arm is drawn from the same response model
 //! that `ground_truth.json` records, so models, simulator and optimizer can be checked against it.
 
-use crate::util::write_atomic;
+use crate::util::{sigmoid, write_atomic};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -268,10 +268,6 @@ pub fn effective_depth(arm: &Arm, basket_eur: f64) -> f64 {
         "gift" => 0.7 * arm.offer_value / basket_eur.max(arm.min_spend).max(1.0),
         _ => 0.0,
     }
-}
-
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 impl SegmentTruth {

@@ -11,6 +11,7 @@ use super::train::{Fitted, TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
 use crate::data::sample::{Arm, GroundTruth};
 use crate::data::{Table, TableKind};
+use crate::util::sigmoid;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -223,7 +224,7 @@ fn row_elasticity(
     device: &ComputeDevice,
 ) -> Result<Vec<f64>, String> {
     let arms = ds.arm_names.len();
-    let sig = |x: f32| 1.0 / (1.0 + (-(x as f64)).exp());
+    let sig = |x: f32| sigmoid(x as f64);
     let share = 1.0 / model.nets.len().max(1) as f64;
     let mut est = vec![0.0f64; ds.n()];
     for f in &model.nets {
@@ -291,7 +292,7 @@ pub fn segment_elasticity(
     for (i, id) in ds.ids.iter().enumerate() {
         if let Some(c) = by_id.get(id.as_str()) {
             let seg = &truth.segments[c.segment];
-            let p0 = 1.0 / (1.0 + (-c.logit_base).exp());
+            let p0 = sigmoid(c.logit_base);
             // offer_multipliers follow OFFER_KINDS: index 1 is pct_discount.
             true_e[i] = -c.discount_sensitivity * seg.offer_multipliers[1] * mix * (1.0 - p0);
             segment_of[i] = c.segment;

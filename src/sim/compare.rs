@@ -2,7 +2,8 @@
 
 use super::response::ResponseTable;
 use super::scenario::Scenario;
-use super::simulate::{Outcome, sigmoid, simulate};
+use super::simulate::{Outcome, simulate};
+use crate::util::sigmoid;
 use rayon::prelude::*;
 use serde::Serialize;
 

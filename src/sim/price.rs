@@ -5,7 +5,8 @@
 
 use super::offer::Offer;
 use super::response::ResponseTable;
-use super::simulate::{Figures, Pricing, effect, sigmoid};
+use super::simulate::{Figures, Pricing, effect};
+use crate::util::sigmoid;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -20,15 +20,12 @@
 use super::offer::{Offer, Terms};
 use super::response::{Member, ResponseTable};
 use super::scenario::{RankBy, Scenario};
+use crate::util::sigmoid;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
-
-pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
 
 /// Expected effect of the offer on one customer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
