@@ -258,6 +258,16 @@ pub struct GroundTruth {
     pub customers: Vec<CustomerTruth>,
 }
 
+impl GroundTruth {
+    /// Each customer's truth by customer id.
+    pub fn by_id(&self) -> std::collections::HashMap<&str, &CustomerTruth> {
+        self.customers
+            .iter()
+            .map(|c| (c.customer_id.as_str(), c))
+            .collect()
+    }
+}
+
 /// Effective discount depth of an offer for a customer with expected basket `basket_eur`.
 pub fn effective_depth(arm: &Arm, basket_eur: f64) -> f64 {
     match arm.offer_type.as_str() {

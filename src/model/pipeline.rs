@@ -13,7 +13,6 @@ use crate::data::sample::{Arm, GroundTruth};
 use crate::data::{Table, TableKind};
 use crate::util::sigmoid;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -49,11 +48,7 @@ pub fn build_dataset(tables: &[Table], spec: &DataSpec) -> Result<Dataset, Strin
 /// True uplift per dataset arm and row, from the generator's ground truth. The campaign sent
 /// each offer through a random channel, so the truth is averaged over the three channels.
 pub fn truth_uplift(ds: &Dataset, truth: &GroundTruth) -> Option<Vec<Vec<f32>>> {
-    let by_id: HashMap<&str, &crate::data::sample::CustomerTruth> = truth
-        .customers
-        .iter()
-        .map(|c| (c.customer_id.as_str(), c))
-        .collect();
+    let by_id = truth.by_id();
     let arms: Vec<Option<&Arm>> = ds
         .arm_names
         .iter()
@@ -278,11 +273,7 @@ pub fn segment_elasticity(
     else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let by_id: HashMap<&str, &crate::data::sample::CustomerTruth> = truth
-        .customers
-        .iter()
-        .map(|c| (c.customer_id.as_str(), c))
-        .collect();
+    let by_id = truth.by_id();
     let est = row_elasticity(model, ds, pct, device)?;
     let mix = (1.0 + 2.0 * truth.off_channel_factor) / 3.0;
     // Rows the truth knows, with their true segment and elasticity.
