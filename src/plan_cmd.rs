@@ -10,7 +10,7 @@ use promolab::model::store;
 use promolab::model::train::TrainEvent;
 use promolab::plan;
 use promolab::sim::optimize::{self, Problem};
-use promolab::sim::{ResponseTable, build, compare, price, scenario, simulate, truth};
+use promolab::sim::{ResponseTable, build, compare, price, scenario, select, simulate, truth};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -238,7 +238,7 @@ pub fn simulate_cmd(
         bail!("give --scenario FILE.json or --plan FILE.csv");
     };
     let s = read_scenario_for(sp, t)?;
-    let sel = simulate::select(t, &s);
+    let sel = select::select(t, &s);
     let o = simulate::outcome_of(t, &s, &sel);
     let points = sweep.then(|| simulate::sweep(t, &s, &simulate::sweep_values(&s.offer, 13)));
     let true_profit = l.truth.as_ref().map(|truth| -> Result<f64> {

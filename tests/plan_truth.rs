@@ -41,7 +41,7 @@ fn check() -> (
     let scenario: promolab::sim::Scenario =
         promolab::util::read_json(&dir.join("scenario.json")).unwrap();
     let oracle = truth::oracle_table(&t, &gt).unwrap();
-    let sel = promolab::sim::simulate::select(&t, &scenario);
+    let sel = promolab::sim::select::select(&t, &scenario);
     let o = promolab::sim::simulate::outcome_of(&t, &scenario, &sel);
     let true_profit = promolab::sim::simulate::outcome_of(&oracle, &scenario, &sel)
         .totals
@@ -167,7 +167,7 @@ fn interval_coverage(
         let mut s = promolab::sim::Scenario::new("case", offer);
         s.targeting.top_share = share;
         s.targeting.rank_by = rank;
-        let sel = promolab::sim::simulate::select(t, &s);
+        let sel = promolab::sim::select::select(t, &s);
         let iv = promolab::sim::simulate::outcome_of(t, &s, &sel)
             .intervals
             .incremental_profit;

@@ -6,7 +6,8 @@ mod common;
 use promolab::plan;
 use promolab::sim::offer::Offer;
 use promolab::sim::optimize::{OfferOption, OffersFile, Problem, solve};
-use promolab::sim::simulate::{self, select};
+use promolab::sim::select::select;
+use promolab::sim::simulate;
 use promolab::sim::{Class, Member, ResponseTable, Scenario};
 use proptest::prelude::*;
 

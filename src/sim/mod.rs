@@ -4,6 +4,7 @@
 //! - `offer`: the offer types and their per-customer terms (depth, basket, costs);
 //! - `response`: the per-customer parameter columns (from a model or from ground truth);
 //! - `scenario`: scenario files (offer, targeting, channel) as versioned JSON;
+//! - `select`: who is sent a scenario's offer (eligibility, ranking key, the top-k cut);
 //! - `simulate`: one scenario's incremental effect with intervals, per segment, and sweeps;
 //! - `optimize`: who gets which offer under a budget and caps, with the duality gap and frontier;
 //! - `compare`: scenarios side by side against no promotion;
@@ -21,6 +22,7 @@ pub mod price;
 pub mod response;
 pub mod scenario;
 pub mod segments;
+pub mod select;
 pub mod simulate;
 pub mod truth;
 

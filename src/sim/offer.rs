@@ -248,31 +248,32 @@ impl Offer {
     /// The offer's terms for a customer with expected basket `basket` and basket growth
     /// `elasticity` per unit of depth.
     pub fn terms(&self, basket: f64, elasticity: f64) -> Terms {
-        let grown = |d: f64| basket * (1.0 + elasticity * d);
-        let pct_like = |d: f64, sent: bool, extra: f64| Terms {
-            depth: d,
+        self.shape().terms(basket, elasticity)
+    }
+
+    /// What the offer's terms are made of, the same for every customer (see `Shape`).
+    pub fn shape(&self) -> Shape {
+        let pct_like = |d: f64, sent: bool, extra: f64| Shape {
+            fixed_depth: d,
             sent,
             extra_logit: extra,
-            basket: grown(d),
-            price_cut: grown(d) * d,
-            other_cost: 0.0,
+            cut_share: 1.0,
+            ..Shape::default()
         };
-        // An amount off (or a gift) over a threshold: depth relative to what must be spent.
-        let over_threshold = |worth: f64, threshold: f64, price_cut: f64, other: f64| {
-            let d = worth / basket.max(threshold).max(1.0);
-            let b = if threshold > 0.0 {
-                grown(d).max(threshold)
+        // An amount off (or a gift) over a threshold: depth relative to what must be spent, the
+        // basket lifted to the threshold.
+        let over_threshold = |worth: f64, threshold: f64, cut: f64, other: f64| Shape {
+            worth,
+            threshold,
+            basket_floor: if threshold > 0.0 {
+                threshold
             } else {
-                grown(d)
-            };
-            Terms {
-                depth: d,
-                sent: true,
-                extra_logit: 0.0,
-                basket: b,
-                price_cut,
-                other_cost: other,
-            }
+                f64::NEG_INFINITY
+            },
+            cut_fixed: cut,
+            other_cost: other,
+            sent: true,
+            ..Shape::default()
         };
         match self {
             Offer::Message => pct_like(0.0, true, 0.0),
@@ -299,14 +300,62 @@ impl Offer {
                 gift_cost,
                 perceived_value,
             } => over_threshold(perceived_value * gift_cost, *threshold, 0.0, *gift_cost),
-            Offer::FreeShipping { fee } => {
-                let d = fee / basket.max(1.0);
-                Terms {
-                    other_cost: *fee,
-                    price_cut: 0.0,
-                    ..pct_like(d, true, 0.0)
-                }
-            }
+            Offer::FreeShipping { fee } => Shape {
+                worth: *fee,
+                other_cost: *fee,
+                sent: true,
+                ..Shape::default()
+            },
+        }
+    }
+}
+
+/// Every offer's terms in one branch-free form, so a pass over a million customers does no
+/// `match` per customer. For basket b and basket growth e:
+///   depth     = fixed_depth + worth / max(b, threshold, 1)
+///   basket    = max(b·(1 + e·depth), basket_floor)
+///   price cut = cut_share · basket · depth + cut_fixed
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    pub fixed_depth: f64,
+    pub worth: f64,
+    pub threshold: f64,
+    pub basket_floor: f64,
+    pub cut_share: f64,
+    pub cut_fixed: f64,
+    pub other_cost: f64,
+    pub sent: bool,
+    pub extra_logit: f64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            fixed_depth: 0.0,
+            worth: 0.0,
+            threshold: 0.0,
+            basket_floor: f64::NEG_INFINITY,
+            cut_share: 0.0,
+            cut_fixed: 0.0,
+            other_cost: 0.0,
+            sent: false,
+            extra_logit: 0.0,
+        }
+    }
+}
+
+impl Shape {
+    #[inline]
+    pub fn terms(&self, basket: f64, elasticity: f64) -> Terms {
+        let depth = self.fixed_depth + self.worth / basket.max(self.threshold).max(1.0);
+        let grown = (basket * (1.0 + elasticity * depth)).max(self.basket_floor);
+        Terms {
+            depth,
+            sent: self.sent,
+            extra_logit: self.extra_logit,
+            basket: grown,
+            price_cut: self.cut_share * grown * depth + self.cut_fixed,
+            other_cost: self.other_cost,
         }
     }
 }

@@ -16,7 +16,8 @@
 use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
-use super::simulate::{Figures, effect, held_back, is_eligible, pricing, segment_mask};
+use super::select::{Eligibility, held_back};
+use super::simulate::{Figures, Pricer, Pricing, pricing};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,7 +206,10 @@ impl Problem {
         }
         let chan_of = |name: &str| channels.iter().position(|c| c == name).unwrap_or(0) as u8;
         let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
-        let seg_masks: Vec<Vec<bool>> = scenarios.iter().map(|s| segment_mask(t, s)).collect();
+        let eligibility: Vec<Eligibility> =
+            scenarios.iter().map(|s| Eligibility::new(t, s)).collect();
+        let pricing: Vec<Pricing> = scenarios.iter().map(|s| pricing(t, s)).collect();
+        let pricers: Vec<Pricer> = pricing.iter().map(|p| Pricer::new(t, &t.mean, p)).collect();
         let held_out: Vec<bool> = t
             .ids
             .par_iter()
@@ -224,10 +228,10 @@ impl Problem {
                     } else {
                         chan_of(&s.channel.name)
                     };
-                    if held_out[i] || !is_eligible(t, s, &seg_masks[j], i) {
+                    if held_out[i] || !eligibility[j].allows(i) {
                         continue;
                     }
-                    let e = effect(t, &t.mean, i, &pricing(t, s));
+                    let e = pricers[j].effect(i);
                     v[j] = match f.objective {
                         Objective::Profit => e.incremental_profit,
                         Objective::Revenue => e.incremental_revenue,
@@ -568,11 +572,13 @@ pub fn plan_figures(
     choice: &[Option<u8>],
 ) -> (Vec<Figures>, Figures) {
     let scenarios: Vec<Scenario> = (0..f.offers.len()).map(|j| f.scenario(j)).collect();
+    let pricing: Vec<Pricing> = scenarios.iter().map(|s| pricing(t, s)).collect();
+    let pricers: Vec<Pricer> = pricing.iter().map(|p| Pricer::new(t, &t.mean, p)).collect();
     let mut per = vec![Figures::default(); f.offers.len()];
     for (i, c) in choice.iter().enumerate() {
         if let Some(j) = c {
             let j = *j as usize;
-            per[j].add(&effect(t, &t.mean, i, &pricing(t, &scenarios[j])));
+            per[j].add(&pricers[j].effect(i));
         }
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));

@@ -124,3 +124,24 @@ impl ResponseTable {
             .map_or("all", String::as_str)
     }
 }
+
+/// One segment of customers with no-offer logit −2, no contact effect, the given sensitivities
+/// per lever and baskets, margin 40% (for the engine's hand-computed tests).
+#[cfg(test)]
+pub(crate) fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> ResponseTable {
+    let n = basket_eur.len();
+    ResponseTable {
+        ids: (0..n).map(|i| i.to_string()).collect(),
+        segment: vec![0; n],
+        segment_names: vec!["all".into()],
+        mean: Member {
+            base_logit: vec![-2.0; n],
+            contact: vec![0.0; n],
+            sensitivity,
+            classes: Vec::new(),
+        },
+        basket_eur,
+        margin_rate: 0.4,
+        ..ResponseTable::default()
+    }
+}

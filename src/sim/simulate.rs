@@ -17,9 +17,10 @@
 //! Intervals: Monte Carlo over the model's bootstrap members (model uncertainty) and, for each
 //! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
 
-use super::offer::{Offer, Terms};
+use super::offer::{Offer, Shape, Terms};
 use super::response::{Member, ResponseTable};
-use super::scenario::{RankBy, Scenario};
+use super::scenario::Scenario;
+use super::select::{Selection, select};
 use crate::util::sigmoid;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -63,49 +64,84 @@ pub struct Pricing<'a> {
 
 /// The effect for customer `i` under member `m`'s parameters.
 pub fn effect(t: &ResponseTable, m: &Member, i: usize, p: &Pricing) -> Effect {
-    let b = t.basket_eur[i] as f64;
-    let terms: Terms = p.offer.terms(b, t.elasticity(i));
-    let (p0, full) = if m.classes.is_empty() {
-        let base = m.base_logit[i] as f64;
-        let sens = t.lever_column(m, p.offer).map_or(0.0, |col| col[i] as f64);
-        let contact = if terms.sent { m.contact[i] as f64 } else { 0.0 };
-        (
-            sigmoid(base),
-            sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
-        )
-    } else {
-        let lever = p.offer.lever();
-        m.classes.iter().fold((0.0, 0.0), |(p0, full), c| {
-            let w = c.weight[i] as f64;
-            let base = c.base[i] as f64;
-            let sens = lever.map_or(0.0, |l| c.sensitivity[l as usize] as f64);
-            let contact = if terms.sent { c.contact as f64 } else { 0.0 };
+    Pricer::new(t, m, p).effect(i)
+}
+
+/// `effect` with everything fixed per simulation looked up once, for passes over many customers.
+pub struct Pricer<'a> {
+    t: &'a ResponseTable,
+    m: &'a Member,
+    shape: Shape,
+    /// The one-curve sensitivity column of the offer's lever.
+    sensitivity: Option<&'a [f32]>,
+    lever: Option<usize>,
+    margin: f64,
+    send_cost: f64,
+    serve: f64,
+}
+
+impl<'a> Pricer<'a> {
+    pub fn new(t: &'a ResponseTable, m: &'a Member, p: &Pricing) -> Self {
+        let shape = p.offer.shape();
+        Pricer {
+            t,
+            m,
+            shape,
+            sensitivity: t.lever_column(m, p.offer),
+            lever: p.offer.lever().map(|l| l as usize),
+            margin: p.margin,
+            send_cost: if shape.sent { p.send_cost } else { 0.0 },
+            serve: p.serve,
+        }
+    }
+
+    #[inline]
+    pub fn effect(&self, i: usize) -> Effect {
+        let (t, m) = (self.t, self.m);
+        let b = t.basket_eur[i] as f64;
+        let terms: Terms = self.shape.terms(b, t.elasticity(i));
+        let (p0, full) = if m.classes.is_empty() {
+            let base = m.base_logit[i] as f64;
+            let sens = self.sensitivity.map_or(0.0, |col| col[i] as f64);
+            let contact = if terms.sent { m.contact[i] as f64 } else { 0.0 };
             (
-                p0 + w * sigmoid(base),
-                full + w * sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
+                sigmoid(base),
+                sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
             )
-        })
-    };
-    let p1 = p0 + p.serve * (full - p0);
-    let send = if terms.sent { p.send_cost } else { 0.0 };
-    let per_buyer_profit = p.margin * terms.basket - terms.price_cut - terms.other_cost;
-    let per_buyer_revenue = terms.basket - terms.price_cut;
-    let var = p1 * (1.0 - p1);
-    Effect {
-        p0,
-        p1,
-        incremental_buyers: p1 - p0,
-        incremental_revenue: p1 * per_buyer_revenue - p0 * b,
-        redemption_cost: p1 * (terms.price_cut + terms.other_cost),
-        send_cost: send,
-        incremental_profit: p1 * per_buyer_profit - p0 * p.margin * b - send,
-        var_profit: var * per_buyer_profit * per_buyer_profit,
-        var_revenue: var * per_buyer_revenue * per_buyer_revenue,
-        var_buyers: var,
-        uplift_profit: (p1 - p0) * per_buyer_profit,
-        uplift_revenue: (p1 - p0) * per_buyer_revenue,
-        baseline_profit: p0 * (per_buyer_profit - p.margin * b),
-        baseline_revenue: p0 * (per_buyer_revenue - b),
+        } else {
+            m.classes.iter().fold((0.0, 0.0), |(p0, full), c| {
+                let w = c.weight[i] as f64;
+                let base = c.base[i] as f64;
+                let sens = self.lever.map_or(0.0, |l| c.sensitivity[l] as f64);
+                let contact = if terms.sent { c.contact as f64 } else { 0.0 };
+                (
+                    p0 + w * sigmoid(base),
+                    full + w * sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
+                )
+            })
+        };
+        let p1 = p0 + self.serve * (full - p0);
+        let send = self.send_cost;
+        let margin = self.margin;
+        let per_buyer_profit = margin * terms.basket - terms.price_cut - terms.other_cost;
+        let per_buyer_revenue = terms.basket - terms.price_cut;
+        let var = p1 * (1.0 - p1);
+        Effect {
+            p0,
+            p1,
+            incremental_buyers: p1 - p0,
+            incremental_revenue: p1 * per_buyer_revenue - p0 * b,
+            redemption_cost: p1 * (terms.price_cut + terms.other_cost),
+            send_cost: send,
+            incremental_profit: p1 * per_buyer_profit - p0 * margin * b - send,
+            var_profit: var * per_buyer_profit * per_buyer_profit,
+            var_revenue: var * per_buyer_revenue * per_buyer_revenue,
+            var_buyers: var,
+            uplift_profit: (p1 - p0) * per_buyer_profit,
+            uplift_revenue: (p1 - p0) * per_buyer_revenue,
+            baseline_profit: p0 * (per_buyer_profit - margin * b),
+            baseline_revenue: p0 * (per_buyer_revenue - b),
+        }
     }
 }
 
@@ -232,75 +268,6 @@ pub struct Outcome {
     pub deepest_seen: Option<f64>,
 }
 
-/// Who gets the offer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Selection {
-    pub eligible: usize,
-    /// Targeted and sent, in table order.
-    pub sent: Vec<u32>,
-    /// Targeted but held back as the control group.
-    pub held_out: Vec<u32>,
-    pub serve: f64,
-}
-
-/// A stable pseudo-random number in [0, 1) from a customer id (the control-group draw).
-pub fn id_unit(id: &str) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes().chain(*b"promolab-control") {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// Whether a targeted customer is held back as the control group (a stable draw by id).
-pub fn held_back(id: &str, control_share: f64) -> bool {
-    control_share > 0.0 && id_unit(id) < control_share
-}
-
-/// Whether customer `i` may receive the scenario's offer at all.
-pub fn is_eligible(t: &ResponseTable, s: &Scenario, seg_ok: &[bool], i: usize) -> bool {
-    let tg = &s.targeting;
-    if !seg_ok.is_empty() && !seg_ok[t.segment.get(i).copied().unwrap_or(0) as usize] {
-        return false;
-    }
-    for f in &tg.filters {
-        if let Some(col) = t.feature(&f.feature)
-            && !f.accepts(col[i])
-        {
-            return false;
-        }
-    }
-    if let (Some(days), Some(&d)) = (
-        tg.exclude_contacted_within_days,
-        t.days_since_contact.get(i),
-    ) && d.is_finite()
-        && (d as f64) < days
-    {
-        return false;
-    }
-    if matches!(s.offer, Offer::CartRecovery { .. })
-        && !t.open_cart.get(i).copied().unwrap_or(false)
-    {
-        return false;
-    }
-    true
-}
-
-/// Which segments the scenario includes, by segment index (empty: all).
-pub fn segment_mask(t: &ResponseTable, s: &Scenario) -> Vec<bool> {
-    if s.targeting.segments.is_empty() {
-        return Vec::new();
-    }
-    t.segment_names
-        .iter()
-        .map(|n| s.targeting.segments.contains(n))
-        .collect()
-}
-
 /// What the scenario fixes for every customer (stock not yet applied).
 pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     Pricing {
@@ -311,246 +278,14 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     }
 }
 
-/// The ranking key: larger is better; ineligible customers get −∞. Computed in f32 (it only
-/// orders customers; the totals are summed in f64 by `effect`).
-fn rank_keys(t: &ResponseTable, s: &Scenario) -> Vec<f32> {
-    let seg_ok = segment_mask(t, s);
-    let p = pricing(t, s);
-    (0..t.len())
-        .into_par_iter()
-        .map(|i| rank_key(t, s, &seg_ok, &p, i))
-        .collect()
-}
-
-fn rank_key(t: &ResponseTable, s: &Scenario, seg_ok: &[bool], p: &Pricing, i: usize) -> f32 {
-    if !is_eligible(t, s, seg_ok, i) {
-        return f32::NEG_INFINITY;
-    }
-    let m = &t.mean;
-    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
-    let b = t.basket_eur[i] as f64;
-    let terms = p.offer.terms(b, t.elasticity(i));
-    let p0 = sig(m.base_logit[i]);
-    if s.targeting.rank_by == RankBy::Propensity {
-        return p0;
-    }
-    let contact = if terms.sent { m.contact[i] } else { 0.0 };
-    let sens = t.lever_column(m, p.offer).map_or(0.0, |c| c[i]);
-    let shift = sens * terms.depth as f32 + terms.extra_logit as f32;
-    let p1 = sig(m.base_logit[i] + contact + shift);
-    if s.targeting.rank_by == RankBy::Uplift {
-        return p1 - p0;
-    }
-    let send = if terms.sent { p.send_cost as f32 } else { 0.0 };
-    let per_buyer = (p.margin * terms.basket - terms.price_cut - terms.other_cost) as f32;
-    p1 * per_buyer - p0 * (p.margin * b) as f32 - send
-}
-
-/// One bar of the uplift-by-decile chart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UpliftDecile {
-    /// 1 = the eligible customers first in line under the scenario's ranking.
-    pub decile: usize,
-    /// Mean predicted uplift (conversion with the offer minus without).
-    pub predicted: f64,
-    /// The same from the ground truth's table, when there is one.
-    pub truth: Option<f64>,
-}
-
-/// Predicted (and true) uplift of the scenario's offer in ten equal groups of eligible
-/// customers ranked the scenario's way. For speed on large tables it uses an evenly spaced
-/// sample of at most `max_sample` customers (a chart, not a total).
-pub fn uplift_deciles(
-    t: &ResponseTable,
-    s: &Scenario,
-    oracle: Option<&ResponseTable>,
-    max_sample: usize,
-) -> Vec<UpliftDecile> {
-    let seg_ok = segment_mask(t, s);
-    let p = pricing(t, s);
-    let step = t.len().div_ceil(max_sample.max(1)).max(1);
-    let mut rows: Vec<(f32, usize)> = (0..t.len())
-        .step_by(step)
-        .map(|i| (rank_key(t, s, &seg_ok, &p, i), i))
-        .filter(|(k, _)| k.is_finite())
-        .collect();
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let n = rows.len();
-    (0..10)
-        .filter_map(|d| {
-            let group = &rows[d * n / 10..(d + 1) * n / 10];
-            if group.is_empty() {
-                return None;
-            }
-            let mean = |tab: &ResponseTable| {
-                group
-                    .iter()
-                    .map(|&(_, i)| {
-                        let e = effect(tab, &tab.mean, i, &p);
-                        e.p1 - e.p0
-                    })
-                    .sum::<f64>()
-                    / group.len() as f64
-            };
-            Some(UpliftDecile {
-                decile: d + 1,
-                predicted: mean(t),
-                truth: oracle.filter(|o| o.len() == t.len()).map(mean),
-            })
-        })
-        .collect()
-}
-
-/// Indices of the `k` largest keys (ties broken by table order), in table order. A parallel
-/// histogram finds the bin holding the k-th key; only that bin is sorted. Work is split into
-/// chunks with plain loops inside (cheap even without full optimization).
-pub fn top_k(keys: &[f32], k: usize) -> Vec<u32> {
-    let n = keys.len();
-    if k == 0 {
-        return Vec::new();
-    }
-    if k >= n {
-        return (0..n as u32).collect();
-    }
-    const CHUNK: usize = 1 << 15;
-    let (lo, hi) = keys
-        .par_chunks(CHUNK)
-        .map(|c| {
-            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-            for &x in c {
-                if x.is_finite() {
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                }
-            }
-            (lo, hi)
-        })
-        .reduce(
-            || (f32::INFINITY, f32::NEG_INFINITY),
-            |(a, b), (c, d)| (a.min(c), b.max(d)),
-        );
-    const BINS: usize = 4096;
-    let scale = if hi > lo {
-        BINS as f32 / (hi - lo)
-    } else {
-        1.0
-    };
-    // Bin 0 holds −∞ (ineligible); bins count from the top, so bin 1 holds the largest keys.
-    let bin = |x: f32| -> usize {
-        if x.is_finite() {
-            1 + (((hi - x) * scale) as usize).min(BINS - 1)
-        } else {
-            0
-        }
-    };
-    let counts = keys
-        .par_chunks(CHUNK)
-        .map(|c| {
-            let mut counts = vec![0u32; BINS + 1];
-            for &x in c {
-                counts[bin(x)] += 1;
-            }
-            counts
-        })
-        .reduce(
-            || vec![0u32; BINS + 1],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    // Walk from the top bin down to the one holding the k-th key.
-    let (mut above, mut cut_bin) = (0usize, 0usize);
-    for b in (1..=BINS).chain(std::iter::once(0)) {
-        let c = counts[b] as usize;
-        if above + c >= k {
-            cut_bin = b;
-            break;
-        }
-        above += c;
-    }
-    // Per chunk, in table order: the indices above the cut bin, and the candidates in it.
-    type Part = (Vec<u32>, Vec<(f32, u32)>);
-    let parts: Vec<Part> = keys
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(ci, c)| {
-            let (mut sure, mut maybe) = (Vec::new(), Vec::new());
-            for (j, &x) in c.iter().enumerate() {
-                let i = (ci * CHUNK + j) as u32;
-                let b = bin(x);
-                if b == cut_bin {
-                    maybe.push((x, i));
-                } else if b != 0 && (cut_bin == 0 || b < cut_bin) {
-                    sure.push(i);
-                }
-            }
-            (sure, maybe)
-        })
-        .collect();
-    let mut inside: Vec<(f32, u32)> = parts.iter().flat_map(|p| p.1.iter().copied()).collect();
-    let need = k - above;
-    if need < inside.len() {
-        inside.select_nth_unstable_by(need, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    }
-    let mut from_cut: Vec<u32> = inside[..need].iter().map(|&(_, i)| i).collect();
-    from_cut.sort_unstable();
-    // Both lists are in table order: merge them.
-    let mut chosen = Vec::with_capacity(k);
-    let mut b = from_cut.iter().peekable();
-    for &x in parts.iter().flat_map(|p| p.0.iter()) {
-        while let Some(&&y) = b.peek() {
-            if y < x {
-                chosen.push(y);
-                b.next();
-            } else {
-                break;
-            }
-        }
-        chosen.push(x);
-    }
-    chosen.extend(b);
-    chosen
-}
-
-/// Chooses who is sent the offer and who is held back.
-pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
-    let keys = rank_keys(t, s);
-
-    let eligible = keys.par_iter().filter(|k| k.is_finite()).count();
-    let k = ((eligible as f64) * s.targeting.top_share).round() as usize;
-    let targeted = top_k(&keys, k.min(eligible));
-    let (held_out, sent): (Vec<u32>, Vec<u32>) = targeted
-        .into_iter()
-        .partition(|&i| held_back(&t.ids[i as usize], s.targeting.control_share));
-    let mut sel = Selection {
-        eligible,
-        sent,
-        held_out,
-        serve: 1.0,
-    };
-    if let Offer::FlashSale { stock_cap, .. } = s.offer {
-        let p = pricing(t, s);
-        let (base, full) = sel
-            .sent
-            .par_iter()
-            .map(|&i| {
-                let e = effect(t, &t.mean, i as usize, &p);
-                (e.p0, e.p1)
-            })
-            .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-        if full > stock_cap && full > base {
-            sel.serve = ((stock_cap - base) / (full - base)).clamp(0.0, 1.0);
-        }
-    }
-    sel
-}
-
 fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Figures {
-    sent.par_iter()
-        .with_min_len(1 << 14)
-        .fold(Figures::default, |mut f, &i| {
-            f.add(&effect(t, m, i as usize, p));
+    let pricer = Pricer::new(t, m, p);
+    sent.par_chunks(1 << 13)
+        .map(|chunk| {
+            let mut f = Figures::default();
+            for &i in chunk {
+                f.add(&pricer.effect(i as usize));
+            }
             f
         })
         .reduce(Figures::default, |a, b| a.merge(&b))
@@ -622,6 +357,31 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     }
 }
 
+/// Customers per segment (segments beyond `nseg` counted in the last).
+fn segment_sizes(t: &ResponseTable, nseg: usize) -> Vec<usize> {
+    if t.segment.is_empty() {
+        let mut sizes = vec![0; nseg];
+        sizes[0] = t.len();
+        return sizes;
+    }
+    t.segment
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut c = vec![0usize; nseg];
+            for &s in chunk {
+                c[(s as usize).min(nseg - 1)] += 1;
+            }
+            c
+        })
+        .reduce(
+            || vec![0usize; nseg],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
 /// The scenario's outcome for the given selection.
 pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let p = Pricing {
@@ -629,18 +389,18 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         ..pricing(t, s)
     };
     let nseg = t.segment_names.len().max(1);
+    let pricer = Pricer::new(t, &t.mean, &p);
     let per_seg = sel
         .sent
-        .par_iter()
-        .with_min_len(1 << 14)
-        .fold(
-            || vec![Figures::default(); nseg],
-            |mut acc, &i| {
+        .par_chunks(1 << 13)
+        .map(|chunk| {
+            let mut acc = vec![Figures::default(); nseg];
+            for &i in chunk {
                 let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
-                acc[seg.min(nseg - 1)].add(&effect(t, &t.mean, i as usize, &p));
-                acc
-            },
-        )
+                acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
+            }
+            acc
+        })
         .reduce(
             || vec![Figures::default(); nseg],
             |a, b| a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect(),
@@ -648,23 +408,7 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let totals = per_seg
         .iter()
         .fold(Figures::default(), |acc, f| acc.merge(f));
-    let customers_per_seg = (0..t.len())
-        .into_par_iter()
-        .with_min_len(1 << 16)
-        .fold(
-            || vec![0usize; nseg],
-            |mut c, i| {
-                c[(t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1)] += 1;
-                c
-            },
-        )
-        .reduce(
-            || vec![0usize; nseg],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+    let customers_per_seg = segment_sizes(t, nseg);
     let (beyond_seen_share, deepest_seen) = beyond_seen(t, s, &sel.sent);
     let names: Vec<String> = if t.segment_names.is_empty() {
         vec!["all".into()]
@@ -722,11 +466,12 @@ fn beyond_seen(t: &ResponseTable, s: &Scenario, sent: &[u32]) -> (f64, Option<f6
     if sent.is_empty() {
         return (0.0, Some(deepest));
     }
+    let shape = s.offer.shape();
     let beyond = sent
         .par_iter()
         .filter(|&&i| {
             let i = i as usize;
-            s.offer.terms(t.basket_eur[i] as f64, t.elasticity(i)).depth > deepest + 1e-6
+            shape.terms(t.basket_eur[i] as f64, t.elasticity(i)).depth > deepest + 1e-6
         })
         .count();
     (beyond as f64 / sent.len() as f64, Some(deepest))
@@ -744,9 +489,10 @@ pub fn rows(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Vec<(u32, Effec
         serve: sel.serve,
         ..pricing(t, s)
     };
+    let pricer = Pricer::new(t, &t.mean, &p);
     sel.sent
         .par_iter()
-        .map(|&i| (i, effect(t, &t.mean, i as usize, &p)))
+        .map(|&i| (i, pricer.effect(i as usize)))
         .collect()
 }
 
@@ -841,26 +587,7 @@ pub fn segments_csv(o: &Outcome) -> String {
 #[cfg(test)]
 mod engine_tests {
     use super::*;
-
-    /// One segment of customers with no-offer logit −2, no contact effect, the given
-    /// sensitivities per lever and baskets, margin 40%.
-    fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> ResponseTable {
-        let n = basket_eur.len();
-        ResponseTable {
-            ids: (0..n).map(|i| i.to_string()).collect(),
-            segment: vec![0; n],
-            segment_names: vec!["all".into()],
-            mean: Member {
-                base_logit: vec![-2.0; n],
-                contact: vec![0.0; n],
-                sensitivity,
-                classes: Vec::new(),
-            },
-            basket_eur,
-            margin_rate: 0.4,
-            ..ResponseTable::default()
-        }
-    }
+    use crate::sim::response::one_segment;
 
     #[test]
     fn offers_deeper_than_the_past_campaign_are_flagged() {
@@ -897,67 +624,6 @@ mod engine_tests {
         );
         t.depth_seen = None;
         assert_eq!(simulate(&t, &s).deepest_seen, None);
-    }
-
-    #[test]
-    fn uplift_deciles_follow_the_ranking_by_hand() {
-        // Ten customers whose uplift under 20% off grows with their sensitivity; ranked by
-        // uplift, decile 1 holds the most sensitive one.
-        let n = 10;
-        let t = one_segment(
-            std::array::from_fn(|_| (0..n).map(|i| i as f32).collect()),
-            vec![50.0; n],
-        );
-        let mut s = Scenario::new("u", Offer::PctDiscount { pct: 20.0 });
-        s.targeting.rank_by = RankBy::Uplift;
-        let d = uplift_deciles(&t, &s, Some(&t), 1000);
-        assert_eq!(d.len(), 10);
-        let p = pricing(&t, &s);
-        let by_hand = |i: usize| {
-            let e = effect(&t, &t.mean, i, &p);
-            e.p1 - e.p0
-        };
-        assert!((d[0].predicted - by_hand(9)).abs() < 1e-12);
-        assert!((d[9].predicted - by_hand(0)).abs() < 1e-12);
-        assert_eq!(d[0].truth, Some(d[0].predicted));
-        assert!(d.windows(2).all(|w| w[0].predicted > w[1].predicted));
-        // Sampling every second customer keeps five, one per pair of deciles' worth.
-        assert_eq!(
-            uplift_deciles(&t, &s, None, 5)
-                .iter()
-                .filter(|x| x.truth.is_none())
-                .count(),
-            5
-        );
-    }
-
-    #[test]
-    fn top_k_matches_a_full_sort() {
-        use rand::{Rng, SeedableRng};
-        let mut rng = StdRng::seed_from_u64(3);
-        for n in [1usize, 7, 1000, 100_000] {
-            // Few distinct values (many ties), some ineligible customers.
-            let keys: Vec<f32> = (0..n)
-                .map(|_| {
-                    if rng.random::<f32>() < 0.1 {
-                        f32::NEG_INFINITY
-                    } else {
-                        (rng.random_range(-50..50) as f32) / 7.0
-                    }
-                })
-                .collect();
-            for k in [0, 1, n / 3, n.saturating_sub(1), n] {
-                let mut order: Vec<u32> = (0..n as u32).collect();
-                order.sort_by(|&a, &b| {
-                    keys[b as usize]
-                        .total_cmp(&keys[a as usize])
-                        .then(a.cmp(&b))
-                });
-                let mut want: Vec<u32> = order[..k].to_vec();
-                want.sort_unstable();
-                assert_eq!(top_k(&keys, k), want, "n {n} k {k}");
-            }
-        }
     }
 
     #[test]

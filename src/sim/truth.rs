@@ -5,7 +5,7 @@
 use super::offer::{LEVER_NAMES, Offer};
 use super::optimize::{OffersFile, Problem, Solution, plan_figures, solve};
 use super::response::{Member, ResponseTable};
-use super::simulate::id_unit;
+use super::select::id_unit;
 use crate::data::sample::{Arm, GroundTruth};
 use std::collections::HashMap;
 

@@ -11,6 +11,7 @@ use crate::model::uplift::TrainedModel;
 use crate::plan::{self, Plan};
 use crate::sim::optimize::{self, FrontierPoint, OffersFile, Problem, Solution};
 use crate::sim::scenario::RankBy;
+use crate::sim::select;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
 use crate::sim::{ResponseTable, Scenario, build, truth};
 use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, Points, VLine};
@@ -38,7 +39,7 @@ pub struct ScenariosView {
     simulated: Option<Scenario>,
     pub sweep: Vec<SweepPoint>,
     /// Uplift by decile of the eligible customers under the current scenario.
-    pub deciles: Vec<simulate::UpliftDecile>,
+    pub deciles: Vec<select::UpliftDecile>,
     sweep_key: Option<Scenario>,
     pub saved: Vec<(Scenario, Outcome)>,
     committed: Scenario,
@@ -336,7 +337,7 @@ impl ScenariosView {
         }
         if self.simulated.as_ref() != Some(&self.scenario) {
             // One selection serves the model's figures and the truth's.
-            let sel = simulate::select(&t, &self.scenario);
+            let sel = select::select(&t, &self.scenario);
             self.outcome = Some(simulate::outcome_of(&t, &self.scenario, &sel));
             self.true_profit = self.oracle.as_ref().map(|o| {
                 simulate::outcome_of(o, &self.scenario, &sel)
@@ -344,7 +345,7 @@ impl ScenariosView {
                     .incremental_profit
             });
             self.deciles =
-                simulate::uplift_deciles(&t, &self.scenario, self.oracle.as_deref(), 20_000);
+                select::uplift_deciles(&t, &self.scenario, self.oracle.as_deref(), 20_000);
             self.simulated = Some(self.scenario.clone());
         }
         let mut key = self.scenario.clone();

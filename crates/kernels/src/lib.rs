@@ -1,0 +1,293 @@
+//! promolab's per-customer hot loops over plain `f32` slices.
+//!
+//! A re-simulation ranks every customer on each slider move, and the ranking key needs two
+//! logistic functions per customer. The standard library's `exp` is a libm call the compiler
+//! cannot vectorize, and at the dev profile's opt-level 1 nothing is vectorized at all. This
+//! crate is small and built at opt-level 3 even in the dev profile (see the root Cargo.toml),
+//! and its functions are not generic or `#[inline]`, so their code is generated here, fully
+//! optimized, whatever the caller's profile. The formulas themselves are the simulator's; they
+//! are documented in `promolab::sim::simulate` and `promolab::sim::offer::Shape`.
+
+/// e^x in f32 without a libm call, so that a loop over a slice vectorizes: x = k·ln 2 + r with
+/// |r| ≤ ln 2 / 2, e^r by the Cephes `expf` polynomial, 2^k by writing the exponent bits. The
+/// input is clamped to [−87, 88] (the range of normal f32 results), so very negative x gives
+/// about 1.6e−38 instead of a smaller number, and very large x about 1.7e38 instead of ∞; NaN
+/// gives NaN. Relative error below 3e−7 elsewhere (tested against `f32::exp`).
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // 1.5·2^23: adding it rounds to the nearest integer, which lands in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    // ln 2 split in two so that k·LN2_HI is exact.
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let nan = x.is_nan();
+    let x = x.clamp(-87.0, 88.0);
+    let shifted = x * LOG2E + ROUND;
+    let k = shifted - ROUND;
+    let k_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
+    let r = x - k * LN2_HI - k * LN2_LO;
+    let y = (((((1.987_569_2e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2)
+        * r
+        + 1.666_666_5e-1)
+        * r
+        + 0.5)
+        * (r * r)
+        + r
+        + 1.0;
+    let e = y * f32::from_bits((k_int.wrapping_add(127) as u32).wrapping_shl(23));
+    if nan { f32::NAN } else { e }
+}
+
+/// The larger of two numbers as a plain comparison (vectorizes to `maxps`; `f32::max`'s NaN
+/// rules keep the loops scalar on baseline x86-64).
+#[inline(always)]
+fn larger(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+/// The logistic function σ(z) = 1 / (1 + e^−z) with the `exp` above.
+#[inline(always)]
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + exp(-z))
+}
+
+/// σ applied to every element in place.
+pub fn sigmoid_in_place(z: &mut [f32]) {
+    for v in z.iter_mut() {
+        *v = sigmoid(*v);
+    }
+}
+
+/// What a ranking key orders customers by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Conversion without the offer, p0.
+    Propensity,
+    /// Incremental conversion, p1 − p0.
+    Uplift,
+    /// Expected incremental profit.
+    Profit,
+}
+
+/// One scenario's constants for the key: the offer's shape (`promolab::sim::offer::Shape`), the
+/// margin rate and the send cost.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct KeyParams {
+    pub fixed_depth: f32,
+    pub worth: f32,
+    /// The threshold the worth is relative to, at least 1.
+    pub threshold: f32,
+    pub basket_floor: f32,
+    pub cut_share: f32,
+    pub cut_fixed: f32,
+    pub other_cost: f32,
+    pub extra_logit: f32,
+    /// 1 when a message is sent (the contact effect applies), else 0.
+    pub contact_on: f32,
+    pub margin: f32,
+    /// Send cost per customer (0 when nothing is sent).
+    pub send_cost: f32,
+}
+
+/// Per-customer columns for a block of customers, all of the same length as the output.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyColumns<'a> {
+    pub base_logit: &'a [f32],
+    pub contact: &'a [f32],
+    pub basket: &'a [f32],
+    /// Relative basket growth per unit of depth.
+    pub growth: &'a [f32],
+    /// Logit shift per unit of depth for the offer's lever.
+    pub sensitivity: &'a [f32],
+}
+
+/// The ranking keys of a block of customers (see `KeyKind`). For customer j, with depth
+/// d = fixed_depth + worth / max(basket, threshold), basket under the offer
+/// B1 = max(basket·(1 + growth·d), basket_floor) and price cut c = cut_share·B1·d + cut_fixed:
+///   p0 = σ(base), p1 = σ(base + contact_on·contact + sensitivity·d + extra_logit),
+///   profit key = p1·(margin·B1 − c − other_cost) − p0·margin·basket − send_cost.
+///
+/// Panics if a column is shorter than `out` (a caller's bug, not user data).
+pub fn keys(kind: KeyKind, p: &KeyParams, c: &KeyColumns, out: &mut [f32]) {
+    let n = out.len();
+    let (base, contact, basket) = (&c.base_logit[..n], &c.contact[..n], &c.basket[..n]);
+    let (growth, sens) = (&c.growth[..n], &c.sensitivity[..n]);
+    match kind {
+        KeyKind::Propensity => {
+            for j in 0..n {
+                out[j] = sigmoid(base[j]);
+            }
+        }
+        KeyKind::Uplift => {
+            for j in 0..n {
+                let b = basket[j];
+                let depth = p.fixed_depth + p.worth / larger(b, p.threshold);
+                let z1 = base[j] + p.contact_on * contact[j] + sens[j] * depth + p.extra_logit;
+                out[j] = sigmoid(z1) - sigmoid(base[j]);
+            }
+        }
+        KeyKind::Profit => {
+            for j in 0..n {
+                let b = basket[j];
+                let depth = p.fixed_depth + p.worth / larger(b, p.threshold);
+                let grown = larger(b * (1.0 + growth[j] * depth), p.basket_floor);
+                let cut = p.cut_share * grown * depth + p.cut_fixed;
+                let z1 = base[j] + p.contact_on * contact[j] + sens[j] * depth + p.extra_logit;
+                out[j] = sigmoid(z1) * (p.margin * grown - cut - p.other_cost)
+                    - sigmoid(base[j]) * p.margin * b
+                    - p.send_cost;
+            }
+        }
+    }
+}
+
+/// Sorts a block of keys of customers `start..` against a band [lo, hi]: customers with keys
+/// above `hi` go to `above`, those inside the band to `inside` with their key; −∞ keys (the
+/// ineligible) are skipped. Returns how many keys were not −∞.
+pub fn split_by_band(
+    keys: &[f32],
+    start: u32,
+    lo: f32,
+    hi: f32,
+    above: &mut Vec<u32>,
+    inside: &mut Vec<(f32, u32)>,
+) -> usize {
+    let mut eligible = 0;
+    for (j, &x) in keys.iter().enumerate() {
+        eligible += (x != f32::NEG_INFINITY) as usize;
+        let i = start.wrapping_add(j as u32);
+        if x > hi {
+            above.push(i);
+        } else if x >= lo && x != f32::NEG_INFINITY {
+            inside.push((x, i));
+        }
+    }
+    eligible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_matches_the_standard_library() {
+        let mut worst = 0.0f64;
+        let mut x = -87.0f32;
+        while x <= 88.0 {
+            let want = (x as f64).exp();
+            let rel = ((exp(x) as f64 - want) / want).abs();
+            worst = worst.max(rel);
+            x += 0.000_731;
+        }
+        assert!(worst < 3e-7, "worst relative error {worst}");
+        assert_eq!(exp(0.0), 1.0);
+        assert!(exp(f32::NAN).is_nan());
+        // Clamped ends: tiny and huge, never 0 or ∞.
+        assert!(exp(-1000.0) > 0.0 && exp(-1000.0) < 1e-37);
+        assert!(exp(1000.0).is_finite() && exp(1000.0) > 1e38);
+    }
+
+    #[test]
+    fn split_by_band_by_hand() {
+        let keys = [
+            5.0,
+            f32::NEG_INFINITY,
+            2.0,
+            1.0,
+            3.0,
+            0.5,
+            f32::NEG_INFINITY,
+        ];
+        let (mut above, mut inside) = (Vec::new(), Vec::new());
+        let eligible = split_by_band(&keys, 10, 1.0, 2.5, &mut above, &mut inside);
+        assert_eq!(eligible, 5);
+        assert_eq!(above, [10, 14]);
+        assert_eq!(inside, [(2.0, 12), (1.0, 13)]);
+        // An unbounded band below keeps every eligible key, and never the ineligible.
+        let (mut above, mut inside) = (Vec::new(), Vec::new());
+        split_by_band(&keys, 0, f32::NEG_INFINITY, 2.5, &mut above, &mut inside);
+        assert_eq!(above.len() + inside.len(), 5);
+    }
+
+    #[test]
+    fn sigmoid_in_place_by_hand() {
+        let mut z = [0.0, 2.0, -2.0, 50.0, -50.0, -1e9, 1e9];
+        sigmoid_in_place(&mut z);
+        assert_eq!(z[0], 0.5);
+        assert!((z[1] - 0.880_797_1).abs() < 1e-6);
+        assert!((z[1] + z[2] - 1.0).abs() < 1e-6);
+        assert_eq!(z[3], 1.0);
+        assert!(z[4] < 2e-22 && z[5] >= 0.0 && z[5] < 1e-37 && z[6] == 1.0);
+    }
+
+    #[test]
+    fn keys_match_the_formula_in_f64() {
+        // A coupon of 10 over a minimum spend of 60 (basket lifted to 60, fixed cut), and 20%
+        // off (depth fixed, cut proportional), each for four customers.
+        let base = [-2.0f32, -1.0, -3.5, 0.5];
+        let contact = [0.1f32, -0.2, 0.0, 0.3];
+        let basket = [40.0f32, 80.0, 150.0, 0.5];
+        let growth = [0.5f32, 0.0, 1.0, 0.2];
+        let sens = [4.0f32, 8.0, 0.0, 2.0];
+        let cols = KeyColumns {
+            base_logit: &base,
+            contact: &contact,
+            basket: &basket,
+            growth: &growth,
+            sensitivity: &sens,
+        };
+        let coupon = KeyParams {
+            worth: 10.0,
+            threshold: 60.0,
+            basket_floor: 60.0,
+            cut_fixed: 10.0,
+            contact_on: 1.0,
+            margin: 0.4,
+            send_cost: 0.05,
+            ..KeyParams::default()
+        };
+        let pct = KeyParams {
+            fixed_depth: 0.2,
+            threshold: 1.0,
+            basket_floor: f32::NEG_INFINITY,
+            cut_share: 1.0,
+            contact_on: 1.0,
+            margin: 0.4,
+            ..KeyParams::default()
+        };
+        let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
+        for p in [coupon, pct] {
+            for kind in [KeyKind::Propensity, KeyKind::Uplift, KeyKind::Profit] {
+                let mut out = [0.0f32; 4];
+                keys(kind, &p, &cols, &mut out);
+                for j in 0..4 {
+                    let b = basket[j] as f64;
+                    let depth = p.fixed_depth as f64 + p.worth as f64 / b.max(p.threshold as f64);
+                    let grown = (b * (1.0 + growth[j] as f64 * depth)).max(p.basket_floor as f64);
+                    let cut = p.cut_share as f64 * grown * depth + p.cut_fixed as f64;
+                    let p0 = sig(base[j] as f64);
+                    let p1 = sig(base[j] as f64
+                        + p.contact_on as f64 * contact[j] as f64
+                        + sens[j] as f64 * depth
+                        + p.extra_logit as f64);
+                    let m = p.margin as f64;
+                    let want = match kind {
+                        KeyKind::Propensity => p0,
+                        KeyKind::Uplift => p1 - p0,
+                        KeyKind::Profit => {
+                            p1 * (m * grown - cut - p.other_cost as f64)
+                                - p0 * m * b
+                                - p.send_cost as f64
+                        }
+                    };
+                    assert!(
+                        (out[j] as f64 - want).abs() < 1e-5 * (1.0 + want.abs()),
+                        "{kind:?} customer {j}: {} vs {want}",
+                        out[j]
+                    );
+                }
+            }
+        }
+    }
+}
