@@ -145,6 +145,10 @@ pub fn keys(kind: KeyKind, p: &KeyParams, c: &KeyColumns, out: &mut [f32]) {
 /// Sorts a block of keys of customers `start..` against a band [lo, hi]: customers with keys
 /// above `hi` go to `above`, those inside the band to `inside` with their key; −∞ keys (the
 /// ineligible) are skipped. Returns how many keys were not −∞.
+///
+/// Branch-free: every customer is written to a small buffer and the buffer's length advances
+/// only when the customer belongs there (a branch on a key would be mispredicted about as often
+/// as a share of customers is targeted).
 pub fn split_by_band(
     keys: &[f32],
     start: u32,
@@ -153,15 +157,24 @@ pub fn split_by_band(
     above: &mut Vec<u32>,
     inside: &mut Vec<(f32, u32)>,
 ) -> usize {
+    const RUN: usize = 1024;
     let mut eligible = 0;
-    for (j, &x) in keys.iter().enumerate() {
-        eligible += (x != f32::NEG_INFINITY) as usize;
-        let i = start.wrapping_add(j as u32);
-        if x > hi {
-            above.push(i);
-        } else if x >= lo && x != f32::NEG_INFINITY {
-            inside.push((x, i));
+    let mut above_buf = [0u32; RUN];
+    let mut inside_buf = [(0.0f32, 0u32); RUN];
+    for (r, run) in keys.chunks(RUN).enumerate() {
+        let (mut n_above, mut n_inside) = (0, 0);
+        let first = start.wrapping_add((r * RUN) as u32);
+        for (j, &x) in run.iter().enumerate() {
+            let i = first.wrapping_add(j as u32);
+            let ok = x != f32::NEG_INFINITY;
+            eligible += ok as usize;
+            above_buf[n_above] = i;
+            n_above += (x > hi) as usize;
+            inside_buf[n_inside] = (x, i);
+            n_inside += (ok & (x >= lo) & (x <= hi)) as usize;
         }
+        above.extend_from_slice(&above_buf[..n_above]);
+        inside.extend_from_slice(&inside_buf[..n_inside]);
     }
     eligible
 }
