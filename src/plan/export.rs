@@ -12,7 +12,7 @@ use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
 use crate::sim::select::Selection;
-use crate::sim::simulate::{Figures, effect, pricing};
+use crate::sim::simulate::Figures;
 use crate::util::write_atomic;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -75,9 +75,7 @@ pub fn plan_from_choice(
     choice: &[Option<u8>],
     salt: Option<&str>,
 ) -> Plan {
-    let scenarios: Vec<Scenario> = (0..offers.offers.len())
-        .map(|j| offers.scenario(j))
-        .collect();
+    let pricers = offers.pricers(t);
     let mut per_offer = vec![Figures::default(); offers.offers.len()];
     let mut rows = Vec::new();
     for (i, c) in choice.iter().enumerate() {
@@ -85,7 +83,7 @@ pub fn plan_from_choice(
             continue;
         };
         let o = &offers.offers[j];
-        let e = effect(t, &t.mean, i, &pricing(t, &scenarios[j]));
+        let e = pricers[j].effect(i);
         per_offer[j].add(&e);
         let id = &t.ids[i];
         let channel = if o.channel.name == "preferred" {
@@ -272,9 +270,7 @@ pub fn read_plan(
         .enumerate()
         .map(|(i, id)| (salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)), i))
         .collect();
-    let scenarios: Vec<Scenario> = (0..offers.offers.len())
-        .map(|j| offers.scenario(j))
-        .collect();
+    let pricers = offers.pricers(t);
     let mut per = vec![Figures::default(); offers.offers.len()];
     let mut rows = 0;
     for (k, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -305,7 +301,7 @@ pub fn read_plan(
                     offers_path.display()
                 )
             })?;
-        per[j].add(&effect(t, &t.mean, i, &pricing(t, &scenarios[j])));
+        per[j].add(&pricers[j].effect(i));
         rows += 1;
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));

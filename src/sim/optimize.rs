@@ -17,7 +17,7 @@ use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
 use super::select::{Eligibility, held_back};
-use super::simulate::{Figures, Pricer, Pricing, pricing};
+use super::simulate::{Figures, Pricer, pricing};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -144,6 +144,13 @@ impl OffersFile {
         }
     }
 
+    /// Each offer's `Pricer` over the model's mean parameters (for per-customer effects).
+    pub fn pricers<'a>(&self, t: &'a ResponseTable) -> Vec<Pricer<'a>> {
+        (0..self.offers.len())
+            .map(|j| Pricer::new(t, &t.mean, &pricing(t, &self.scenario(j))))
+            .collect()
+    }
+
     pub fn validate(&self, t: &ResponseTable) -> Result<(), String> {
         if self.version != OFFERS_VERSION {
             return Err(format!(
@@ -208,8 +215,7 @@ impl Problem {
         let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
         let eligibility: Vec<Eligibility> =
             scenarios.iter().map(|s| Eligibility::new(t, s)).collect();
-        let pricing: Vec<Pricing> = scenarios.iter().map(|s| pricing(t, s)).collect();
-        let pricers: Vec<Pricer> = pricing.iter().map(|p| Pricer::new(t, &t.mean, p)).collect();
+        let pricers = f.pricers(t);
         let held_out: Vec<bool> = t
             .ids
             .par_iter()
@@ -571,9 +577,7 @@ pub fn plan_figures(
     f: &OffersFile,
     choice: &[Option<u8>],
 ) -> (Vec<Figures>, Figures) {
-    let scenarios: Vec<Scenario> = (0..f.offers.len()).map(|j| f.scenario(j)).collect();
-    let pricing: Vec<Pricing> = scenarios.iter().map(|s| pricing(t, s)).collect();
-    let pricers: Vec<Pricer> = pricing.iter().map(|p| Pricer::new(t, &t.mean, p)).collect();
+    let pricers = f.pricers(t);
     let mut per = vec![Figures::default(); f.offers.len()];
     for (i, c) in choice.iter().enumerate() {
         if let Some(j) = c {

@@ -5,7 +5,7 @@
 
 use super::offer::Offer;
 use super::response::ResponseTable;
-use super::simulate::{Figures, Pricing, effect};
+use super::simulate::{Figures, Pricer, Pricing};
 use crate::util::sigmoid;
 use serde::Serialize;
 
@@ -29,9 +29,10 @@ fn figures(t: &ResponseTable, rows: &[usize], index: f64, margin: f64) -> Figure
         send_cost: 0.0,
         serve: 1.0,
     };
+    let pricer = Pricer::new(t, &t.mean, &p);
     let mut f = Figures::default();
     for &i in rows {
-        f.add(&effect(t, &t.mean, i, &p));
+        f.add(&pricer.effect(i));
     }
     f
 }

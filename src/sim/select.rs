@@ -11,7 +11,7 @@
 use super::offer::{Offer, Shape};
 use super::response::ResponseTable;
 use super::scenario::{Filter, RankBy, Scenario};
-use super::simulate::{Pricing, effect, pricing};
+use super::simulate::{Pricer, Pricing, pricing};
 use promolab_kernels::{KeyColumns, KeyKind, KeyParams};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -458,12 +458,12 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
         serve: 1.0,
     };
     if let Offer::FlashSale { stock_cap, .. } = s.offer {
-        let p = pricing(t, s);
+        let pricer = Pricer::new(t, &t.mean, &pricing(t, s));
         let (base, full) = sel
             .sent
             .par_iter()
             .map(|&i| {
-                let e = effect(t, &t.mean, i as usize, &p);
+                let e = pricer.effect(i as usize);
                 (e.p0, e.p1)
             })
             .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -513,10 +513,11 @@ pub fn uplift_deciles(
                 return None;
             }
             let mean = |tab: &ResponseTable| {
+                let pricer = Pricer::new(tab, &tab.mean, &p);
                 group
                     .iter()
                     .map(|&(_, i)| {
-                        let e = effect(tab, &tab.mean, i, &p);
+                        let e = pricer.effect(i);
                         e.p1 - e.p0
                     })
                     .sum::<f64>()
@@ -535,6 +536,7 @@ pub fn uplift_deciles(
 mod tests {
     use super::*;
     use crate::sim::response::one_segment;
+    use crate::sim::simulate::effect;
     use rand::rngs::StdRng;
 
     #[test]
