@@ -210,7 +210,7 @@ fn main() {
     // The Bayes predictor from these features: the five true segments as latent classes,
     // weighted by the classifier's posterior.
     let mut bayes = b.clone();
-    bayes.mean.classes = (0..5)
+    let classes: Vec<promolab::sim::Class> = (0..5)
         .map(|k| promolab::sim::Class {
             weight: (0..n).map(|i| post[i][k]).collect(),
             base: vec![bm[k]; n],
@@ -218,6 +218,7 @@ fn main() {
             sensitivity: std::array::from_fn(|l| sm[l][k]),
         })
         .collect();
+    bayes.mean.classes = promolab::sim::Classes::new(&classes);
     println!(
         "true segments as classes, classifier posterior weights {:?}",
         true_profit(&bayes)

@@ -8,7 +8,7 @@ use promolab::sim::offer::Offer;
 use promolab::sim::optimize::{OfferOption, OffersFile, Problem, solve};
 use promolab::sim::select::select;
 use promolab::sim::simulate;
-use promolab::sim::{Class, Member, ResponseTable, Scenario};
+use promolab::sim::{Class, Classes, Member, ResponseTable, Scenario};
 use proptest::prelude::*;
 
 fn table_strategy() -> impl Strategy<Value = ResponseTable> {
@@ -33,7 +33,7 @@ fn table_strategy() -> impl Strategy<Value = ResponseTable> {
                 base_logit: col(&|r| r.0),
                 contact: col(&|r| r.1),
                 sensitivity: std::array::from_fn(|_| col(&|r| r.2)),
-                classes: Vec::new(),
+                classes: Classes::default(),
             },
             basket_eur: col(&|r| r.3),
             margin_rate: 0.4,
@@ -199,7 +199,7 @@ fn one_customer_by_hand() {
             base_logit: vec![-2.0],
             contact: vec![0.0],
             sensitivity: std::array::from_fn(|_| vec![10.0]),
-            classes: Vec::new(),
+            classes: Classes::default(),
         },
         basket_eur: vec![50.0],
         margin_rate: 0.5,
@@ -235,7 +235,7 @@ fn latent_classes_by_hand() {
             base_logit: vec![9.0],
             contact: vec![9.0],
             sensitivity: std::array::from_fn(|_| vec![9.0]),
-            classes: vec![class(0.3, 0.0, 0.0, 0.0), class(0.7, -2.0, -1.0, 15.0)],
+            classes: Classes::new(&[class(0.3, 0.0, 0.0, 0.0), class(0.7, -2.0, -1.0, 15.0)]),
         },
         basket_eur: vec![50.0],
         margin_rate: 0.5,

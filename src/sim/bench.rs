@@ -3,7 +3,7 @@
 
 use super::offer::Offer;
 use super::optimize::{Problem, solve};
-use super::response::{Class, Member, ResponseTable};
+use super::response::{Class, Classes, Member, ResponseTable};
 use super::scenario::Scenario;
 use super::simulate::simulate;
 use rand::rngs::StdRng;
@@ -18,7 +18,7 @@ pub fn random_table(n: usize, members: usize, seed: u64) -> ResponseTable {
         base_logit: (0..n).map(|_| rng.random_range(-5.0..0.0)).collect(),
         contact: (0..n).map(|_| rng.random_range(-0.5..0.5)).collect(),
         sensitivity: std::array::from_fn(|_| (0..n).map(|_| rng.random_range(0.0..15.0)).collect()),
-        classes: Vec::new(),
+        classes: Classes::default(),
     };
     let mean = member(&mut rng);
     let members = (0..members).map(|_| member(&mut rng)).collect();
@@ -48,6 +48,9 @@ pub struct SimBench {
     /// The same without members, on a latent-class table of 15 classes (the planning model's
     /// ensemble mean: 3 members of 5 classes).
     pub simulate_15_classes_ms: f64,
+    /// The planning model's whole shape: 3 bootstrap members of 5 latent classes each (for the
+    /// intervals) and their mixture of 15 as the mean.
+    pub simulate_planning_model_ms: f64,
     pub optimize_offers: usize,
     /// Building the customer x offer matrices from the response table.
     pub optimize_build_ms: f64,
@@ -89,20 +92,44 @@ pub fn run(customers: usize) -> SimBench {
         simulate(&t, &scenario(k));
     });
     let mut rng = StdRng::seed_from_u64(2);
-    t.mean.classes = (0..15)
-        .map(|_| Class {
-            weight: (0..customers).map(|_| 1.0 / 15.0).collect(),
-            base: (0..customers)
-                .map(|_| rng.random_range(-5.0..0.0))
-                .collect(),
-            contact: rng.random_range(-0.5..0.5),
-            sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
+    // Three members of five classes; the mean is their mixture (weights divided by 3).
+    let class_members: Vec<Vec<Class>> = (0..3)
+        .map(|_| {
+            (0..5)
+                .map(|_| Class {
+                    weight: vec![1.0 / 5.0; customers],
+                    base: (0..customers)
+                        .map(|_| rng.random_range(-5.0..0.0))
+                        .collect(),
+                    contact: rng.random_range(-0.5..0.5),
+                    sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
+                })
+                .collect()
         })
         .collect();
+    let all: Vec<Class> = class_members
+        .iter()
+        .flatten()
+        .map(|c| Class {
+            weight: vec![1.0 / 15.0; customers],
+            ..c.clone()
+        })
+        .collect();
+    t.mean.classes = Classes::new(&all);
     let latent = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });
-    t.mean.classes.clear();
+    t.members = class_members
+        .iter()
+        .map(|classes| Member {
+            classes: Classes::new(classes),
+            ..t.mean.clone()
+        })
+        .collect();
+    let planning = median_ms(7, |k| {
+        simulate(&t, &scenario(k));
+    });
+    t.mean.classes = Classes::default();
     t.members = members;
     // 8 offers: coupons, percentages, shipping, gift.
     let offers: Vec<Offer> = vec![
@@ -160,6 +187,7 @@ pub fn run(customers: usize) -> SimBench {
         simulate_ms: plain,
         simulate_5_members_ms: with_members,
         simulate_15_classes_ms: latent,
+        simulate_planning_model_ms: planning,
         optimize_offers: file.offers.len(),
         optimize_build_ms: build_ms,
         optimize_solve_ms: solve_ms,

@@ -2,7 +2,7 @@
 //! outputs become the simulator's plain columns.
 
 use super::offer::LEVER_NAMES;
-use super::response::{Class, Member, ResponseTable};
+use super::response::{Class, Classes, Member, ResponseTable};
 use crate::data::{Table, TableKind};
 use crate::model::dataset::Dataset;
 use crate::model::device::ComputeDevice;
@@ -95,7 +95,7 @@ fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
         base_logit: r.base.clone(),
         contact: r.contact.clone(),
         sensitivity,
-        classes,
+        classes: Classes::new(&classes),
     }
 }
 
@@ -113,16 +113,17 @@ fn mean_member(members: &[Member], n: usize) -> Member {
             .collect()
     };
     let classes = if members.iter().all(|m| !m.classes.is_empty()) {
-        members
+        let all: Vec<Class> = members
             .iter()
-            .flat_map(|m| &m.classes)
+            .flat_map(|m| m.classes.to_classes())
             .map(|c| Class {
                 weight: c.weight.iter().map(|w| w / k).collect(),
-                ..c.clone()
+                ..c
             })
-            .collect()
+            .collect();
+        Classes::new(&all)
     } else {
-        Vec::new()
+        Classes::default()
     };
     Member {
         base_logit: avg(&|m| &m.base_logit),
@@ -294,7 +295,7 @@ pub fn from_model(
             base_logit: base,
             contact,
             sensitivity: Default::default(),
-            classes: Vec::new(),
+            classes: Classes::default(),
         };
         (m, Vec::new())
     };

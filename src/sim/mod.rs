@@ -27,6 +27,6 @@ pub mod simulate;
 pub mod truth;
 
 pub use offer::Offer;
-pub use response::{Class, Member, ResponseTable};
+pub use response::{Class, Classes, Member, ResponseTable};
 pub use scenario::{Scenario, Targeting};
 pub use simulate::{Outcome, simulate};

@@ -8,6 +8,8 @@
 //! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
+use promolab_kernels::{LANES, mixture};
+use rayon::prelude::*;
 
 /// One bootstrap member's parameters (model uncertainty).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,7 +18,7 @@ pub struct Member {
     pub contact: Vec<f32>,
     pub sensitivity: [Vec<f32>; 4],
     /// Latent response classes; when present the simulator uses the mixture, not the columns.
-    pub classes: Vec<Class>,
+    pub classes: Classes,
 }
 
 /// One latent response class: customer i is in it with probability `weight[i]`.
@@ -28,6 +30,127 @@ pub struct Class {
     pub contact: f32,
     /// Logit shift per unit of depth, per lever (`LEVER_NAMES` order).
     pub sensitivity: [f32; 4],
+}
+
+/// Latent response classes as the simulator reads them: customer-major, each customer's class
+/// weights then class logits side by side (a few cache lines per customer instead of two
+/// columns per class), padded to a multiple of `LANES` classes that weigh 0, with each
+/// customer's no-offer probability computed once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Classes {
+    count: usize,
+    lanes: usize,
+    contact: Vec<f32>,
+    sensitivity: [Vec<f32>; 4],
+    rows: Vec<f32>,
+    p0: Vec<f32>,
+}
+
+impl Classes {
+    /// Panics if the classes' columns differ in length (they come from one model).
+    pub fn new(classes: &[Class]) -> Classes {
+        let Some(first) = classes.first() else {
+            return Classes::default();
+        };
+        let n = first.weight.len();
+        assert!(
+            classes
+                .iter()
+                .all(|c| c.weight.len() == n && c.base.len() == n),
+            "latent classes of different lengths"
+        );
+        let lanes = classes.len().div_ceil(LANES) * LANES;
+        let pad = |f: &dyn Fn(&Class) -> f32| -> Vec<f32> {
+            (0..lanes).map(|k| classes.get(k).map_or(0.0, f)).collect()
+        };
+        let contact = pad(&|c| c.contact);
+        let sensitivity = std::array::from_fn(|l| pad(&|c| c.sensitivity[l]));
+        let mut rows = vec![0.0; n * 2 * lanes];
+        rows.par_chunks_mut(2 * lanes)
+            .enumerate()
+            .for_each(|(i, row)| {
+                for (k, c) in classes.iter().enumerate() {
+                    row[k] = c.weight[i];
+                    row[lanes + k] = c.base[i];
+                }
+            });
+        let p0 = rows
+            .par_chunks(2 * lanes)
+            .map(|row| mixture(row, &contact, &sensitivity[0], 0.0, 0.0, 0.0))
+            .collect();
+        Classes {
+            count: classes.len(),
+            lanes,
+            contact,
+            sensitivity,
+            rows,
+            p0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The classes as given to `new`.
+    pub fn to_classes(&self) -> Vec<Class> {
+        let n = self.p0.len();
+        let column = |at: usize| -> Vec<f32> {
+            (0..n).map(|i| self.rows[i * 2 * self.lanes + at]).collect()
+        };
+        (0..self.count)
+            .map(|k| Class {
+                weight: column(k),
+                base: column(self.lanes + k),
+                contact: self.contact[k],
+                sensitivity: std::array::from_fn(|l| self.sensitivity[l][k]),
+            })
+            .collect()
+    }
+
+    /// Asks the processor to start loading customer `i`'s classes (for a pass over scattered
+    /// customers: call it a few customers ahead). Does nothing without classes or on other
+    /// processors than x86-64.
+    #[inline]
+    pub fn prefetch(&self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(row) = self.rows.get(i * 2 * self.lanes..(i + 1) * 2 * self.lanes) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            for line in row.chunks(16) {
+                // SAFETY: a prefetch is only a hint; the address is inside `rows`.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
+    }
+
+    /// Customer `i`'s probability to buy with no offer.
+    pub fn p0(&self, i: usize) -> f32 {
+        self.p0[i]
+    }
+
+    /// Customer `i`'s probability to buy with an offer: sent (`on` = 1) or not, `depth` on
+    /// `lever` (none: the depth has no effect), plus an extra logit.
+    pub fn p1(&self, i: usize, lever: Option<usize>, on: f32, depth: f32, extra: f32) -> f32 {
+        let w = 2 * self.lanes;
+        let (sens, depth) = match lever {
+            Some(l) => (&self.sensitivity[l], depth),
+            None => (&self.sensitivity[0], 0.0),
+        };
+        mixture(
+            &self.rows[i * w..(i + 1) * w],
+            &self.contact,
+            sens,
+            on,
+            depth,
+            extra,
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,10 +261,57 @@ pub(crate) fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> R
             base_logit: vec![-2.0; n],
             contact: vec![0.0; n],
             sensitivity,
-            classes: Vec::new(),
+            classes: Classes::default(),
         },
         basket_eur,
         margin_rate: 0.4,
         ..ResponseTable::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five classes (padded to `LANES`) over three customers: the layout gives the classes back,
+    /// the no-offer probability is the weighted sum of the classes' by hand, a zero offer is
+    /// exactly no offer, and an offer moves each class by its own contact and sensitivity.
+    #[test]
+    fn classes_layout_by_hand() {
+        let classes: Vec<Class> = (0..5)
+            .map(|k| Class {
+                weight: vec![0.2, [0.0, 1.0, 0.0, 0.0, 0.0][k], 0.2],
+                base: vec![-1.0 - k as f32, 0.5, 2.0 - k as f32],
+                contact: 0.1 * k as f32,
+                sensitivity: [1.0, 2.0, 3.0, 4.0 + k as f32],
+            })
+            .collect();
+        let c = Classes::new(&classes);
+        assert_eq!((c.len(), c.to_classes()), (5, classes.clone()));
+        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+        for i in 0..3 {
+            let by_hand = |on: f64, depth: f64, lever: usize| -> f64 {
+                classes
+                    .iter()
+                    .map(|k| {
+                        let z = k.base[i] as f64
+                            + on * k.contact as f64
+                            + depth * k.sensitivity[lever] as f64;
+                        k.weight[i] as f64 * sig(z)
+                    })
+                    .sum()
+            };
+            assert!((c.p0(i) as f64 - by_hand(0.0, 0.0, 0)).abs() < 1e-6);
+            assert_eq!(c.p1(i, Some(3), 0.0, 0.0, 0.0), c.p0(i));
+            assert!((c.p1(i, Some(3), 1.0, 0.25, 0.0) as f64 - by_hand(1.0, 0.25, 3)).abs() < 1e-6);
+            // No lever: the depth does nothing.
+            assert_eq!(
+                c.p1(i, None, 1.0, 0.25, 0.0),
+                c.p1(i, Some(0), 1.0, 0.0, 0.0)
+            );
+            c.prefetch(i);
+        }
+        c.prefetch(1000);
+        assert!(Classes::new(&[]).is_empty());
     }
 }

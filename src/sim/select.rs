@@ -461,10 +461,11 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
         let pricer = Pricer::new(t, &t.mean, &pricing(t, s));
         let (base, full) = sel
             .sent
-            .par_iter()
-            .map(|&i| {
-                let e = pricer.effect(i as usize);
-                (e.p0, e.p1)
+            .par_chunks(1 << 13)
+            .map(|chunk| {
+                let mut sums = (0.0, 0.0);
+                pricer.each(chunk, |_, e| sums = (sums.0 + e.p0, sums.1 + e.p1));
+                sums
             })
             .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
         if full > stock_cap && full > base {

@@ -95,6 +95,20 @@ impl<'a> Pricer<'a> {
         }
     }
 
+    /// Calls `f` with each customer's effect, in order, loading the latent classes of the
+    /// customers a few places ahead (customers picked from a large table are scattered in
+    /// memory, and waiting for each one's classes cost more than computing with them).
+    #[inline]
+    pub fn each(&self, customers: &[u32], mut f: impl FnMut(usize, &Effect)) {
+        const AHEAD: usize = 8;
+        for (j, &i) in customers.iter().enumerate() {
+            if let Some(&next) = customers.get(j + AHEAD) {
+                self.m.classes.prefetch(next as usize);
+            }
+            f(i as usize, &self.effect(i as usize));
+        }
+    }
+
     #[inline]
     pub fn effect(&self, i: usize) -> Effect {
         let (t, m) = (self.t, self.m);
@@ -109,16 +123,16 @@ impl<'a> Pricer<'a> {
                 sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
             )
         } else {
-            m.classes.iter().fold((0.0, 0.0), |(p0, full), c| {
-                let w = c.weight[i] as f64;
-                let base = c.base[i] as f64;
-                let sens = self.lever.map_or(0.0, |l| c.sensitivity[l] as f64);
-                let contact = if terms.sent { c.contact as f64 } else { 0.0 };
-                (
-                    p0 + w * sigmoid(base),
-                    full + w * sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
-                )
-            })
+            let c = &m.classes;
+            let on = if terms.sent { 1.0 } else { 0.0 };
+            let full = c.p1(
+                i,
+                self.lever,
+                on,
+                terms.depth as f32,
+                terms.extra_logit as f32,
+            );
+            (c.p0(i) as f64, full as f64)
         };
         let p1 = p0 + self.serve * (full - p0);
         let send = self.send_cost;
@@ -283,9 +297,7 @@ fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Figur
     sent.par_chunks(1 << 13)
         .map(|chunk| {
             let mut f = Figures::default();
-            for &i in chunk {
-                f.add(&pricer.effect(i as usize));
-            }
+            pricer.each(chunk, |_, e| f.add(e));
             f
         })
         .reduce(Figures::default, |a, b| a.merge(&b))
@@ -395,10 +407,10 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         .par_chunks(1 << 13)
         .map(|chunk| {
             let mut acc = vec![Figures::default(); nseg];
-            for &i in chunk {
-                let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
-                acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
-            }
+            pricer.each(chunk, |i, e| {
+                let seg = t.segment.get(i).copied().unwrap_or(0) as usize;
+                acc[seg.min(nseg - 1)].add(e);
+            });
             acc
         })
         .reduce(

@@ -4,7 +4,7 @@
 
 use super::offer::{LEVER_NAMES, Offer};
 use super::optimize::{OffersFile, Problem, Solution, plan_figures, solve};
-use super::response::{Member, ResponseTable};
+use super::response::{Classes, Member, ResponseTable};
 use super::select::id_unit;
 use crate::data::sample::{Arm, GroundTruth};
 use std::collections::HashMap;
@@ -45,7 +45,7 @@ pub fn oracle_table(like: &ResponseTable, truth: &GroundTruth) -> Result<Respons
         base_logit: Vec::with_capacity(n),
         contact: Vec::with_capacity(n),
         sensitivity: Default::default(),
-        classes: Vec::new(),
+        classes: Classes::default(),
     };
     let (mut basket, mut elasticity) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for id in &like.ids {
