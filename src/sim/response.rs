@@ -66,7 +66,7 @@ impl Classes {
         let contact = pad(&|c| c.contact);
         let sensitivity = std::array::from_fn(|l| pad(&|c| c.sensitivity[l]));
         let mut rows = vec![0.0; n * 2 * lanes];
-        rows.par_chunks_mut(2 * lanes)
+        rows.par_chunks_exact_mut(2 * lanes)
             .enumerate()
             .for_each(|(i, row)| {
                 for (k, c) in classes.iter().enumerate() {
@@ -75,7 +75,7 @@ impl Classes {
                 }
             });
         let p0 = rows
-            .par_chunks(2 * lanes)
+            .par_chunks_exact(2 * lanes)
             .map(|row| mixture(row, &contact, &sensitivity[0], 0.0, 0.0, 0.0))
             .collect();
         Classes {
@@ -92,6 +92,12 @@ impl Classes {
         self.count == 0
     }
 
+    /// Customer `i`'s weights then logits.
+    fn row(&self, i: usize) -> &[f32] {
+        let w = 2 * self.lanes;
+        &self.rows[i * w..(i + 1) * w]
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
@@ -99,9 +105,7 @@ impl Classes {
     /// The classes as given to `new`.
     pub fn to_classes(&self) -> Vec<Class> {
         let n = self.p0.len();
-        let column = |at: usize| -> Vec<f32> {
-            (0..n).map(|i| self.rows[i * 2 * self.lanes + at]).collect()
-        };
+        let column = |at: usize| -> Vec<f32> { (0..n).map(|i| self.row(i)[at]).collect() };
         (0..self.count)
             .map(|k| Class {
                 weight: column(k),
@@ -113,20 +117,17 @@ impl Classes {
     }
 
     /// Asks the processor to start loading customer `i`'s classes (for a pass over scattered
-    /// customers: call it a few customers ahead). Does nothing without classes or on other
-    /// processors than x86-64.
-    #[inline]
+    /// customers: call it a few customers ahead).
+    #[inline(always)]
     pub fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(row) = self.rows.get(i * 2 * self.lanes..(i + 1) * 2 * self.lanes) {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            for line in row.chunks(16) {
-                // SAFETY: a prefetch is only a hint; the address is inside `rows`.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        if self.count > 0 && i < self.p0.len() {
+            let row = self.row(i);
+            // Every 64-byte line the row touches (it need not start on one), and its p0.
+            for k in (0..row.len()).step_by(16).chain([row.len() - 1]) {
+                prefetch(row, k);
             }
+            prefetch(&self.p0, i);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// Customer `i`'s probability to buy with no offer.
@@ -137,20 +138,26 @@ impl Classes {
     /// Customer `i`'s probability to buy with an offer: sent (`on` = 1) or not, `depth` on
     /// `lever` (none: the depth has no effect), plus an extra logit.
     pub fn p1(&self, i: usize, lever: Option<usize>, on: f32, depth: f32, extra: f32) -> f32 {
-        let w = 2 * self.lanes;
         let (sens, depth) = match lever {
             Some(l) => (&self.sensitivity[l], depth),
             None => (&self.sensitivity[0], 0.0),
         };
-        mixture(
-            &self.rows[i * w..(i + 1) * w],
-            &self.contact,
-            sens,
-            on,
-            depth,
-            extra,
-        )
+        mixture(self.row(i), &self.contact, sens, on, depth, extra)
     }
+}
+
+/// Asks the processor to start loading `v[i]` into its cache (a hint: nothing happens when `i`
+/// is out of range or on other processors than x86-64).
+#[inline(always)]
+pub fn prefetch<T>(v: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is only a hint, and the address is inside `v`.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

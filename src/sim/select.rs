@@ -464,7 +464,11 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
             .par_chunks(1 << 13)
             .map(|chunk| {
                 let mut sums = (0.0, 0.0);
-                pricer.each(chunk, |_, e| sums = (sums.0 + e.p0, sums.1 + e.p1));
+                for (j, &i) in chunk.iter().enumerate() {
+                    pricer.prefetch_ahead(chunk, j);
+                    let e = pricer.effect(i as usize);
+                    sums = (sums.0 + e.p0, sums.1 + e.p1);
+                }
                 sums
             })
             .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));

@@ -18,7 +18,7 @@
 //! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
 
 use super::offer::{Offer, Shape, Terms};
-use super::response::{Member, ResponseTable};
+use super::response::{Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
 use super::select::{Selection, select};
 use crate::util::sigmoid;
@@ -95,22 +95,40 @@ impl<'a> Pricer<'a> {
         }
     }
 
-    /// Calls `f` with each customer's effect, in order, loading the latent classes of the
-    /// customers a few places ahead (customers picked from a large table are scattered in
-    /// memory, and waiting for each one's classes cost more than computing with them).
-    #[inline]
-    pub fn each(&self, customers: &[u32], mut f: impl FnMut(usize, &Effect)) {
+    /// In a pass over `customers` (in order), at the `j`-th: starts loading what `effect` reads
+    /// of the customer a few places ahead. Customers picked from a large table are scattered in
+    /// memory, and waiting for each one's columns cost more than computing with them.
+    #[inline(always)]
+    pub fn prefetch_ahead(&self, customers: &[u32], j: usize) {
         const AHEAD: usize = 8;
-        for (j, &i) in customers.iter().enumerate() {
-            if let Some(&next) = customers.get(j + AHEAD) {
-                self.m.classes.prefetch(next as usize);
-            }
-            f(i as usize, &self.effect(i as usize));
+        let Some(&next) = customers.get(j + AHEAD) else {
+            return;
+        };
+        let (i, m) = (next as usize, self.m);
+        if m.classes.is_empty() {
+            prefetch(&m.base_logit, i);
+            prefetch(&m.contact, i);
+            prefetch(self.sensitivity.unwrap_or_default(), i);
+        } else {
+            m.classes.prefetch(i);
         }
+        prefetch(&self.t.basket_eur, i);
+        prefetch(&self.t.basket_elasticity, i);
     }
 
-    #[inline]
-    pub fn effect(&self, i: usize) -> Effect {
+    /// Customer `i`'s probabilities without and with the offer under latent classes.
+    #[inline(never)]
+    fn classes(&self, i: usize, terms: &Terms) -> (f64, f64) {
+        let c = &self.m.classes;
+        let on = if terms.sent { 1.0 } else { 0.0 };
+        let depth = terms.depth as f32;
+        let full = c.p1(i, self.lever, on, depth, terms.extra_logit as f32);
+        (c.p0(i) as f64, full as f64)
+    }
+
+    /// What every figure of customer `i` is computed from.
+    #[inline(always)]
+    fn basics(&self, i: usize) -> Basics {
         let (t, m) = (self.t, self.m);
         let b = t.basket_eur[i] as f64;
         let terms: Terms = self.shape.terms(b, t.elasticity(i));
@@ -123,31 +141,50 @@ impl<'a> Pricer<'a> {
                 sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
             )
         } else {
-            let c = &m.classes;
-            let on = if terms.sent { 1.0 } else { 0.0 };
-            let full = c.p1(
-                i,
-                self.lever,
-                on,
-                terms.depth as f32,
-                terms.extra_logit as f32,
-            );
-            (c.p0(i) as f64, full as f64)
+            self.classes(i, &terms)
         };
-        let p1 = p0 + self.serve * (full - p0);
-        let send = self.send_cost;
-        let margin = self.margin;
-        let per_buyer_profit = margin * terms.basket - terms.price_cut - terms.other_cost;
-        let per_buyer_revenue = terms.basket - terms.price_cut;
+        Basics {
+            b,
+            p0,
+            p1: p0 + self.serve * (full - p0),
+            per_buyer_profit: self.margin * terms.basket - terms.price_cut - terms.other_cost,
+            per_buyer_revenue: terms.basket - terms.price_cut,
+            margin: self.margin,
+            send: self.send_cost,
+            terms,
+        }
+    }
+
+    /// Customer `i`'s incremental buyers, revenue and profit (what the intervals need of each
+    /// bootstrap member; `effect` has the same and more).
+    #[inline(always)]
+    pub fn increments(&self, i: usize) -> Increments {
+        self.basics(i).increments()
+    }
+
+    #[inline(always)]
+    pub fn effect(&self, i: usize) -> Effect {
+        let x = self.basics(i);
+        let Basics {
+            b,
+            p0,
+            p1,
+            per_buyer_profit,
+            per_buyer_revenue,
+            margin,
+            send,
+            ref terms,
+        } = x;
+        let inc = x.increments();
         let var = p1 * (1.0 - p1);
         Effect {
             p0,
             p1,
-            incremental_buyers: p1 - p0,
-            incremental_revenue: p1 * per_buyer_revenue - p0 * b,
+            incremental_buyers: inc.buyers,
+            incremental_revenue: inc.revenue,
             redemption_cost: p1 * (terms.price_cut + terms.other_cost),
             send_cost: send,
-            incremental_profit: p1 * per_buyer_profit - p0 * margin * b - send,
+            incremental_profit: inc.profit,
             var_profit: var * per_buyer_profit * per_buyer_profit,
             var_revenue: var * per_buyer_revenue * per_buyer_revenue,
             var_buyers: var,
@@ -155,6 +192,56 @@ impl<'a> Pricer<'a> {
             uplift_revenue: (p1 - p0) * per_buyer_revenue,
             baseline_profit: p0 * (per_buyer_profit - margin * b),
             baseline_revenue: p0 * (per_buyer_revenue - b),
+        }
+    }
+}
+
+/// One customer's basket, probabilities and per-buyer values under a scenario.
+struct Basics {
+    /// Basket at list price without the offer.
+    b: f64,
+    p0: f64,
+    p1: f64,
+    per_buyer_profit: f64,
+    per_buyer_revenue: f64,
+    margin: f64,
+    send: f64,
+    terms: Terms,
+}
+
+impl Basics {
+    #[inline(always)]
+    fn increments(&self) -> Increments {
+        Increments {
+            buyers: self.p1 - self.p0,
+            revenue: self.p1 * self.per_buyer_revenue - self.p0 * self.b,
+            profit: self.p1 * self.per_buyer_profit - self.p0 * self.margin * self.b - self.send,
+        }
+    }
+}
+
+/// Incremental buyers, revenue and profit (of a customer, or summed).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Increments {
+    pub buyers: f64,
+    pub revenue: f64,
+    pub profit: f64,
+}
+
+impl Increments {
+    fn merge(self, o: Increments) -> Increments {
+        Increments {
+            buyers: self.buyers + o.buyers,
+            revenue: self.revenue + o.revenue,
+            profit: self.profit + o.profit,
+        }
+    }
+
+    fn of(f: &Figures) -> Increments {
+        Increments {
+            buyers: f.incremental_buyers,
+            revenue: f.incremental_revenue,
+            profit: f.incremental_profit,
         }
     }
 }
@@ -292,28 +379,31 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     }
 }
 
-fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Figures {
+fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
     let pricer = Pricer::new(t, m, p);
     sent.par_chunks(1 << 13)
         .map(|chunk| {
-            let mut f = Figures::default();
-            pricer.each(chunk, |_, e| f.add(e));
-            f
+            let mut sum = Increments::default();
+            for (j, &i) in chunk.iter().enumerate() {
+                pricer.prefetch_ahead(chunk, j);
+                sum = sum.merge(pricer.increments(i as usize));
+            }
+            sum
         })
-        .reduce(Figures::default, |a, b| a.merge(&b))
+        .reduce(Increments::default, Increments::merge)
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
 fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) -> Intervals {
-    let members: Vec<Figures> = t
+    let members: Vec<Increments> = t
         .members
         .iter()
         .map(|m| sum_member(t, m, &sel.sent, p))
         .collect();
-    let centres: Vec<&Figures> = if members.is_empty() {
-        vec![mean]
+    let centres: Vec<Increments> = if members.is_empty() {
+        vec![Increments::of(mean)]
     } else {
-        members.iter().collect()
+        members
     };
     let mut rng = StdRng::seed_from_u64(7);
     const DRAWS: usize = 2000;
@@ -322,13 +412,13 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     let (model_sd, baseline_sd) = t.check.as_ref().map_or((0.0, 0.0), |c| {
         (c.uplift.relative_sd, c.baseline.relative_sd)
     });
-    let mut draw = |centre: fn(&Figures) -> f64,
+    let mut draw = |centre: fn(&Increments) -> f64,
                     var: fn(&Figures) -> f64,
                     uplift: fn(&Figures) -> f64,
                     baseline: fn(&Figures) -> f64| {
         let mut v: Vec<f64> = (0..DRAWS)
             .map(|d| {
-                let c = centres[d % centres.len()];
+                let c = &centres[d % centres.len()];
                 let z: f64 = StandardNormal.sample(&mut rng);
                 let z_uplift: f64 = StandardNormal.sample(&mut rng);
                 let z_base: f64 = StandardNormal.sample(&mut rng);
@@ -346,24 +436,24 @@ fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) ->
     };
     Intervals {
         incremental_profit: draw(
-            |f| f.incremental_profit,
+            |c| c.profit,
             |f| f.var_profit,
             |f| f.uplift_profit,
             |f| f.baseline_profit,
         ),
         incremental_revenue: draw(
-            |f| f.incremental_revenue,
+            |c| c.revenue,
             |f| f.var_revenue,
             |f| f.uplift_revenue,
             |f| f.baseline_revenue,
         ),
         incremental_buyers: draw(
-            |f| f.incremental_buyers,
+            |c| c.buyers,
             |f| f.var_buyers,
             |f| f.incremental_buyers,
             |_| 0.0,
         ),
-        model_members: members.len(),
+        model_members: t.members.len(),
         model_error_sd: model_sd,
         baseline_error_sd: baseline_sd,
     }
@@ -407,10 +497,11 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         .par_chunks(1 << 13)
         .map(|chunk| {
             let mut acc = vec![Figures::default(); nseg];
-            pricer.each(chunk, |i, e| {
-                let seg = t.segment.get(i).copied().unwrap_or(0) as usize;
-                acc[seg.min(nseg - 1)].add(e);
-            });
+            for (j, &i) in chunk.iter().enumerate() {
+                pricer.prefetch_ahead(chunk, j);
+                let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
+                acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
+            }
             acc
         })
         .reduce(
