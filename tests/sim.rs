@@ -262,3 +262,92 @@ fn control_share_holds_back_about_that_share() {
     assert!((share - 0.2).abs() < 0.02, "{share}");
     assert_eq!(sel, select(&t, &s), "the draw is stable");
 }
+
+/// A latent-class ensemble's mean kept as its members' average (what `sim::build` makes) gives
+/// the numbers of the mixture of all the members' classes with their weights divided by the
+/// number of members: totals, per-customer effects, the members' interval centres, and the
+/// optimizer's plan.
+#[test]
+fn average_of_members_is_the_mixture_of_their_classes() {
+    let mut t = promolab::sim::bench::random_table(5_000, 0, 11);
+    let mut rng = 7u64;
+    let mut unit = move || {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let n = t.len();
+    let members: Vec<Vec<Class>> = (0..3)
+        .map(|_| {
+            let raw: Vec<Vec<f32>> = (0..4).map(|_| (0..n).map(|_| unit()).collect()).collect();
+            (0..4)
+                .map(|k| Class {
+                    weight: (0..n)
+                        .map(|i| raw[k][i] / (0..4).map(|j| raw[j][i]).sum::<f32>())
+                        .collect(),
+                    base: (0..n).map(|_| -4.0 + 3.0 * unit()).collect(),
+                    contact: unit() - 0.5,
+                    sensitivity: std::array::from_fn(|_| 10.0 * unit()),
+                })
+                .collect()
+        })
+        .collect();
+    let all: Vec<Class> = members
+        .iter()
+        .flatten()
+        .map(|c| Class {
+            weight: c.weight.iter().map(|w| w / 3.0).collect(),
+            ..c.clone()
+        })
+        .collect();
+    t.members = members
+        .iter()
+        .map(|c| Member {
+            classes: Classes::new(c),
+            ..t.mean.clone()
+        })
+        .collect();
+    let mut mixture = t.clone();
+    mixture.mean.classes = Classes::new(&all);
+    t.mean.classes = Classes::average_of_members();
+    let s = pct(20.0, 0.4);
+    let (a, b) = (simulate::simulate(&t, &s), simulate::simulate(&mixture, &s));
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-5 * (1.0 + y.abs());
+    assert!(a.totals.targeted == b.totals.targeted && a.totals.targeted > 1_000);
+    assert!(
+        close(a.totals.incremental_profit, b.totals.incremental_profit),
+        "{a:?}\n{b:?}"
+    );
+    assert!(close(a.totals.var_profit, b.totals.var_profit));
+    assert!(close(a.totals.redemption_cost, b.totals.redemption_cost));
+    for (x, y) in [
+        (
+            a.intervals.incremental_profit,
+            b.intervals.incremental_profit,
+        ),
+        (
+            a.intervals.incremental_buyers,
+            b.intervals.incremental_buyers,
+        ),
+    ] {
+        assert!(close(x.p5, y.p5) && close(x.p95, y.p95), "{x:?} {y:?}");
+    }
+    let sel = select(&t, &s);
+    for ((i, x), (_, y)) in simulate::rows(&t, &s, &sel)
+        .iter()
+        .zip(simulate::rows(&mixture, &s, &sel))
+    {
+        assert!(
+            (x.p1 - y.p1).abs() < 1e-6 && (x.p0 - y.p0).abs() < 1e-6,
+            "customer {i}"
+        );
+    }
+    let f = three_offers();
+    let budget = 0.3 * solve(&Problem::build(&mixture, &f), 1e12).spend;
+    let (pa, pb) = (
+        solve(&Problem::build(&t, &f), budget),
+        solve(&Problem::build(&mixture, &f), budget),
+    );
+    assert!((pa.objective_value - pb.objective_value).abs() <= 1e-4 * pb.objective_value.abs());
+}

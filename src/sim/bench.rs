@@ -49,7 +49,7 @@ pub struct SimBench {
     /// ensemble mean: 3 members of 5 classes).
     pub simulate_15_classes_ms: f64,
     /// The planning model's whole shape: 3 bootstrap members of 5 latent classes each (for the
-    /// intervals) and their mixture of 15 as the mean.
+    /// intervals) and their average as the mean.
     pub simulate_planning_model_ms: f64,
     pub optimize_offers: usize,
     /// Building the customer x offer matrices from the response table.
@@ -126,6 +126,8 @@ pub fn run(customers: usize) -> SimBench {
             ..t.mean.clone()
         })
         .collect();
+    // As `sim::build` makes it: the mean is the members' average.
+    t.mean.classes = Classes::average_of_members();
     let planning = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });

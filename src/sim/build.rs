@@ -99,10 +99,13 @@ fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
     }
 }
 
-/// The ensemble's mean: averaged columns, and for latent-class members the mixture of all their
-/// classes (each member's weights divided by the number of members), which is exactly the
-/// average of the members' conversion probabilities.
+/// The ensemble's mean: averaged columns, and for latent-class members the average of the
+/// members' conversion probabilities (the mixture of all their classes). One member is its own
+/// mean.
 fn mean_member(members: &[Member], n: usize) -> Member {
+    if let [one] = members {
+        return one.clone();
+    }
     let k = members.len() as f32;
     let avg = |f: &dyn Fn(&Member) -> &Vec<f32>| -> Vec<f32> {
         if members.iter().any(|m| f(m).is_empty()) {
@@ -112,16 +115,8 @@ fn mean_member(members: &[Member], n: usize) -> Member {
             .map(|i| members.iter().map(|m| f(m)[i]).sum::<f32>() / k)
             .collect()
     };
-    let classes = if members.iter().all(|m| !m.classes.is_empty()) {
-        let all: Vec<Class> = members
-            .iter()
-            .flat_map(|m| m.classes.to_classes())
-            .map(|c| Class {
-                weight: c.weight.iter().map(|w| w / k).collect(),
-                ..c
-            })
-            .collect();
-        Classes::new(&all)
+    let classes = if !members.is_empty() && members.iter().all(|m| !m.classes.is_empty()) {
+        Classes::average_of_members()
     } else {
         Classes::default()
     };

@@ -35,9 +35,11 @@ pub struct Class {
 /// Latent response classes as the simulator reads them: customer-major, each customer's class
 /// weights then class logits side by side (a few cache lines per customer instead of two
 /// columns per class), padded to a multiple of `LANES` classes that weigh 0, with each
-/// customer's no-offer probability computed once.
+/// customer's no-offer probability computed once. Or, for the mean of bootstrap members that
+/// each have classes, no rows at all: the members' average (`average_of_members`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Classes {
+    average_of_members: bool,
     count: usize,
     lanes: usize,
     contact: Vec<f32>,
@@ -79,6 +81,7 @@ impl Classes {
             .map(|row| mixture(row, &contact, &sensitivity[0], 0.0, 0.0, 0.0))
             .collect();
         Classes {
+            average_of_members: false,
             count: classes.len(),
             lanes,
             contact,
@@ -88,32 +91,30 @@ impl Classes {
         }
     }
 
+    /// The ensemble mean of the table's bootstrap members, which all have classes: each
+    /// customer's probabilities are the average of the members' (exactly the mixture of all
+    /// their classes with the weights divided by the number of members), so the mean needs no
+    /// rows of its own and a pass can compute the members and the mean together.
+    pub fn average_of_members() -> Classes {
+        Classes {
+            average_of_members: true,
+            ..Classes::default()
+        }
+    }
+
+    pub fn is_average_of_members(&self) -> bool {
+        self.average_of_members
+    }
+
+    /// No latent classes: the one-curve columns apply.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.count == 0 && !self.average_of_members
     }
 
     /// Customer `i`'s weights then logits.
     fn row(&self, i: usize) -> &[f32] {
         let w = 2 * self.lanes;
         &self.rows[i * w..(i + 1) * w]
-    }
-
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    /// The classes as given to `new`.
-    pub fn to_classes(&self) -> Vec<Class> {
-        let n = self.p0.len();
-        let column = |at: usize| -> Vec<f32> { (0..n).map(|i| self.row(i)[at]).collect() };
-        (0..self.count)
-            .map(|k| Class {
-                weight: column(k),
-                base: column(self.lanes + k),
-                contact: self.contact[k],
-                sensitivity: std::array::from_fn(|l| self.sensitivity[l][k]),
-            })
-            .collect()
     }
 
     /// Asks the processor to start loading customer `i`'s classes (for a pass over scattered
@@ -280,8 +281,7 @@ pub(crate) fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> R
 mod tests {
     use super::*;
 
-    /// Five classes (padded to `LANES`) over three customers: the layout gives the classes back,
-    /// the no-offer probability is the weighted sum of the classes' by hand, a zero offer is
+    /// Five classes (padded to `LANES`) over three customers: the no-offer probability is the weighted sum of the classes' by hand, a zero offer is
     /// exactly no offer, and an offer moves each class by its own contact and sensitivity.
     #[test]
     fn classes_layout_by_hand() {
@@ -294,7 +294,6 @@ mod tests {
             })
             .collect();
         let c = Classes::new(&classes);
-        assert_eq!((c.len(), c.to_classes()), (5, classes.clone()));
         let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
         for i in 0..3 {
             let by_hand = |on: f64, depth: f64, lever: usize| -> f64 {

@@ -18,7 +18,7 @@
 //! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
 
 use super::offer::{Offer, Shape, Terms};
-use super::response::{Member, ResponseTable, prefetch};
+use super::response::{Classes, Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
 use super::select::{Selection, select};
 use crate::util::sigmoid;
@@ -109,6 +109,8 @@ impl<'a> Pricer<'a> {
             prefetch(&m.base_logit, i);
             prefetch(&m.contact, i);
             prefetch(self.sensitivity.unwrap_or_default(), i);
+        } else if m.classes.is_average_of_members() {
+            self.t.members.iter().for_each(|m| m.classes.prefetch(i));
         } else {
             m.classes.prefetch(i);
         }
@@ -116,14 +118,39 @@ impl<'a> Pricer<'a> {
         prefetch(&self.t.basket_elasticity, i);
     }
 
-    /// Customer `i`'s probabilities without and with the offer under latent classes.
+    /// Customer `i`'s probabilities without and with the offer under latent classes `c`.
     #[inline(never)]
-    fn classes(&self, i: usize, terms: &Terms) -> (f64, f64) {
-        let c = &self.m.classes;
+    fn classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
+        if c.is_average_of_members() {
+            let each = self
+                .t
+                .members
+                .iter()
+                .map(|m| self.classes(&m.classes, i, terms));
+            let (p0, full) = each.fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let k = self.t.members.len() as f64;
+            return (p0 / k, full / k);
+        }
         let on = if terms.sent { 1.0 } else { 0.0 };
         let depth = terms.depth as f32;
         let full = c.p1(i, self.lever, on, depth, terms.extra_logit as f32);
         (c.p0(i) as f64, full as f64)
+    }
+
+    /// `Basics` from a customer's basket, terms and probabilities without and with the offer
+    /// (before the stock cap).
+    #[inline(always)]
+    fn basics_with(&self, b: f64, terms: Terms, p0: f64, full: f64) -> Basics {
+        Basics {
+            b,
+            p0,
+            p1: p0 + self.serve * (full - p0),
+            per_buyer_profit: self.margin * terms.basket - terms.price_cut - terms.other_cost,
+            per_buyer_revenue: terms.basket - terms.price_cut,
+            margin: self.margin,
+            send: self.send_cost,
+            terms,
+        }
     }
 
     /// What every figure of customer `i` is computed from.
@@ -141,18 +168,9 @@ impl<'a> Pricer<'a> {
                 sigmoid(base + contact + sens * terms.depth + terms.extra_logit),
             )
         } else {
-            self.classes(i, &terms)
+            self.classes(&m.classes, i, &terms)
         };
-        Basics {
-            b,
-            p0,
-            p1: p0 + self.serve * (full - p0),
-            per_buyer_profit: self.margin * terms.basket - terms.price_cut - terms.other_cost,
-            per_buyer_revenue: terms.basket - terms.price_cut,
-            margin: self.margin,
-            send: self.send_cost,
-            terms,
-        }
+        self.basics_with(b, terms, p0, full)
     }
 
     /// Customer `i`'s incremental buyers, revenue and profit (what the intervals need of each
@@ -164,8 +182,27 @@ impl<'a> Pricer<'a> {
 
     #[inline(always)]
     pub fn effect(&self, i: usize) -> Effect {
-        let x = self.basics(i);
-        let Basics {
+        self.basics(i).effect()
+    }
+}
+
+/// One customer's basket, probabilities and per-buyer values under a scenario.
+struct Basics {
+    /// Basket at list price without the offer.
+    b: f64,
+    p0: f64,
+    p1: f64,
+    per_buyer_profit: f64,
+    per_buyer_revenue: f64,
+    margin: f64,
+    send: f64,
+    terms: Terms,
+}
+
+impl Basics {
+    #[inline(always)]
+    fn effect(&self) -> Effect {
+        let &Basics {
             b,
             p0,
             p1,
@@ -174,8 +211,8 @@ impl<'a> Pricer<'a> {
             margin,
             send,
             ref terms,
-        } = x;
-        let inc = x.increments();
+        } = self;
+        let inc = self.increments();
         let var = p1 * (1.0 - p1);
         Effect {
             p0,
@@ -194,22 +231,7 @@ impl<'a> Pricer<'a> {
             baseline_revenue: p0 * (per_buyer_revenue - b),
         }
     }
-}
 
-/// One customer's basket, probabilities and per-buyer values under a scenario.
-struct Basics {
-    /// Basket at list price without the offer.
-    b: f64,
-    p0: f64,
-    p1: f64,
-    per_buyer_profit: f64,
-    per_buyer_revenue: f64,
-    margin: f64,
-    send: f64,
-    terms: Terms,
-}
-
-impl Basics {
     #[inline(always)]
     fn increments(&self) -> Increments {
         Increments {
@@ -394,12 +416,7 @@ fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Incre
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
-fn intervals(t: &ResponseTable, sel: &Selection, p: &Pricing, mean: &Figures) -> Intervals {
-    let members: Vec<Increments> = t
-        .members
-        .iter()
-        .map(|m| sum_member(t, m, &sel.sent, p))
-        .collect();
+fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Intervals {
     let centres: Vec<Increments> = if members.is_empty() {
         vec![Increments::of(mean)]
     } else {
@@ -484,6 +501,56 @@ fn segment_sizes(t: &ResponseTable, nseg: usize) -> Vec<usize> {
         )
 }
 
+fn merge_segments(a: Vec<Figures>, b: Vec<Figures>) -> Vec<Figures> {
+    a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
+}
+
+/// The mean's figures per segment and each bootstrap member's sums in one pass, for a mean that
+/// is its members' average (`Classes::average_of_members`): each member's classes are evaluated
+/// once per customer and serve both its own sums and the mean's probabilities. The same numbers
+/// as a pass for the mean and one per member.
+fn mean_and_members(
+    t: &ResponseTable,
+    pricer: &Pricer,
+    sent: &[u32],
+    nseg: usize,
+) -> (Vec<Figures>, Vec<Increments>) {
+    let k = t.members.len();
+    sent.par_chunks(1 << 13)
+        .map(|chunk| {
+            let mut seg = vec![Figures::default(); nseg];
+            let mut members = vec![Increments::default(); k];
+            for (j, &i) in chunk.iter().enumerate() {
+                pricer.prefetch_ahead(chunk, j);
+                let i = i as usize;
+                let b = t.basket_eur[i] as f64;
+                let terms = pricer.shape.terms(b, t.elasticity(i));
+                let (mut p0, mut full) = (0.0, 0.0);
+                for (sum, m) in members.iter_mut().zip(&t.members) {
+                    let (q0, q_full) = pricer.classes(&m.classes, i, &terms);
+                    *sum = sum.merge(pricer.basics_with(b, terms, q0, q_full).increments());
+                    (p0, full) = (p0 + q0, full + q_full);
+                }
+                let mean = pricer.basics_with(b, terms, p0 / k as f64, full / k as f64);
+                let s = t.segment.get(i).copied().unwrap_or(0) as usize;
+                seg[s.min(nseg - 1)].add(&mean.effect());
+            }
+            (seg, members)
+        })
+        .reduce(
+            || {
+                (
+                    vec![Figures::default(); nseg],
+                    vec![Increments::default(); k],
+                )
+            },
+            |a, b| {
+                let members = a.1.iter().zip(&b.1).map(|(x, y)| x.merge(*y));
+                (merge_segments(a.0, b.0), members.collect())
+            },
+        )
+}
+
 /// The scenario's outcome for the given selection.
 pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let p = Pricing {
@@ -492,22 +559,28 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     };
     let nseg = t.segment_names.len().max(1);
     let pricer = Pricer::new(t, &t.mean, &p);
-    let per_seg = sel
-        .sent
-        .par_chunks(1 << 13)
-        .map(|chunk| {
-            let mut acc = vec![Figures::default(); nseg];
-            for (j, &i) in chunk.iter().enumerate() {
-                pricer.prefetch_ahead(chunk, j);
-                let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
-                acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
-            }
-            acc
-        })
-        .reduce(
-            || vec![Figures::default(); nseg],
-            |a, b| a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect(),
-        );
+    let (per_seg, members) = if t.mean.classes.is_average_of_members() && !t.members.is_empty() {
+        mean_and_members(t, &pricer, &sel.sent, nseg)
+    } else {
+        let per_seg = sel
+            .sent
+            .par_chunks(1 << 13)
+            .map(|chunk| {
+                let mut acc = vec![Figures::default(); nseg];
+                for (j, &i) in chunk.iter().enumerate() {
+                    pricer.prefetch_ahead(chunk, j);
+                    let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
+                    acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
+                }
+                acc
+            })
+            .reduce(|| vec![Figures::default(); nseg], merge_segments);
+        let members = t.members.iter();
+        (
+            per_seg,
+            members.map(|m| sum_member(t, m, &sel.sent, &p)).collect(),
+        )
+    };
     let totals = per_seg
         .iter()
         .fold(Figures::default(), |acc, f| acc.merge(f));
@@ -525,7 +598,7 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         eligible: sel.eligible,
         held_out: sel.held_out.len(),
         roi: totals.roi(),
-        intervals: intervals(t, sel, &p, &totals),
+        intervals: intervals(t, members, &totals),
         per_segment: names
             .into_iter()
             .zip(per_seg)
