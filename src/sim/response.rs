@@ -8,7 +8,7 @@
 //! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
-use promolab_kernels::{LANES, mixture};
+use promolab_kernels::{LANES, Shift, mixture};
 use rayon::prelude::*;
 
 /// One bootstrap member's parameters (model uncertainty).
@@ -78,7 +78,16 @@ impl Classes {
             });
         let p0 = rows
             .par_chunks_exact(2 * lanes)
-            .map(|row| mixture(row, &contact, &sensitivity[0], 0.0, 0.0, 0.0))
+            .map(|row| {
+                let none = Shift {
+                    contact: &contact,
+                    sensitivity: &sensitivity[0],
+                    on: 0.0,
+                    depth: 0.0,
+                    extra: 0.0,
+                };
+                mixture(row, &none)
+            })
             .collect();
         Classes {
             average_of_members: false,
@@ -139,11 +148,18 @@ impl Classes {
     /// Customer `i`'s probability to buy with an offer: sent (`on` = 1) or not, `depth` on
     /// `lever` (none: the depth has no effect), plus an extra logit.
     pub fn p1(&self, i: usize, lever: Option<usize>, on: f32, depth: f32, extra: f32) -> f32 {
-        let (sens, depth) = match lever {
+        let (sensitivity, depth) = match lever {
             Some(l) => (&self.sensitivity[l], depth),
             None => (&self.sensitivity[0], 0.0),
         };
-        mixture(self.row(i), &self.contact, sens, on, depth, extra)
+        let shift = Shift {
+            contact: &self.contact,
+            sensitivity,
+            on,
+            depth,
+            extra,
+        };
+        mixture(self.row(i), &shift)
     }
 }
 

@@ -175,33 +175,40 @@ pub fn split_by_band(
 /// How many classes a latent-class row is padded to: a multiple of the widest vector used.
 pub const LANES: usize = 8;
 
+/// What moves each latent class's logit under an offer: the classes' contact effects and
+/// sensitivities (one per class, padded like the rows), and whether the offer is sent (`on` =
+/// 1 or 0), its depth and an extra logit.
+#[derive(Debug, Clone, Copy)]
+pub struct Shift<'a> {
+    pub contact: &'a [f32],
+    pub sensitivity: &'a [f32],
+    pub on: f32,
+    pub depth: f32,
+    pub extra: f32,
+}
+
 /// One customer's probability to buy under a latent-class model: the mixture
 ///   Σ_k w_k · σ(b_k + on·contact_k + depth·sensitivity_k + extra)
 /// where `row` holds the customer's weights w, then its no-offer logits b, each as long as
-/// `contact` and `sensitivity` (a multiple of `LANES`; padding classes weigh 0). With `on`,
-/// `depth` and `extra` all 0 every shift is exactly 0, so the no-offer probability computed
-/// once and the one computed with a zero offer are the same number.
+/// `shift.contact` and `shift.sensitivity` (a multiple of `LANES`; padding classes weigh 0).
+/// With `on`, `depth` and `extra` all 0 every shift is exactly 0, so the no-offer probability
+/// computed once and the one computed with a zero offer are the same number.
 ///
 /// Runs 8 classes at a time where the processor has AVX2 and FMA (checked once), else 4.
 ///
 /// Panics if `row` is not twice as long as `contact` or the lengths are not multiples of
 /// `LANES` (a caller's bug, not user data).
-pub fn mixture(
-    row: &[f32],
-    contact: &[f32],
-    sensitivity: &[f32],
-    on: f32,
-    depth: f32,
-    extra: f32,
-) -> f32 {
-    let lanes = contact.len();
-    assert!(lanes.is_multiple_of(LANES) && row.len() == 2 * lanes && sensitivity.len() == lanes);
+pub fn mixture(row: &[f32], shift: &Shift) -> f32 {
+    let lanes = shift.contact.len();
+    assert!(
+        lanes.is_multiple_of(LANES) && row.len() == 2 * lanes && shift.sensitivity.len() == lanes
+    );
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the processor has AVX2 and FMA (`wide`).
-        return unsafe { mixture_avx2(row, contact, sensitivity, on, depth, extra) };
+        return unsafe { mixture_avx2(row, shift) };
     }
-    mixture_in::<4>(row, contact, sensitivity, on, depth, extra)
+    mixture_in::<4>(row, shift)
 }
 
 /// Whether this processor has AVX2 and FMA, detected once.
@@ -215,27 +222,20 @@ fn wide() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn mixture_avx2(
-    row: &[f32],
-    contact: &[f32],
-    sensitivity: &[f32],
-    on: f32,
-    depth: f32,
-    extra: f32,
-) -> f32 {
-    mixture_in::<8>(row, contact, sensitivity, on, depth, extra)
+fn mixture_avx2(row: &[f32], shift: &Shift) -> f32 {
+    mixture_in::<8>(row, shift)
 }
 
 /// `mixture`, `W` classes at a time (the compiler turns the inner loop into one vector).
 #[inline(always)]
-fn mixture_in<const W: usize>(
-    row: &[f32],
-    contact: &[f32],
-    sensitivity: &[f32],
-    on: f32,
-    depth: f32,
-    extra: f32,
-) -> f32 {
+fn mixture_in<const W: usize>(row: &[f32], shift: &Shift) -> f32 {
+    let &Shift {
+        contact,
+        sensitivity,
+        on,
+        depth,
+        extra,
+    } = shift;
     let (weight, base) = row.split_at(contact.len());
     let mut acc = [0.0f32; W];
     for (((w, b), c), s) in weight
@@ -389,18 +389,29 @@ mod tests {
         for (on, depth, extra) in [(0.0, 0.0, 0.0), (1.0, 0.2, 0.0), (1.0, 0.05, -0.3)] {
             let (on, depth, extra) = (on as f32, depth as f32, extra as f32);
             // The dispatched version (8 lanes where the processor has AVX2) and the 4-lane one.
-            for got in [
-                mixture(&row, &contact, &sens, on, depth, extra),
-                mixture_in::<4>(&row, &contact, &sens, on, depth, extra),
-            ] {
+            let shift = Shift {
+                contact: &contact,
+                sensitivity: &sens,
+                on,
+                depth,
+                extra,
+            };
+            for got in [mixture(&row, &shift), mixture_in::<4>(&row, &shift)] {
                 let want = want(on as f64, depth as f64, extra as f64);
                 assert!((got as f64 - want).abs() < 2e-7, "{on} {depth} {extra}");
             }
         }
         // With no offer the shift is exactly 0, whatever the classes' responses.
+        let none = |contact, sensitivity| Shift {
+            contact,
+            sensitivity,
+            on: 0.0,
+            depth: 0.0,
+            extra: 0.0,
+        };
         assert_eq!(
-            mixture(&row, &contact, &sens, 0.0, 0.0, 0.0),
-            mixture(&row, &[3.0; 8], &[-7.0; 8], 0.0, 0.0, 0.0)
+            mixture(&row, &none(&contact, &sens)),
+            mixture(&row, &none(&[3.0; 8], &[-7.0; 8]))
         );
     }
 }
