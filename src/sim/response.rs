@@ -121,6 +121,7 @@ impl Classes {
     }
 
     /// Customer `i`'s weights then logits.
+    #[inline(always)]
     fn row(&self, i: usize) -> &[f32] {
         let w = 2 * self.lanes;
         &self.rows[i * w..(i + 1) * w]
@@ -133,20 +134,25 @@ impl Classes {
         if self.count > 0 && i < self.p0.len() {
             let row = self.row(i);
             // Every 64-byte line the row touches (it need not start on one), and its p0.
-            for k in (0..row.len()).step_by(16).chain([row.len() - 1]) {
+            let mut k = 0;
+            while k < row.len() {
                 prefetch(row, k);
+                k += 16;
             }
+            prefetch(row, row.len() - 1);
             prefetch(&self.p0, i);
         }
     }
 
     /// Customer `i`'s probability to buy with no offer.
+    #[inline(always)]
     pub fn p0(&self, i: usize) -> f32 {
         self.p0[i]
     }
 
     /// Customer `i`'s probability to buy with an offer: sent (`on` = 1) or not, `depth` on
     /// `lever` (none: the depth has no effect), plus an extra logit.
+    #[inline(always)]
     pub fn p1(&self, i: usize, lever: Option<usize>, on: f32, depth: f32, extra: f32) -> f32 {
         let (sensitivity, depth) = match lever {
             Some(l) => (&self.sensitivity[l], depth),

@@ -110,7 +110,9 @@ impl<'a> Pricer<'a> {
             prefetch(&m.contact, i);
             prefetch(self.sensitivity.unwrap_or_default(), i);
         } else if m.classes.is_average_of_members() {
-            self.t.members.iter().for_each(|m| m.classes.prefetch(i));
+            for member in &self.t.members {
+                member.classes.prefetch(i);
+            }
         } else {
             m.classes.prefetch(i);
         }
@@ -121,16 +123,21 @@ impl<'a> Pricer<'a> {
     /// Customer `i`'s probabilities without and with the offer under latent classes `c`.
     #[inline(never)]
     fn classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
-        if c.is_average_of_members() {
-            let each = self
-                .t
-                .members
-                .iter()
-                .map(|m| self.classes(&m.classes, i, terms));
-            let (p0, full) = each.fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-            let k = self.t.members.len() as f64;
-            return (p0 / k, full / k);
+        if !c.is_average_of_members() {
+            return self.own_classes(c, i, terms);
         }
+        let (mut p0, mut full) = (0.0, 0.0);
+        for m in &self.t.members {
+            let (q0, q_full) = self.own_classes(&m.classes, i, terms);
+            (p0, full) = (p0 + q0, full + q_full);
+        }
+        let k = self.t.members.len() as f64;
+        (p0 / k, full / k)
+    }
+
+    /// `classes` for classes with rows of their own.
+    #[inline(always)]
+    fn own_classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
         let on = if terms.sent { 1.0 } else { 0.0 };
         let depth = terms.depth as f32;
         let full = c.p1(i, self.lever, on, depth, terms.extra_logit as f32);
@@ -527,7 +534,7 @@ fn mean_and_members(
                 let terms = pricer.shape.terms(b, t.elasticity(i));
                 let (mut p0, mut full) = (0.0, 0.0);
                 for (sum, m) in members.iter_mut().zip(&t.members) {
-                    let (q0, q_full) = pricer.classes(&m.classes, i, &terms);
+                    let (q0, q_full) = pricer.own_classes(&m.classes, i, &terms);
                     *sum = sum.merge(pricer.basics_with(b, terms, q0, q_full).increments());
                     (p0, full) = (p0 + q0, full + q_full);
                 }
