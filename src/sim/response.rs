@@ -303,8 +303,9 @@ pub(crate) fn one_segment(sensitivity: [Vec<f32>; 4], basket_eur: Vec<f32>) -> R
 mod tests {
     use super::*;
 
-    /// Five classes (padded to `LANES`) over three customers: the no-offer probability is the weighted sum of the classes' by hand, a zero offer is
-    /// exactly no offer, and an offer moves each class by its own contact and sensitivity.
+    /// Five classes (padded to `LANES`) over three customers: the no-offer probability is the
+    /// weighted sum of the classes' by hand, a zero offer is exactly no offer, and an offer moves
+    /// each class by its own contact and sensitivity.
     #[test]
     fn classes_layout_by_hand() {
         let classes: Vec<Class> = (0..5)

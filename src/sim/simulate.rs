@@ -126,6 +126,7 @@ impl<'a> Pricer<'a> {
         if !c.is_average_of_members() {
             return self.own_classes(c, i, terms);
         }
+        debug_assert!(!self.t.members.is_empty(), "an average of no members");
         let (mut p0, mut full) = (0.0, 0.0);
         for m in &self.t.members {
             let (q0, q_full) = self.own_classes(&m.classes, i, terms);
