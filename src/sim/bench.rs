@@ -54,6 +54,8 @@ pub struct SimBench {
     pub optimize_offers: usize,
     /// Building the customer x offer matrices from the response table.
     pub optimize_build_ms: f64,
+    /// The same from the planning model's shape (every effect a mixture of 3 x 5 classes).
+    pub optimize_build_planning_model_ms: f64,
     /// Solving for a budget of a third of the unconstrained spend.
     pub optimize_solve_ms: f64,
     pub optimize_gap_share: f64,
@@ -72,6 +74,49 @@ fn median_ms(runs: usize, mut f: impl FnMut(usize)) -> f64 {
 }
 
 pub fn run(customers: usize) -> SimBench {
+    // 8 offers: coupons, percentages, shipping, gift.
+    let offers: Vec<Offer> = vec![
+        Offer::Coupon {
+            amount: 10.0,
+            min_spend: 60.0,
+        },
+        Offer::Coupon {
+            amount: 20.0,
+            min_spend: 150.0,
+        },
+        Offer::PctDiscount { pct: 10.0 },
+        Offer::PctDiscount { pct: 20.0 },
+        Offer::PctDiscount { pct: 30.0 },
+        Offer::FreeShipping { fee: 6.0 },
+        Offer::Gift {
+            threshold: 50.0,
+            gift_cost: 12.0,
+            perceived_value: 0.7,
+        },
+        Offer::Message,
+    ];
+    let file = super::optimize::OffersFile {
+        version: super::optimize::OFFERS_VERSION,
+        offers: offers
+            .into_iter()
+            .enumerate()
+            .map(|(k, offer)| super::optimize::OfferOption {
+                name: format!("offer {k}"),
+                offer,
+                channel: super::scenario::Channel {
+                    name: "email".into(),
+                    ..Default::default()
+                },
+                redemption_cap: None,
+                stock: None,
+                message: String::new(),
+            })
+            .collect(),
+        objective: Default::default(),
+        targeting: Default::default(),
+        channel_caps: Default::default(),
+        margin_rate: None,
+    };
     let mut t = random_table(customers, 5, 1);
     let scenario = |k: usize| {
         let mut s = Scenario::new(
@@ -131,51 +176,12 @@ pub fn run(customers: usize) -> SimBench {
     let planning = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });
+    let start = Instant::now();
+    let planning_problem = Problem::build(&t, &file);
+    let planning_build_ms = start.elapsed().as_secs_f64() * 1000.0;
+    drop(planning_problem);
     t.mean.classes = Classes::default();
     t.members = members;
-    // 8 offers: coupons, percentages, shipping, gift.
-    let offers: Vec<Offer> = vec![
-        Offer::Coupon {
-            amount: 10.0,
-            min_spend: 60.0,
-        },
-        Offer::Coupon {
-            amount: 20.0,
-            min_spend: 150.0,
-        },
-        Offer::PctDiscount { pct: 10.0 },
-        Offer::PctDiscount { pct: 20.0 },
-        Offer::PctDiscount { pct: 30.0 },
-        Offer::FreeShipping { fee: 6.0 },
-        Offer::Gift {
-            threshold: 50.0,
-            gift_cost: 12.0,
-            perceived_value: 0.7,
-        },
-        Offer::Message,
-    ];
-    let file = super::optimize::OffersFile {
-        version: super::optimize::OFFERS_VERSION,
-        offers: offers
-            .into_iter()
-            .enumerate()
-            .map(|(k, offer)| super::optimize::OfferOption {
-                name: format!("offer {k}"),
-                offer,
-                channel: super::scenario::Channel {
-                    name: "email".into(),
-                    ..Default::default()
-                },
-                redemption_cap: None,
-                stock: None,
-                message: String::new(),
-            })
-            .collect(),
-        objective: Default::default(),
-        targeting: Default::default(),
-        channel_caps: Default::default(),
-        margin_rate: None,
-    };
     let start = Instant::now();
     let problem = Problem::build(&t, &file);
     let build_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -192,6 +198,7 @@ pub fn run(customers: usize) -> SimBench {
         simulate_planning_model_ms: planning,
         optimize_offers: file.offers.len(),
         optimize_build_ms: build_ms,
+        optimize_build_planning_model_ms: planning_build_ms,
         optimize_solve_ms: solve_ms,
         optimize_gap_share: sol.gap_share,
     }
