@@ -45,8 +45,8 @@ pub struct SimBench {
     pub simulate_ms: f64,
     /// The same with 5 bootstrap members (model uncertainty).
     pub simulate_5_members_ms: f64,
-    /// The same without members, on a latent-class table of 15 classes (the planning model's
-    /// ensemble mean: 3 members of 5 classes).
+    /// The same without members, on a latent-class table whose mean has 15 classes of its own
+    /// (the planning model's mean as a plain mixture, without its members).
     pub simulate_15_classes_ms: f64,
     /// The planning model's whole shape: 3 bootstrap members of 5 latent classes each (for the
     /// intervals) and their average as the mean.
