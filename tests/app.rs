@@ -221,6 +221,9 @@ fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::u
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
     harness.run_steps(3);
+    // The sweep behind the charts runs in the background once the scenario is simulated.
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(1);
 }
 
 /// Sample data to an exported plan through the screens: train a planning model, move the
@@ -282,6 +285,35 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.state_mut().scenarios_view.undo();
     harness.run_steps(2);
     assert_eq!(harness.state().scenarios_view.scenario.offer.value(), 20.0);
+    // Targeting twice as many: the sweep is recomputed in the background, the frame is not held
+    // up, and once it is done every point targets more customers.
+    let sweep_before = harness.state().scenarios_view.sweep.clone();
+    harness
+        .state_mut()
+        .scenarios_view
+        .scenario
+        .targeting
+        .top_share = 0.6;
+    harness.run_steps(1);
+    assert!(harness.state().scenarios_view.sweep_is_stale());
+    harness.get_by_label_contains("Updating the charts");
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let view = &harness.state().scenarios_view;
+    assert!(!view.sweep_is_stale());
+    assert_eq!(view.sweep.len(), sweep_before.len());
+    for (a, b) in sweep_before.iter().zip(&view.sweep) {
+        assert!(b.totals.targeted > a.totals.targeted, "{a:?} {b:?}");
+    }
+    harness
+        .state_mut()
+        .scenarios_view
+        .scenario
+        .targeting
+        .top_share = 0.3;
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
     harness.get_by_label("Optimize").click();
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
