@@ -297,6 +297,15 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(1);
     assert!(harness.state().scenarios_view.sweep_is_stale());
     harness.get_by_label_contains("Updating the charts");
+    // An export meanwhile writes the shown scenario's curves, not the stale ones.
+    let for_export = harness.state().scenarios_view.current_sweep();
+    assert_eq!(for_export.len(), sweep_before.len());
+    assert!(
+        for_export
+            .iter()
+            .zip(&sweep_before)
+            .all(|(b, a)| b.totals.targeted > a.totals.targeted)
+    );
     harness.state_mut().wait_for_jobs();
     harness.run_steps(2);
     let view = &harness.state().scenarios_view;

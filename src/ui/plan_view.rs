@@ -82,12 +82,10 @@ impl PlanView {
             "frontier.csv",
             crate::sim::optimize::frontier_csv(&opt.frontier),
         )];
-        if !sv.sweep.is_empty() {
+        let sweep = sv.current_sweep();
+        if !sweep.is_empty() {
             let (label, _, _) = sv.scenario.offer.value_range();
-            charts.push((
-                "sweep.csv",
-                crate::sim::simulate::sweep_csv(&sv.sweep, label),
-            ));
+            charts.push(("sweep.csv", crate::sim::simulate::sweep_csv(&sweep, label)));
         }
         if let Some(o) = &sv.outcome {
             charts.push(("segments.csv", crate::sim::simulate::segments_csv(o)));
@@ -179,7 +177,8 @@ impl PlanView {
         if !self.status.is_empty() {
             ui.label(&self.status);
         }
-        let plan: &Plan = &sv.optimized.as_ref().expect("checked").plan;
+        let opt = sv.optimized.as_ref().expect("checked");
+        let plan: &Plan = &opt.plan;
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("offer")
                 .selected_text(self.filter_offer.as_deref().unwrap_or("all"))
@@ -191,20 +190,16 @@ impl PlanView {
                 });
             ui.checkbox(&mut self.sort_by_profit, "most profitable first");
         });
-        let mut rows: Vec<usize> = (0..plan.rows.len())
-            .filter(|&i| {
-                self.filter_offer
-                    .as_ref()
-                    .is_none_or(|f| &plan.rows[i].offer == f)
-            })
-            .collect();
-        if self.sort_by_profit {
-            rows.sort_by(|&a, &b| {
-                plan.rows[b]
-                    .expected_incremental_profit
-                    .total_cmp(&plan.rows[a].expected_incremental_profit)
-            });
-        }
+        let shown = |i: &usize| {
+            self.filter_offer
+                .as_ref()
+                .is_none_or(|f| &plan.rows[*i].offer == f)
+        };
+        let rows: Vec<usize> = if self.sort_by_profit {
+            opt.by_profit.iter().copied().filter(shown).collect()
+        } else {
+            (0..plan.rows.len()).filter(shown).collect()
+        };
         ui.label(format!("{} customers", rows.len()));
         let heads = [
             ("customer", ""),

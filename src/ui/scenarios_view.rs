@@ -26,7 +26,25 @@ pub enum PrepEvent {
 pub struct Optimized {
     pub solution: Solution,
     pub frontier: Vec<FrontierPoint>,
+    /// Rebuilt when the message template or salt changes; its rows keep their order.
     pub plan: Plan,
+    /// The plan's rows, most expected incremental profit first (sorted once, in the background,
+    /// not every frame of the Plan screen).
+    pub by_profit: Vec<usize>,
+}
+
+impl Optimized {
+    pub fn new(solution: Solution, frontier: Vec<FrontierPoint>, plan: Plan) -> Optimized {
+        let mut by_profit: Vec<usize> = (0..plan.rows.len()).collect();
+        let profit = |i: usize| plan.rows[i].expected_incremental_profit;
+        by_profit.sort_by(|&a, &b| profit(b).total_cmp(&profit(a)));
+        Optimized {
+            solution,
+            frontier,
+            plan,
+            by_profit,
+        }
+    }
 }
 
 pub struct ScenariosView {
@@ -188,6 +206,18 @@ impl ScenariosView {
     /// (a new sweep is being computed).
     pub fn sweep_is_stale(&self) -> bool {
         self.sweep_key.as_ref() != Some(&sweep_key(&self.scenario))
+    }
+
+    /// The sweep of the scenario shown: the background one when it is current, else computed
+    /// now (for exports, which must not write another scenario's curves).
+    pub fn current_sweep(&self) -> Vec<SweepPoint> {
+        match &self.table {
+            Some(t) if self.sweep_is_stale() => {
+                let values = simulate::sweep_values(&self.scenario.offer, 13);
+                simulate::sweep(t, &self.scenario, &values)
+            }
+            _ => self.sweep.clone(),
+        }
     }
 
     /// Trains a response model for planning (3 bootstrap members) and scores every customer.
@@ -431,11 +461,7 @@ impl ScenariosView {
                 let solution = optimize::solve(&p, budget);
                 let frontier = optimize::frontier(&p, 21);
                 let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
-                Optimized {
-                    solution,
-                    frontier,
-                    plan,
-                }
+                Optimized::new(solution, frontier, plan)
             });
             send(r);
         }));
@@ -905,5 +931,28 @@ impl ScenariosView {
                 p.points(Points::new("chosen", vec![[s.spend, s.objective_value]]).radius(5.0));
             });
         ui.label("The plan is on the Plan screen.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Plan screen's order: every row once, most expected incremental profit first.
+    #[test]
+    fn optimized_orders_the_plan_by_profit_once() {
+        let t = crate::sim::bench::random_table(2_000, 0, 5);
+        let offers = OffersFile::standard();
+        let p = Problem::build(&t, &offers);
+        let solution = optimize::solve(&p, 1e12);
+        let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
+        let o = Optimized::new(solution, Vec::new(), plan);
+        assert!(o.plan.rows.len() > 100);
+        let mut seen = o.by_profit.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..o.plan.rows.len()).collect::<Vec<_>>());
+        let profit = |i: usize| o.plan.rows[i].expected_incremental_profit;
+        assert!(o.by_profit.windows(2).all(|w| profit(w[0]) >= profit(w[1])));
+        assert!(profit(o.by_profit[0]) > profit(*o.by_profit.last().unwrap()));
     }
 }
