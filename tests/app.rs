@@ -354,6 +354,20 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         app.plan_view.rebuild(&mut app.scenarios_view);
         assert!(msg(app).starts_with("Hi "), "{}", msg(app));
     }
+    // A new send time: the screen rebuilds the plan in the background, then every row has it.
+    harness.state_mut().plan_view.send_time = "2027-01-04 09:30".into();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(1);
+    let rows = &harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .unwrap()
+        .plan
+        .rows;
+    assert!(rows.iter().all(|r| r.send_time == "2027-01-04 09:30"));
     let out = dir.join("exported-plan.csv");
     harness.state_mut().plan_view.path = out.display().to_string();
     harness.get_by_label("Export CSV").click();

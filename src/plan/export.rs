@@ -8,12 +8,13 @@
 
 use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
-use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile};
+use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
 use crate::sim::select::Selection;
 use crate::sim::simulate::Figures;
 use crate::util::write_atomic;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -76,22 +77,16 @@ pub fn plan_from_choice(
     salt: Option<&str>,
 ) -> Plan {
     let pricers = offers.pricers(t);
-    let mut per_offer = vec![Figures::default(); offers.offers.len()];
-    let mut rows = Vec::new();
-    for (i, c) in choice.iter().enumerate() {
-        let Some(j) = c.map(|j| j as usize) else {
-            continue;
-        };
+    let row = |i: usize, j: usize| {
         let o = &offers.offers[j];
         let e = pricers[j].effect(i);
-        per_offer[j].add(&e);
         let id = &t.ids[i];
         let channel = if o.channel.name == "preferred" {
             t.channel.get(i).cloned().unwrap_or_else(|| "email".into())
         } else {
             o.channel.name.clone()
         };
-        rows.push(PlanRow {
+        PlanRow {
             customer_id: salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)),
             segment: t.segment_name(i).to_string(),
             offer: o.name.clone(),
@@ -113,9 +108,15 @@ pub fn plan_from_choice(
                 },
             )
             .replace(['\n', '\r'], " "),
-        });
-    }
-    let total = per_offer.iter().fold(Figures::default(), |a, b| a.merge(b));
+        }
+    };
+    // In customer order (rayon's collect keeps it); the sums are the optimizer's own.
+    let rows = choice
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.map(|j| row(i, j as usize)))
+        .collect();
+    let (per_offer, total) = plan_figures(t, offers, choice);
     Plan {
         offers: offers.clone(),
         rows,

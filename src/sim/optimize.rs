@@ -747,13 +747,23 @@ pub fn plan_figures(
     choice: &[Option<u8>],
 ) -> (Vec<Figures>, Figures) {
     let pricers = f.pricers(t);
-    let mut per = vec![Figures::default(); f.offers.len()];
-    for (i, c) in choice.iter().enumerate() {
-        if let Some(j) = c {
-            let j = *j as usize;
-            per[j].add(&pricers[j].effect(i));
-        }
-    }
+    let zero = || vec![Figures::default(); f.offers.len()];
+    let per = choice
+        .par_chunks(1 << 13)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut per = zero();
+            for (k, j) in chunk.iter().enumerate() {
+                if let Some(j) = j {
+                    let j = *j as usize;
+                    per[j].add(&pricers[j].effect((c << 13) + k));
+                }
+            }
+            per
+        })
+        .reduce(zero, |a, b| {
+            a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
+        });
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
     (per, total)
 }

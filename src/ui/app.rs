@@ -236,6 +236,7 @@ impl PromolabApp {
         if let Some(e) = self.scenarios_view.wait(self.loaded.as_ref()) {
             self.messages.push(e);
         }
+        self.plan_view.wait(&mut self.scenarios_view);
         while self.is_busy() {
             if let Some(job) = &self.load_job
                 && let Ok(e) = job.rx.recv()

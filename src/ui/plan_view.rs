@@ -2,6 +2,7 @@
 //! preview, and export to CSV (atomic, confirm before replacing a file, optional pseudonyms).
 
 use super::glossary;
+use super::jobs::{Job, spawn};
 use super::scenarios_view::ScenariosView;
 use crate::plan::{self, Plan};
 use egui_extras::{Column, TableBuilder};
@@ -18,6 +19,11 @@ pub struct PlanView {
     pub status: String,
     /// Set by the "Choose..." button; the app opens the save dialog.
     pub want_dialog: bool,
+    /// The plan being rebuilt with a new template, send time or salt in the background (for
+    /// which optimization), and whether another edit came in meanwhile (about 0.5 s for a
+    /// million customers: too long for a keystroke).
+    rebuild_job: Option<(u64, Job<Plan>)>,
+    rebuild_again: bool,
 }
 
 impl Default for PlanView {
@@ -34,18 +40,16 @@ impl Default for PlanView {
             sort_by_profit: true,
             status: String::new(),
             want_dialog: false,
+            rebuild_job: None,
+            rebuild_again: false,
         }
     }
 }
 
 impl PlanView {
-    /// Regenerates the plan's messages (and pseudonyms) with the current template and salt.
-    pub fn rebuild(&self, sv: &mut ScenariosView) {
-        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_mut()) else {
-            return;
-        };
-        // From the offers that were optimized, not from the last plan: its messages may already
-        // carry an earlier template.
+    /// The offers that were optimized with the current template and send time (not the last
+    /// plan's: its messages may already carry an earlier template).
+    fn offers(&self, sv: &ScenariosView) -> crate::sim::optimize::OffersFile {
         let mut offers = sv.offers.clone();
         for o in &mut offers.offers {
             if !self.template.trim().is_empty() {
@@ -53,8 +57,73 @@ impl PlanView {
             }
             o.channel.send_time = self.send_time.clone();
         }
-        let salt = (!self.salt.is_empty()).then_some(self.salt.as_str());
-        opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt);
+        offers
+    }
+
+    fn salt(&self) -> Option<String> {
+        (!self.salt.is_empty()).then(|| self.salt.clone())
+    }
+
+    /// Regenerates the plan's messages (and pseudonyms) with the current template and salt, now
+    /// (exports and tests; the screen does it in the background).
+    pub fn rebuild(&self, sv: &mut ScenariosView) {
+        let offers = self.offers(sv);
+        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_mut()) else {
+            return;
+        };
+        let salt = self.salt();
+        opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt.as_deref());
+    }
+
+    /// `rebuild` in the background; an edit while one runs starts another when it is done.
+    fn rebuild_later(&mut self, sv: &ScenariosView, ctx: &egui::Context) {
+        if self.rebuild_job.is_some() {
+            self.rebuild_again = true;
+            return;
+        }
+        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_ref()) else {
+            return;
+        };
+        let (offers, salt) = (self.offers(sv), self.salt());
+        let choice = opt.solution.choice.clone();
+        let job = spawn("plan", ctx.clone(), move |send, _| {
+            send(plan::plan_from_choice(
+                &t,
+                &offers,
+                &choice,
+                salt.as_deref(),
+            ));
+        });
+        self.rebuild_job = Some((opt.id, job));
+        self.rebuild_again = false;
+    }
+
+    /// Applies a finished background rebuild (to the optimization it was made for).
+    pub fn poll(&mut self, sv: &mut ScenariosView) {
+        let Some((id, job)) = &self.rebuild_job else {
+            return;
+        };
+        let (mut plans, gone) = job.poll();
+        if let (Some(plan), Some(opt)) = (plans.pop(), sv.optimized.as_mut())
+            && opt.id == *id
+        {
+            opt.plan = plan;
+        }
+        if gone {
+            self.rebuild_job = None;
+        }
+    }
+
+    /// Blocks until the background rebuild is done and applied, and makes the one an edit
+    /// asked for meanwhile (tests).
+    pub fn wait(&mut self, sv: &mut ScenariosView) {
+        while self.rebuild_job.is_some() {
+            self.poll(sv);
+            std::thread::yield_now();
+        }
+        if std::mem::take(&mut self.rebuild_again) {
+            self.rebuild(sv);
+        }
     }
 
     /// Writes the plan; refuses to replace an existing file unless `replace` is ticked.
@@ -122,6 +191,7 @@ impl PlanView {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, sv: &mut ScenariosView) {
+        self.poll(sv);
         ui.heading("Plan");
         if sv.optimized.is_none() {
             ui.label(
@@ -138,13 +208,17 @@ impl PlanView {
             );
             ui.label("Send time");
             let t = ui.text_edit_singleline(&mut self.send_time);
-            let stale = sv
-                .optimized
-                .as_ref()
-                .and_then(|o| o.plan.rows.first())
-                .is_some_and(|r| r.send_time != self.send_time);
-            if r.changed() || t.changed() || stale {
-                self.rebuild(sv);
+            let stale = self.rebuild_job.is_none()
+                && sv
+                    .optimized
+                    .as_ref()
+                    .and_then(|o| o.plan.rows.first())
+                    .is_some_and(|r| r.send_time != self.send_time);
+            if r.changed() || t.changed() || stale || self.rebuild_again {
+                self.rebuild_later(sv, ui.ctx());
+            }
+            if self.rebuild_job.is_some() {
+                ui.spinner();
             }
         })
         .response

@@ -31,6 +31,9 @@ pub struct Optimized {
     /// The plan's rows, most expected incremental profit first (sorted once, in the background,
     /// not every frame of the Plan screen).
     pub by_profit: Vec<usize>,
+    /// Tells this optimization from a later one (a plan rebuilt in the background for an
+    /// earlier one is dropped).
+    pub id: u64,
 }
 
 impl Optimized {
@@ -38,11 +41,13 @@ impl Optimized {
         let mut by_profit: Vec<usize> = (0..plan.rows.len()).collect();
         let profit = |i: usize| plan.rows[i].expected_incremental_profit;
         by_profit.sort_by(|&a, &b| profit(b).total_cmp(&profit(a)));
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Optimized {
             solution,
             frontier,
             plan,
             by_profit,
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 }
