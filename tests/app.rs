@@ -208,6 +208,19 @@ fn customers_tab_segments_target_the_scenario_and_show_one_customer() {
     harness.get_by_label("percentile");
 }
 
+/// The optimized plan (after Optimize).
+fn plan<'a>(
+    harness: &'a egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+) -> &'a promolab::plan::Plan {
+    &harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .expect("a plan")
+        .plan
+}
+
 /// Opens the Scenarios screen and trains the planning model there, waiting for it.
 fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>) {
     // The tab (drawn first; the Scenarios screen has a heading of the same name).
@@ -359,14 +372,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
     harness.run_steps(1);
-    let rows = &harness
-        .state()
-        .scenarios_view
-        .optimized
-        .as_ref()
-        .unwrap()
-        .plan
-        .rows;
+    let rows = &plan(&harness).rows;
     assert!(rows.iter().all(|r| r.send_time == "2027-01-04 09:30"));
     let out = dir.join("exported-plan.csv");
     harness.state_mut().plan_view.path = out.display().to_string();
@@ -376,18 +382,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     assert!(status.starts_with("wrote"), "{status}");
     let text = std::fs::read_to_string(&out).unwrap();
     let rows = text.lines().count() - 1;
-    assert_eq!(
-        rows,
-        harness
-            .state()
-            .scenarios_view
-            .optimized
-            .as_ref()
-            .unwrap()
-            .plan
-            .rows
-            .len()
-    );
+    assert_eq!(rows, plan(&harness).rows.len());
     assert!(text.starts_with("customer_id,segment,offer"));
     assert!(
         harness
