@@ -890,4 +890,20 @@ mod tests {
             }
         }
     }
+    /// Large enough for the sampled first guess: every plan fits its budget, sits under its
+    /// bound with a small gap, and more budget never buys less.
+    #[test]
+    fn large_problems_fit_their_budgets() {
+        let p = random_problem(70_000, 4, 9);
+        let full = solve(&p, f64::MAX / 4.0).spend;
+        let mut last = f64::NEG_INFINITY;
+        for share in [0.05, 0.2, 0.5, 0.8] {
+            let s = solve(&p, full * share);
+            let what = (share, s.spend, s.objective_value, s.upper_bound);
+            assert!(s.spend <= s.budget * (1.0 + 1e-9), "{what:?}");
+            assert!(s.objective_value <= s.upper_bound + 1e-6, "{what:?}");
+            assert!(s.gap_share < 1e-3 && s.objective_value >= last, "{what:?}");
+            last = s.objective_value;
+        }
+    }
 }
