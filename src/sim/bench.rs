@@ -59,6 +59,10 @@ pub struct SimBench {
     /// Solving for a budget of a third of the unconstrained spend.
     pub optimize_solve_ms: f64,
     pub optimize_gap_share: f64,
+    /// Rows of the optimized plan, and building them (ids, offers, figures, messages): what
+    /// the Plan screen redoes, in the background, when the message template changes.
+    pub plan_rows: usize,
+    pub plan_build_ms: f64,
 }
 
 fn median_ms(runs: usize, mut f: impl FnMut(usize)) -> f64 {
@@ -189,6 +193,9 @@ pub fn run(customers: usize) -> SimBench {
     let start = Instant::now();
     let sol = solve(&problem, full / 3.0);
     let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
+    let plan = crate::plan::plan_from_choice(&t, &file, &sol.choice, None);
+    let plan_build_ms = start.elapsed().as_secs_f64() * 1000.0;
     SimBench {
         customers,
         threads: rayon::current_num_threads(),
@@ -201,5 +208,7 @@ pub fn run(customers: usize) -> SimBench {
         optimize_build_planning_model_ms: planning_build_ms,
         optimize_solve_ms: solve_ms,
         optimize_gap_share: sol.gap_share,
+        plan_rows: plan.rows.len(),
+        plan_build_ms,
     }
 }
