@@ -595,12 +595,14 @@ pub fn solve(p: &Problem, budget: f64) -> Solution {
     // multiplier has moved since.
     let mut choices = Vec::new();
     let mut cheaper = None;
+    let mut used = (0.0, Vec::new(), Vec::new());
     for _round in 0..6 {
         prices.lambda = 0.0;
         let b = search(p, &prices, Moving::Budget, budget);
         (prices.lambda, lambda_over) = (b.ok, b.bad);
         (choices, cheaper) = (b.at_ok, Some(b.at_bad));
-        let (_, redeem, sends) = usage(p, &choices);
+        used = usage(p, &choices);
+        let (_, redeem, sends) = &used;
         let over_caps: Vec<(Moving, f64)> = (redeem.iter().zip(&p.offer_caps))
             .enumerate()
             .map(|(j, (&used, &cap))| (Moving::Offer(j), used, cap))
@@ -628,8 +630,14 @@ pub fn solve(p: &Problem, budget: f64) -> Solution {
         .collect();
     // The relaxation's value at these prices (for the bound).
     let relaxed: f64 = choice.par_iter().map(|c| c.map_or(0.0, |(_, r)| r)).sum();
-    // Repair: drop the weakest assignments of any cap or the budget still exceeded.
-    let (mut spend, mut redeem, mut sends) = usage(p, &choices);
+    // Repair: drop the weakest assignments of any cap or the budget still exceeded. The last
+    // round's usage still holds unless a cap's search moved the choices after it (then
+    // `cheaper` is gone too).
+    let (mut spend, mut redeem, mut sends) = if cheaper.is_some() {
+        used
+    } else {
+        usage(p, &choices)
+    };
     let over = |spend: f64, redeem: &[f64], sends: &[f64]| {
         spend > budget
             || redeem.iter().zip(&p.offer_caps).any(|(r, c)| r > c)
