@@ -82,6 +82,11 @@ pub struct ScenariosView {
     pending_saved: Vec<Scenario>,
 }
 
+/// The charts' sweep: the scenario at 13 values of its offer.
+fn sweep_of(t: &ResponseTable, s: &Scenario) -> Vec<SweepPoint> {
+    simulate::sweep(t, s, &simulate::sweep_values(&s.offer, 13))
+}
+
 /// What the sweep depends on: the scenario with the offer's value zeroed.
 fn sweep_key(s: &Scenario) -> Scenario {
     let mut key = s.clone();
@@ -217,10 +222,7 @@ impl ScenariosView {
     /// now (for exports, which must not write another scenario's curves).
     pub fn current_sweep(&self) -> Vec<SweepPoint> {
         match &self.table {
-            Some(t) if self.sweep_is_stale() => {
-                let values = simulate::sweep_values(&self.scenario.offer, 13);
-                simulate::sweep(t, &self.scenario, &values)
-            }
+            Some(t) if self.sweep_is_stale() => sweep_of(t, &self.scenario),
             _ => self.sweep.clone(),
         }
     }
@@ -419,10 +421,7 @@ impl ScenariosView {
                 self.sweep.clear();
             }
             let s = self.scenario.clone();
-            let job = spawn("sweep", ctx.clone(), move |send, _| {
-                let values = simulate::sweep_values(&s.offer, 13);
-                send(simulate::sweep(&t, &s, &values));
-            });
+            let job = spawn("sweep", ctx.clone(), move |send, _| send(sweep_of(&t, &s)));
             self.sweep_job = Some((key, job));
         }
     }
