@@ -100,12 +100,8 @@ fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
 }
 
 /// The ensemble's mean: averaged columns, and for latent-class members the average of the
-/// members' conversion probabilities (the mixture of all their classes). One member is its own
-/// mean.
+/// members' conversion probabilities (the mixture of all their classes).
 fn mean_member(members: &[Member], n: usize) -> Member {
-    if let [one] = members {
-        return one.clone();
-    }
     let k = members.len() as f32;
     let avg = |f: &dyn Fn(&Member) -> &Vec<f32>| -> Vec<f32> {
         if members.iter().any(|m| f(m).is_empty()) {
@@ -270,15 +266,11 @@ pub fn from_model(
                 pipeline::member_response(f, &ds, device).map(|r| member_of(&r, &ds.arm_names, n))
             })
             .collect::<Result<_, _>>()?;
-        let mean = mean_member(&members, n);
-        (
-            mean,
-            if members.len() > 1 {
-                members
-            } else {
-                Vec::new()
-            },
-        )
+        // One net is its own mean (and no ensemble: nothing to average for the intervals).
+        match <[Member; 1]>::try_from(members) {
+            Ok([one]) => (one, Vec::new()),
+            Err(members) => (mean_member(&members, n), members),
+        }
     } else {
         // Conversion with and without the (first) treatment: the offer is the contact itself.
         let base: Vec<f32> = cols.p[0].iter().map(|&p| logit(p)).collect();
