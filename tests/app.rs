@@ -71,17 +71,9 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     harness.get_by_label("Models").click();
     harness.run_steps(2);
     harness.get_by_label_contains("Auto picks:");
-    harness.get_by_label("Train").click();
-    harness.run_steps(1);
-    harness.state_mut().models_view.wait();
-    harness.run_steps(2);
-    let view = &harness.state().models_view;
-    let (model, meta) = view
-        .result
-        .as_ref()
-        .unwrap_or_else(|| panic!("no model: {}", view.status));
+    let (model, meta) = train_on_models_tab(&mut harness);
     assert_eq!(model.arm_names.len(), 6, "control and five offers");
-    assert!(!view.history.is_empty());
+    assert!(!harness.state().models_view.history.is_empty());
     let m = meta.test_metrics.as_ref().unwrap();
     assert_eq!(m.arms.len(), 5);
     assert!(m.roc.len() > 2 && m.arms.iter().all(|a| a.deciles.len() == 10));
@@ -106,6 +98,24 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     assert!(status.starts_with("loaded"), "{status}");
 }
 
+/// Presses Train on the Models screen and waits for the model; the trained model and its
+/// metadata.
+fn train_on_models_tab(
+    harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+) -> (
+    promolab::model::uplift::TrainedModel,
+    promolab::model::store::ModelMeta,
+) {
+    harness.get_by_label("Train").click();
+    harness.run_steps(1);
+    harness.state_mut().models_view.wait();
+    harness.run_steps(2);
+    let view = &harness.state().models_view;
+    view.result
+        .clone()
+        .unwrap_or_else(|| panic!("no model: {}", view.status))
+}
+
 /// A response model trained on sample data shows its price elasticity against the truth, per
 /// hidden segment and per fifth of the customers by its own estimate.
 #[test]
@@ -117,15 +127,7 @@ fn models_tab_shows_a_response_models_elasticity_against_the_truth() {
     harness.state_mut().models_view.kind = promolab::model::uplift::ModelKind::Response;
     harness.state_mut().models_view.cfg.epochs = 20;
     harness.run_steps(2);
-    harness.get_by_label("Train").click();
-    harness.run_steps(1);
-    harness.state_mut().models_view.wait();
-    harness.run_steps(2);
-    let view = &harness.state().models_view;
-    let (_, meta) = view
-        .result
-        .as_ref()
-        .unwrap_or_else(|| panic!("no model: {}", view.status));
+    let (_, meta) = train_on_models_tab(&mut harness);
     let m = meta.test_metrics.as_ref().unwrap();
     assert_eq!(m.elasticity_by_prediction.len(), 5, "{m:?}");
     assert!(!m.elasticity.is_empty());
