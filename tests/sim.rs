@@ -310,7 +310,7 @@ fn average_of_members_is_the_mixture_of_their_classes() {
         .collect();
     let mut mixture = t.clone();
     mixture.mean.classes = Classes::new(&all);
-    t.mean.classes = Classes::average_of_members();
+    t.mean.classes = Classes::average_of(&mut t.members);
     let s = pct(20.0, 0.4);
     let (a, b) = (simulate::simulate(&t, &s), simulate::simulate(&mixture, &s));
     let close = |x: f64, y: f64| (x - y).abs() <= 1e-5 * (1.0 + y.abs());
@@ -350,4 +350,32 @@ fn average_of_members_is_the_mixture_of_their_classes() {
         solve(&Problem::build(&mixture, &f), budget),
     );
     assert!((pa.objective_value - pb.objective_value).abs() <= 1e-4 * pb.objective_value.abs());
+    // The totals' pass over blocks of customers sums exactly what each customer's effect gives,
+    // for the shared table (mean of three groups) and for a mean of one group of 12 classes,
+    // with a coupon (a depth per customer) and a plain message (no lever).
+    let coupon = Offer::Coupon {
+        amount: 15.0,
+        min_spend: 80.0,
+    };
+    for table in [&t, &mixture] {
+        for offer in [coupon.clone(), Offer::Message] {
+            let mut s = pct(20.0, 0.4);
+            s.offer = offer;
+            let o = simulate::simulate(table, &s);
+            let rows = simulate::rows(table, &s, &select(table, &s));
+            assert_eq!(rows.len(), o.totals.targeted);
+            let sum = |f: fn(&simulate::Effect) -> f64| rows.iter().map(|(_, e)| f(e)).sum::<f64>();
+            for (total, by_rows) in [
+                (o.totals.incremental_profit, sum(|e| e.incremental_profit)),
+                (o.totals.incremental_revenue, sum(|e| e.incremental_revenue)),
+                (o.totals.buyers_with_offer, sum(|e| e.p1)),
+                (o.totals.var_profit, sum(|e| e.var_profit)),
+            ] {
+                assert!(
+                    (total - by_rows).abs() <= 1e-9 * (1.0 + by_rows.abs()),
+                    "{total} vs {by_rows}"
+                );
+            }
+        }
+    }
 }

@@ -36,6 +36,42 @@ pub fn random_table(n: usize, members: usize, seed: u64) -> ResponseTable {
     }
 }
 
+/// Three bootstrap members of five latent classes each over `n` customers (equal weights,
+/// random logits and effects); `concat()` of them, with the weights divided by 3 as here, is
+/// their average as one mixture of 15 classes.
+fn planning_classes(n: usize, seed: u64) -> Vec<Vec<Class>> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..3)
+        .map(|_| {
+            (0..5)
+                .map(|_| Class {
+                    weight: vec![1.0 / 15.0; n],
+                    base: (0..n).map(|_| rng.random_range(-5.0..0.0)).collect(),
+                    contact: rng.random_range(-0.5..0.5),
+                    sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Gives `t` the planning model's shape, as `sim::build` makes it from the app's model: three
+/// bootstrap members of five latent classes, and their average as the mean.
+pub fn planning_shape(t: &mut ResponseTable, seed: u64) {
+    t.mean.classes = Classes::default();
+    t.members = planning_classes(t.len(), seed)
+        .into_iter()
+        .map(|mut classes| {
+            classes.iter_mut().for_each(|c| c.weight.fill(1.0 / 5.0));
+            Member {
+                classes: Classes::new(&classes),
+                ..t.mean.clone()
+            }
+        })
+        .collect();
+    t.mean.classes = Classes::average_of(&mut t.members);
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SimBench {
     pub customers: usize,
@@ -140,43 +176,12 @@ pub fn run(customers: usize) -> SimBench {
     let plain = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });
-    let mut rng = StdRng::seed_from_u64(2);
-    // Three members of five classes; the mean is their mixture (weights divided by 3).
-    let class_members: Vec<Vec<Class>> = (0..3)
-        .map(|_| {
-            (0..5)
-                .map(|_| Class {
-                    weight: vec![1.0 / 5.0; customers],
-                    base: (0..customers)
-                        .map(|_| rng.random_range(-5.0..0.0))
-                        .collect(),
-                    contact: rng.random_range(-0.5..0.5),
-                    sensitivity: std::array::from_fn(|_| rng.random_range(0.0..15.0)),
-                })
-                .collect()
-        })
-        .collect();
-    let all: Vec<Class> = class_members
-        .iter()
-        .flatten()
-        .map(|c| Class {
-            weight: vec![1.0 / 15.0; customers],
-            ..c.clone()
-        })
-        .collect();
-    t.mean.classes = Classes::new(&all);
+    t.mean.classes = Classes::new(&planning_classes(customers, 2).concat());
+    // The mean as a plain mixture of 15 classes: each member's class weights divided by 3.
     let latent = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });
-    t.members = class_members
-        .iter()
-        .map(|classes| Member {
-            classes: Classes::new(classes),
-            ..t.mean.clone()
-        })
-        .collect();
-    // As `sim::build` makes it: the mean is the members' average.
-    t.mean.classes = Classes::average_of_members();
+    planning_shape(&mut t, 2);
     let planning = median_ms(7, |k| {
         simulate(&t, &scenario(k));
     });

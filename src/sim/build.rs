@@ -100,8 +100,10 @@ fn member_of(r: &MemberResponse, arm_names: &[String], n: usize) -> Member {
 }
 
 /// The ensemble's mean: averaged columns, and for latent-class members the average of the
-/// members' conversion probabilities (the mixture of all their classes).
-fn mean_member(members: &[Member], n: usize) -> Member {
+/// members' conversion probabilities (the mixture of all their classes; the members' classes
+/// move into one table the mean shares, see `Classes::average_of`).
+fn mean_member(members: &mut [Member], n: usize) -> Member {
+    let classes = Classes::average_of(members);
     let k = members.len() as f32;
     let avg = |f: &dyn Fn(&Member) -> &Vec<f32>| -> Vec<f32> {
         if members.iter().any(|m| f(m).is_empty()) {
@@ -110,11 +112,6 @@ fn mean_member(members: &[Member], n: usize) -> Member {
         (0..n)
             .map(|i| members.iter().map(|m| f(m)[i]).sum::<f32>() / k)
             .collect()
-    };
-    let classes = if !members.is_empty() && members.iter().all(|m| !m.classes.is_empty()) {
-        Classes::average_of_members()
-    } else {
-        Classes::default()
     };
     Member {
         base_logit: avg(&|m| &m.base_logit),
@@ -269,7 +266,7 @@ pub fn from_model(
         // One net is its own mean (and no ensemble: nothing to average for the intervals).
         match <[Member; 1]>::try_from(members) {
             Ok([one]) => (one, Vec::new()),
-            Err(members) => (mean_member(&members, n), members),
+            Err(mut members) => (mean_member(&mut members, n), members),
         }
     } else {
         // Conversion with and without the (first) treatment: the offer is the contact itself.

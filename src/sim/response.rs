@@ -8,8 +8,9 @@
 //! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
-use promolab_kernels::{LANES, Shift, mixture};
+use promolab_kernels::{LANES, Mixture, mixtures};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// One bootstrap member's parameters (model uncertainty).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,24 +33,183 @@ pub struct Class {
     pub sensitivity: [f32; 4],
 }
 
-/// Latent response classes as the simulator reads them: customer-major, each customer's class
-/// weights then class logits side by side (a few cache lines per customer instead of two
-/// columns per class), padded to a multiple of `LANES` classes that weigh 0, with each
-/// customer's no-offer probability computed once. Or, for the mean of bootstrap members that
-/// each have classes, no rows at all: the members' average (`average_of_members`).
+/// Latent response classes as the simulator reads them: a view of a shared table of classes.
+///
+/// The table is customer-major: each customer's class weights then class logits side by side in
+/// whole 64-byte lines (padded to a multiple of `LANES` classes that weigh 0), with each
+/// customer's no-offer probabilities computed once. It holds one or more groups of classes side
+/// by side, one per bootstrap member: a member's classes are the view of its group, and the
+/// ensemble mean is the view of all groups, their average (the mixture of all the members'
+/// classes with the weights divided by the number of members). So a pass over customers reads
+/// one row per customer and evaluates every member's classes at once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Classes {
-    average_of_members: bool,
-    count: usize,
+    table: Option<Arc<ClassTable>>,
+    /// The group this view reads; `None`: the average of all of them.
+    group: Option<usize>,
+}
+
+#[derive(Debug, PartialEq)]
+struct ClassTable {
+    /// Group g is the classes `ends[g - 1]..ends[g]` (from 0).
+    ends: Vec<usize>,
+    /// Classes per row, padding included (a multiple of `LANES`).
     lanes: usize,
     contact: Vec<f32>,
     sensitivity: [Vec<f32>; 4],
-    rows: Vec<f32>,
+    /// Zeros: the sensitivity of an offer without a lever.
+    no_lever: Vec<f32>,
+    /// `lanes / 8` lines per customer: `lanes` weights, then `lanes` logits.
+    rows: Vec<Line>,
+    /// Customer i's no-offer probability in group g at `i * p0_stride + g` (the stride a power
+    /// of two, so that a customer's probabilities share a cache line).
     p0: Vec<f32>,
+    p0_stride: usize,
+}
+
+/// 16 numbers on one 64-byte cache line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+struct Line([f32; 16]);
+
+/// Groups past this many are summed in a heap buffer (bootstrap ensembles are smaller).
+const STACK_GROUPS: usize = 16;
+
+impl ClassTable {
+    /// A table of `groups` (each a list of classes over the same customers) with zeroed rows.
+    fn empty(groups: &[&[&Class]], n: usize) -> ClassTable {
+        let mut ends = Vec::with_capacity(groups.len());
+        let mut end = 0;
+        for g in groups {
+            end += g.len();
+            ends.push(end);
+        }
+        let lanes = end.div_ceil(LANES) * LANES;
+        let all: Vec<&Class> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+        let pad = |f: &dyn Fn(&Class) -> f32| -> Vec<f32> {
+            (0..lanes)
+                .map(|k| all.get(k).map_or(0.0, |c| f(c)))
+                .collect()
+        };
+        let p0_stride = groups.len().next_power_of_two();
+        ClassTable {
+            ends,
+            lanes,
+            contact: pad(&|c| c.contact),
+            sensitivity: std::array::from_fn(|l| pad(&|c| c.sensitivity[l])),
+            no_lever: vec![0.0; lanes],
+            rows: large_vec(n * lanes / 8, Line([0.0; 16])),
+            p0: large_vec(n * p0_stride, 0.0),
+            p0_stride,
+        }
+    }
+
+    /// Fills customer rows from the classes (in `empty`'s order) and computes the no-offer
+    /// probabilities.
+    fn fill(mut self, groups: &[&[&Class]]) -> ClassTable {
+        let all: Vec<&Class> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+        let (lanes, per) = (self.lanes, self.lanes / 8);
+        if per > 0 {
+            self.rows
+                .par_chunks_exact_mut(per)
+                .enumerate()
+                .for_each(|(i, lines)| {
+                    let row = flat_mut(lines);
+                    for (k, c) in all.iter().enumerate() {
+                        row[k] = c.weight[i];
+                        row[lanes + k] = c.base[i];
+                    }
+                });
+        }
+        let mut p0 = std::mem::take(&mut self.p0);
+        let (stride, k) = (self.p0_stride, self.ends.len());
+        const BLOCK: usize = 1024;
+        p0.par_chunks_mut(stride * BLOCK)
+            .enumerate()
+            .for_each(|(b, p)| {
+                let customers: Vec<u32> = (0..p.len() / stride)
+                    .map(|j| (b * BLOCK + j) as u32)
+                    .collect();
+                let zero = vec![0.0; customers.len()];
+                let mut out = vec![0.0; customers.len() * k];
+                self.mixtures(&customers, None, 0.0, &zero, 0.0, &self.ends, &mut out);
+                for (dst, src) in p.chunks_exact_mut(stride).zip(out.chunks_exact(k.max(1))) {
+                    dst[..k].copy_from_slice(&src[..k]);
+                }
+            });
+        self.p0 = p0;
+        self
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        let per = self.lanes / 8;
+        flat(&self.rows[i * per..(i + 1) * per])
+    }
+
+    /// The probabilities to buy of each of `customers` in each group up to the given group
+    /// `ends` (see `promolab_kernels::mixtures`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn mixtures(
+        &self,
+        customers: &[u32],
+        lever: Option<usize>,
+        on: f32,
+        depth: &[f32],
+        extra: f32,
+        ends: &[usize],
+        out: &mut [f32],
+    ) {
+        // No lever: the depth has no effect.
+        let sensitivity = lever.map_or(&self.no_lever, |l| &self.sensitivity[l]);
+        let m = Mixture {
+            rows: flat(&self.rows),
+            contact: &self.contact,
+            sensitivity,
+            ends,
+        };
+        mixtures(&m, customers, on, depth, extra, out)
+    }
+}
+
+/// `n` copies of `value`, in memory the kernel is asked to back with huge pages where it can
+/// (Linux's transparent huge pages in their default "madvise" mode): the simulator reads such
+/// columns at scattered customers, and with 4 KiB pages nearly every read of a large table also
+/// misses the processor's address cache.
+pub fn large_vec<T: Copy>(n: usize, value: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    #[cfg(target_os = "linux")]
+    {
+        let bytes = n * std::mem::size_of::<T>();
+        if bytes >= 4 << 20 {
+            let start = v.as_mut_ptr() as usize;
+            // madvise wants a page-aligned start; the huge pages go where 2 MiB fit.
+            let aligned = start.next_multiple_of(4096);
+            let len = (start + bytes).saturating_sub(aligned);
+            // SAFETY: the range lies inside `v`'s allocation, and the advice only changes how
+            // the kernel backs it (a failure leaves it as it was).
+            unsafe { libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
+        }
+    }
+    v.resize(n, value);
+    v
+}
+
+/// The numbers on `lines`, in order.
+fn flat(lines: &[Line]) -> &[f32] {
+    // SAFETY: `Line` is `repr(C)` around `[f32; 16]` with a size of exactly 64 bytes (no
+    // padding), so `lines` is `16 * lines.len()` initialized, aligned `f32`s.
+    unsafe { std::slice::from_raw_parts(lines.as_ptr().cast(), 16 * lines.len()) }
+}
+
+fn flat_mut(lines: &mut [Line]) -> &mut [f32] {
+    // SAFETY: as in `flat`, and the borrow is unique.
+    unsafe { std::slice::from_raw_parts_mut(lines.as_mut_ptr().cast(), 16 * lines.len()) }
 }
 
 impl Classes {
-    /// Panics if the classes' columns differ in length (they come from one model).
+    /// One member's classes. Panics if the classes' columns differ in length (they come from
+    /// one model).
     pub fn new(classes: &[Class]) -> Classes {
         let Some(first) = classes.first() else {
             return Classes::default();
@@ -61,111 +221,201 @@ impl Classes {
                 .all(|c| c.weight.len() == n && c.base.len() == n),
             "latent classes of different lengths"
         );
-        let lanes = classes.len().div_ceil(LANES) * LANES;
-        let pad = |f: &dyn Fn(&Class) -> f32| -> Vec<f32> {
-            (0..lanes).map(|k| classes.get(k).map_or(0.0, f)).collect()
+        let refs: Vec<&Class> = classes.iter().collect();
+        let groups = [refs.as_slice()];
+        Classes {
+            table: Some(Arc::new(ClassTable::empty(&groups, n).fill(&groups))),
+            group: Some(0),
+        }
+    }
+
+    /// The ensemble mean of bootstrap `members` that each have classes of their own: their
+    /// classes are moved into one shared table, one group per member (each member then reads
+    /// its own group, with the same probabilities as before), and the mean is the view of all
+    /// groups, the average of the members' probabilities. Without classes in every member: no
+    /// classes (the one-curve columns apply).
+    pub fn average_of(members: &mut [Member]) -> Classes {
+        if members.is_empty() || members.iter().any(|m| m.classes.group.is_none()) {
+            return Classes::default();
+        }
+        // Each member's classes back out of its table, as borrowed columns.
+        let own: Vec<Vec<Class>> = members.iter().map(|m| m.classes.to_classes()).collect();
+        let n = own[0].first().map_or(0, |c| c.weight.len());
+        if own.iter().flatten().any(|c| c.weight.len() != n) {
+            return Classes::default();
+        }
+        let refs: Vec<Vec<&Class>> = own.iter().map(|g| g.iter().collect()).collect();
+        let groups: Vec<&[&Class]> = refs.iter().map(Vec::as_slice).collect();
+        let table = Arc::new(ClassTable::empty(&groups, n).fill(&groups));
+        for (g, m) in members.iter_mut().enumerate() {
+            m.classes = Classes {
+                table: Some(table.clone()),
+                group: Some(g),
+            };
+        }
+        Classes {
+            table: Some(table),
+            group: None,
+        }
+    }
+
+    /// The view's classes as columns (weights divided by nothing: the group's own).
+    fn to_classes(&self) -> Vec<Class> {
+        let (Some(t), Some(g)) = (&self.table, self.group) else {
+            return Vec::new();
         };
-        let contact = pad(&|c| c.contact);
-        let sensitivity = std::array::from_fn(|l| pad(&|c| c.sensitivity[l]));
-        let mut rows = vec![0.0; n * 2 * lanes];
-        rows.par_chunks_exact_mut(2 * lanes)
-            .enumerate()
-            .for_each(|(i, row)| {
-                for (k, c) in classes.iter().enumerate() {
-                    row[k] = c.weight[i];
-                    row[lanes + k] = c.base[i];
-                }
-            });
-        let p0 = rows
-            .par_chunks_exact(2 * lanes)
-            .map(|row| {
-                let none = Shift {
-                    contact: &contact,
-                    sensitivity: &sensitivity[0],
-                    on: 0.0,
-                    depth: 0.0,
-                    extra: 0.0,
-                };
-                mixture(row, &none)
+        let start = if g == 0 { 0 } else { t.ends[g - 1] };
+        let n = t.p0.len() / t.p0_stride;
+        (start..t.ends[g])
+            .map(|k| Class {
+                weight: (0..n).map(|i| t.row(i)[k]).collect(),
+                base: (0..n).map(|i| t.row(i)[t.lanes + k]).collect(),
+                contact: t.contact[k],
+                sensitivity: std::array::from_fn(|l| t.sensitivity[l][k]),
             })
-            .collect();
-        Classes {
-            average_of_members: false,
-            count: classes.len(),
-            lanes,
-            contact,
-            sensitivity,
-            rows,
-            p0,
-        }
-    }
-
-    /// The ensemble mean of the table's bootstrap members, which all have classes: each
-    /// customer's probabilities are the average of the members' (exactly the mixture of all
-    /// their classes with the weights divided by the number of members), so the mean needs no
-    /// rows of its own and a pass can compute the members and the mean together.
-    pub fn average_of_members() -> Classes {
-        Classes {
-            average_of_members: true,
-            ..Classes::default()
-        }
-    }
-
-    pub fn is_average_of_members(&self) -> bool {
-        self.average_of_members
+            .collect()
     }
 
     /// No latent classes: the one-curve columns apply.
     pub fn is_empty(&self) -> bool {
-        self.count == 0 && !self.average_of_members
+        self.table.is_none()
     }
 
-    /// Customer `i`'s weights then logits.
-    #[inline(always)]
-    fn row(&self, i: usize) -> &[f32] {
-        let w = 2 * self.lanes;
-        &self.rows[i * w..(i + 1) * w]
+    /// Whether this is the average of several members' groups, and `members` are those
+    /// members in order (each the view of its group of the same table): then one pass can
+    /// evaluate every member and the mean together (`each_group`).
+    pub fn is_average_of(&self, members: &[Member]) -> bool {
+        let Some(t) = &self.table else {
+            return false;
+        };
+        self.group.is_none()
+            && t.ends.len() == members.len()
+            && members.iter().enumerate().all(|(g, m)| {
+                m.classes.group == Some(g)
+                    && m.classes
+                        .table
+                        .as_ref()
+                        .is_some_and(|mt| Arc::ptr_eq(mt, t))
+            })
     }
 
     /// Asks the processor to start loading customer `i`'s classes (for a pass over scattered
     /// customers: call it a few customers ahead).
     #[inline(always)]
     pub fn prefetch(&self, i: usize) {
-        if self.count > 0 && i < self.p0.len() {
-            let row = self.row(i);
-            // Every 64-byte line the row touches (it need not start on one), and its p0.
-            let mut k = 0;
-            while k < row.len() {
-                prefetch(row, k);
-                k += 16;
+        let Some(t) = &self.table else {
+            return;
+        };
+        let per = t.lanes / 8;
+        if per > 0 && (i + 1) * per <= t.rows.len() {
+            for k in 0..per {
+                prefetch(&t.rows, i * per + k);
             }
-            prefetch(row, row.len() - 1);
-            prefetch(&self.p0, i);
+            prefetch(&t.p0, i * t.p0_stride);
         }
     }
 
-    /// Customer `i`'s probability to buy with no offer.
+    /// `prefetch` for customer `i`'s no-offer probabilities only.
     #[inline(always)]
-    pub fn p0(&self, i: usize) -> f32 {
-        self.p0[i]
+    pub fn prefetch_p0(&self, i: usize) {
+        if let Some(t) = &self.table {
+            prefetch(&t.p0, i * t.p0_stride);
+        }
     }
 
-    /// Customer `i`'s probability to buy with an offer: sent (`on` = 1) or not, `depth` on
-    /// `lever` (none: the depth has no effect), plus an extra logit.
+    /// Customer `i`'s probabilities to buy without and with an offer: sent (`on` = 1) or not,
+    /// `depth` on `lever` (none: the depth has no effect), plus an extra logit. For the average
+    /// of several groups, the mean of the groups' probabilities (summed in f64, as `each_group`
+    /// gives them). Panics without classes.
     #[inline(always)]
-    pub fn p1(&self, i: usize, lever: Option<usize>, on: f32, depth: f32, extra: f32) -> f32 {
-        let (sensitivity, depth) = match lever {
-            Some(l) => (&self.sensitivity[l], depth),
-            None => (&self.sensitivity[0], 0.0),
+    pub fn probabilities(
+        &self,
+        i: usize,
+        lever: Option<usize>,
+        on: f32,
+        depth: f32,
+        extra: f32,
+    ) -> (f64, f64) {
+        let t = self.table.as_deref().expect("no latent classes");
+        match self.group {
+            Some(g) => {
+                let start = if g == 0 { 0 } else { t.ends[g - 1] };
+                let mut out = [0.0f32; 2];
+                let ends = [start, t.ends[g]];
+                t.mixtures(&[i as u32], lever, on, &[depth], extra, &ends, &mut out);
+                (t.p0[i * t.p0_stride + g] as f64, out[1] as f64)
+            }
+            None => {
+                let (mut p0, mut full) = (0.0, 0.0);
+                self.each_group(i, lever, on, depth, extra, |q0, q_full| {
+                    (p0, full) = (p0 + q0, full + q_full);
+                });
+                let k = t.ends.len() as f64;
+                (p0 / k, full / k)
+            }
+        }
+    }
+
+    /// The group this view reads; `None` for the average of all groups (or no classes).
+    pub fn group(&self) -> Option<usize> {
+        self.group
+    }
+
+    /// Groups in the table (0 without classes).
+    pub fn groups(&self) -> usize {
+        self.table.as_ref().map_or(0, |t| t.ends.len())
+    }
+
+    /// Customer `i`'s no-offer probabilities in each group of the table.
+    #[inline(always)]
+    pub fn p0_groups(&self, i: usize) -> &[f32] {
+        let t = self.table.as_deref().expect("no latent classes");
+        &t.p0[i * t.p0_stride..i * t.p0_stride + t.ends.len()]
+    }
+
+    /// For each of `customers`, offered depth `depth[j]` (as in `probabilities`), its
+    /// probabilities to buy with the offer in each group of the table, at `out[j · groups + g]`:
+    /// one call for a block of customers, so that the processor works on several at once.
+    pub fn groups_of(
+        &self,
+        customers: &[u32],
+        lever: Option<usize>,
+        on: f32,
+        depth: &[f32],
+        extra: f32,
+        out: &mut [f32],
+    ) {
+        let t = self.table.as_deref().expect("no latent classes");
+        t.mixtures(customers, lever, on, depth, extra, &t.ends, out);
+    }
+
+    /// Calls `f(p0, p1)` with customer `i`'s probabilities without and with the offer (as in
+    /// `probabilities`) in each group of the table, in order.
+    #[inline(always)]
+    pub fn each_group(
+        &self,
+        i: usize,
+        lever: Option<usize>,
+        on: f32,
+        depth: f32,
+        extra: f32,
+        mut f: impl FnMut(f64, f64),
+    ) {
+        let t = self.table.as_deref().expect("no latent classes");
+        let k = t.ends.len();
+        let mut stack = [0.0f32; STACK_GROUPS];
+        let mut heap = Vec::new();
+        let out = if k <= STACK_GROUPS {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, 0.0);
+            &mut heap[..]
         };
-        let shift = Shift {
-            contact: &self.contact,
-            sensitivity,
-            on,
-            depth,
-            extra,
-        };
-        mixture(self.row(i), &shift)
+        t.mixtures(&[i as u32], lever, on, &[depth], extra, &t.ends, out);
+        let p0 = &t.p0[i * t.p0_stride..i * t.p0_stride + k];
+        for (&q0, &q_full) in p0.iter().zip(out.iter()) {
+            f(q0 as f64, q_full as f64);
+        }
     }
 }
 
@@ -330,17 +580,62 @@ mod tests {
                     })
                     .sum()
             };
-            assert!((c.p0(i) as f64 - by_hand(0.0, 0.0, 0)).abs() < 1e-6);
-            assert_eq!(c.p1(i, Some(3), 0.0, 0.0, 0.0), c.p0(i));
-            assert!((c.p1(i, Some(3), 1.0, 0.25, 0.0) as f64 - by_hand(1.0, 0.25, 3)).abs() < 1e-6);
+            let p = |lever, on, depth| c.probabilities(i, lever, on, depth, 0.0);
+            let (p0, full) = p(Some(3), 1.0, 0.25);
+            assert!((p0 - by_hand(0.0, 0.0, 0)).abs() < 1e-6);
+            assert!((full - by_hand(1.0, 0.25, 3)).abs() < 1e-6);
+            assert_eq!(p(Some(3), 0.0, 0.0), (p0, p0), "a zero offer is no offer");
             // No lever: the depth does nothing.
-            assert_eq!(
-                c.p1(i, None, 1.0, 0.25, 0.0),
-                c.p1(i, Some(0), 1.0, 0.0, 0.0)
-            );
+            assert_eq!(p(None, 1.0, 0.25), p(Some(0), 1.0, 0.0));
             c.prefetch(i);
         }
         c.prefetch(1000);
         assert!(Classes::new(&[]).is_empty());
+    }
+
+    /// Two members' classes moved into one table: each member's probabilities stay what they
+    /// were (to f32 rounding), a zero offer is still exactly no offer, and the mean is their
+    /// average.
+    #[test]
+    fn members_share_one_table() {
+        let class = |k: usize, shift: f32| Class {
+            weight: vec![0.2; 4],
+            base: (0..4)
+                .map(|i| -2.0 + 0.3 * i as f32 - shift * k as f32)
+                .collect(),
+            contact: 0.1 * k as f32 + shift,
+            sensitivity: [1.0 + shift, 2.0, 3.0, 4.0 + k as f32],
+        };
+        let own: Vec<Vec<Class>> = [0.0, 0.5]
+            .iter()
+            .map(|&s| (0..5).map(|k| class(k, s)).collect())
+            .collect();
+        let mut members: Vec<Member> = own
+            .iter()
+            .map(|c| Member {
+                classes: Classes::new(c),
+                ..Member::default()
+            })
+            .collect();
+        let before: Vec<Classes> = members.iter().map(|m| m.classes.clone()).collect();
+        let mean = Classes::average_of(&mut members);
+        assert!(mean.is_average_of(&members) && !mean.is_average_of(&members[..1]));
+        assert!(!before[0].is_average_of(&members));
+        for i in 0..4 {
+            let mut sum = (0.0, 0.0);
+            for (m, b) in members.iter().zip(&before) {
+                let (p0, full) = m.classes.probabilities(i, Some(1), 1.0, 0.3, 0.1);
+                let (q0, q_full) = b.probabilities(i, Some(1), 1.0, 0.3, 0.1);
+                assert!((p0 - q0).abs() < 1e-7 && (full - q_full).abs() < 1e-7);
+                assert_eq!(m.classes.probabilities(i, Some(1), 0.0, 0.0, 0.0), (p0, p0));
+                sum = (sum.0 + p0, sum.1 + full);
+            }
+            let (p0, full) = mean.probabilities(i, Some(1), 1.0, 0.3, 0.1);
+            assert!((p0 - sum.0 / 2.0).abs() < 1e-12 && (full - sum.1 / 2.0).abs() < 1e-12);
+            assert_eq!(mean.probabilities(i, Some(1), 0.0, 0.0, 0.0).1, p0);
+        }
+        // Members without classes: no average.
+        assert!(Classes::average_of(&mut [Member::default()]).is_empty());
+        assert!(Classes::average_of(&mut []).is_empty());
     }
 }

@@ -109,10 +109,6 @@ impl<'a> Pricer<'a> {
             prefetch(&m.base_logit, i);
             prefetch(&m.contact, i);
             prefetch(self.sensitivity.unwrap_or_default(), i);
-        } else if m.classes.is_average_of_members() {
-            for member in &self.t.members {
-                member.classes.prefetch(i);
-            }
         } else {
             m.classes.prefetch(i);
         }
@@ -121,28 +117,16 @@ impl<'a> Pricer<'a> {
     }
 
     /// Customer `i`'s probabilities without and with the offer under latent classes `c`.
-    #[inline(never)]
-    fn classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
-        if !c.is_average_of_members() {
-            return self.own_classes(c, i, terms);
-        }
-        debug_assert!(!self.t.members.is_empty(), "an average of no members");
-        let (mut p0, mut full) = (0.0, 0.0);
-        for m in &self.t.members {
-            let (q0, q_full) = self.own_classes(&m.classes, i, terms);
-            (p0, full) = (p0 + q0, full + q_full);
-        }
-        let k = self.t.members.len() as f64;
-        (p0 / k, full / k)
-    }
-
-    /// `classes` for classes with rows of their own.
     #[inline(always)]
-    fn own_classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
+    fn classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
         let on = if terms.sent { 1.0 } else { 0.0 };
-        let depth = terms.depth as f32;
-        let full = c.p1(i, self.lever, on, depth, terms.extra_logit as f32);
-        (c.p0(i) as f64, full as f64)
+        c.probabilities(
+            i,
+            self.lever,
+            on,
+            terms.depth as f32,
+            terms.extra_logit as f32,
+        )
     }
 
     /// `Basics` from a customer's basket, terms and probabilities without and with the offer
@@ -259,6 +243,7 @@ pub struct Increments {
 }
 
 impl Increments {
+    #[inline(always)]
     fn merge(self, o: Increments) -> Increments {
         Increments {
             buyers: self.buyers + o.buyers,
@@ -304,6 +289,7 @@ pub struct Figures {
 }
 
 impl Figures {
+    #[inline(always)]
     pub fn add(&mut self, e: &Effect) {
         self.targeted += 1;
         self.incremental_buyers += e.incremental_buyers;
@@ -513,35 +499,76 @@ fn merge_segments(a: Vec<Figures>, b: Vec<Figures>) -> Vec<Figures> {
     a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
 }
 
-/// The mean's figures per segment and each bootstrap member's sums in one pass, for a mean that
-/// is its members' average (`Classes::average_of_members`): each member's classes are evaluated
-/// once per customer and serve both its own sums and the mean's probabilities. The same numbers
-/// as a pass for the mean and one per member.
-fn mean_and_members(
+/// The mean's figures per segment for a mean with latent classes, in blocks of customers: their
+/// terms first, then the classes of the whole block in one kernel call (so that the processor
+/// works on several customers at once), then the figures. With `members` (a mean that is its
+/// members' average, `Classes::is_average_of`) also each bootstrap member's sums: each member's
+/// classes are evaluated once per customer and serve both its own sums and the mean's
+/// probabilities. The same numbers as `Pricer::effect` per customer and `sum_member` per member.
+fn class_pass(
     t: &ResponseTable,
     pricer: &Pricer,
     sent: &[u32],
     nseg: usize,
+    members: bool,
 ) -> (Vec<Figures>, Vec<Increments>) {
-    let k = t.members.len();
+    const BLOCK: usize = 256;
+    const AHEAD: usize = 8;
+    let classes = &t.mean.classes;
+    let (k, view) = (classes.groups(), classes.group());
+    let sums = if members { k } else { 0 };
+    let shape = &pricer.shape;
+    let (on, extra) = (if shape.sent { 1.0 } else { 0.0 }, shape.extra_logit as f32);
     sent.par_chunks(1 << 13)
         .map(|chunk| {
             let mut seg = vec![Figures::default(); nseg];
-            let mut members = vec![Increments::default(); k];
-            for (j, &i) in chunk.iter().enumerate() {
-                pricer.prefetch_ahead(chunk, j);
-                let i = i as usize;
-                let b = t.basket_eur[i] as f64;
-                let terms = pricer.shape.terms(b, t.elasticity(i));
-                let (mut p0, mut full) = (0.0, 0.0);
-                for (sum, m) in members.iter_mut().zip(&t.members) {
-                    let (q0, q_full) = pricer.own_classes(&m.classes, i, &terms);
-                    *sum = sum.merge(pricer.basics_with(b, terms, q0, q_full).increments());
-                    (p0, full) = (p0 + q0, full + q_full);
+            let mut members = vec![Increments::default(); sums];
+            let mut depth = vec![0.0f32; BLOCK];
+            let mut full = vec![0.0f32; BLOCK * k];
+            let mut terms = Vec::with_capacity(BLOCK);
+            for block in chunk.chunks(BLOCK) {
+                terms.clear();
+                for (j, &i) in block.iter().enumerate() {
+                    if let Some(&next) = block.get(j + AHEAD) {
+                        prefetch(&t.basket_eur, next as usize);
+                        prefetch(&t.basket_elasticity, next as usize);
+                    }
+                    if j < AHEAD {
+                        classes.prefetch(i as usize);
+                    }
+                    let b = t.basket_eur[i as usize] as f64;
+                    let tm = shape.terms(b, t.elasticity(i as usize));
+                    depth[j] = tm.depth as f32;
+                    terms.push((b, tm));
                 }
-                let mean = pricer.basics_with(b, terms, p0 / k as f64, full / k as f64);
-                let s = t.segment.get(i).copied().unwrap_or(0) as usize;
-                seg[s.min(nseg - 1)].add(&mean.effect());
+                let n = block.len();
+                let full = &mut full[..n * k];
+                classes.groups_of(block, pricer.lever, on, &depth[..n], extra, full);
+                for (j, &i) in block.iter().enumerate() {
+                    if let Some(&next) = block.get(j + AHEAD) {
+                        classes.prefetch_p0(next as usize);
+                        prefetch(&t.segment, next as usize);
+                    }
+                    let i = i as usize;
+                    let (b, tm) = terms[j];
+                    let (p0s, fulls) = (classes.p0_groups(i), &full[j * k..(j + 1) * k]);
+                    let (mut p0, mut p_full) = (0.0, 0.0);
+                    for (g, (&q0, &q_full)) in p0s.iter().zip(fulls).enumerate() {
+                        let (q0, q_full) = (q0 as f64, q_full as f64);
+                        if let Some(sum) = members.get_mut(g) {
+                            let inc = pricer.basics_with(b, tm, q0, q_full).increments();
+                            *sum = sum.merge(inc);
+                        }
+                        (p0, p_full) = (p0 + q0, p_full + q_full);
+                    }
+                    let (p0, p_full) = match view {
+                        Some(g) => (p0s[g] as f64, fulls[g] as f64),
+                        None => (p0 / k as f64, p_full / k as f64),
+                    };
+                    let mean = pricer.basics_with(b, tm, p0, p_full);
+                    let s = t.segment.get(i).copied().unwrap_or(0) as usize;
+                    seg[s.min(nseg - 1)].add(&mean.effect());
+                }
             }
             (seg, members)
         })
@@ -549,7 +576,7 @@ fn mean_and_members(
             || {
                 (
                     vec![Figures::default(); nseg],
-                    vec![Increments::default(); k],
+                    vec![Increments::default(); sums],
                 )
             },
             |a, b| {
@@ -567,8 +594,18 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     };
     let nseg = t.segment_names.len().max(1);
     let pricer = Pricer::new(t, &t.mean, &p);
-    let (per_seg, members) = if t.mean.classes.is_average_of_members() && !t.members.is_empty() {
-        mean_and_members(t, &pricer, &sel.sent, nseg)
+    let (per_seg, members) = if !t.mean.classes.is_empty() {
+        let shared = t.mean.classes.is_average_of(&t.members);
+        let (per_seg, sums) = class_pass(t, &pricer, &sel.sent, nseg, shared);
+        if shared {
+            (per_seg, sums)
+        } else {
+            let members = t.members.iter();
+            (
+                per_seg,
+                members.map(|m| sum_member(t, m, &sel.sent, &p)).collect(),
+            )
+        }
     } else {
         let per_seg = sel
             .sent

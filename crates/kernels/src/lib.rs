@@ -8,13 +8,21 @@
 //! optimized, whatever the caller's profile. The formulas themselves are the simulator's; they
 //! are documented in `promolab::sim::simulate` and `promolab::sim::offer::Shape`.
 
-/// e^x in f32 without a libm call, so that a loop over a slice vectorizes: x = k·ln 2 + r with
-/// |r| ≤ ln 2 / 2, e^r by the Cephes `expf` polynomial, 2^k by writing the exponent bits. The
+/// `a·b + c`, fused into one rounding where `FMA` (only in code compiled for processors with
+/// FMA: elsewhere `mul_add` is a slow library call).
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// e^x in f32 without a libm call, so that a loop over a slice vectorizes: x = k·ln 2 + r
+/// with |r| ≤ ln 2 / 2, e^r by the Cephes `expf` polynomial, 2^k by writing the exponent bits. The
 /// input is clamped to [−87, 88] (the range of normal f32 results), so very negative x gives
 /// about 1.6e−38 instead of a smaller number, and very large x about 1.7e38 instead of ∞; NaN
 /// gives NaN. Relative error below 3e−7 elsewhere (tested against `f32::exp`).
+/// With fused multiply-adds where `FMA`.
 #[inline(always)]
-fn exp(x: f32) -> f32 {
+fn exp_with<const FMA: bool>(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     // 1.5·2^23: adding it rounds to the nearest integer, which lands in the low mantissa bits.
     const ROUND: f32 = 12_582_912.0;
@@ -23,18 +31,21 @@ fn exp(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     let nan = x.is_nan();
     let x = x.clamp(-87.0, 88.0);
-    let shifted = x * LOG2E + ROUND;
+    let shifted = madd::<FMA>(x, LOG2E, ROUND);
     let k = shifted - ROUND;
     let k_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
-    let r = x - k * LN2_HI - k * LN2_LO;
-    let y = (((((1.987_569_2e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2)
-        * r
-        + 1.666_666_5e-1)
-        * r
-        + 0.5)
-        * (r * r)
-        + r
-        + 1.0;
+    let r = madd::<FMA>(-k, LN2_LO, madd::<FMA>(-k, LN2_HI, x));
+    let mut y = 1.987_569_2e-4;
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ] {
+        y = madd::<FMA>(y, r, c);
+    }
+    let y = madd::<FMA>(y, r * r, r) + 1.0;
     let e = y * f32::from_bits((k_int.wrapping_add(127) as u32).wrapping_shl(23));
     if nan { f32::NAN } else { e }
 }
@@ -46,10 +57,15 @@ fn larger(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
-/// The logistic function σ(z) = 1 / (1 + e^−z) with the `exp` above.
+/// The logistic function σ(z) = 1 / (1 + e^−z) with `exp_with` above.
 #[inline(always)]
 fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + exp(-z))
+    sigmoid_with::<false>(z)
+}
+
+#[inline(always)]
+fn sigmoid_with<const FMA: bool>(z: f32) -> f32 {
+    1.0 / (1.0 + exp_with::<FMA>(-z))
 }
 
 /// What a ranking key orders customers by.
@@ -175,40 +191,66 @@ pub fn split_by_band(
 /// How many classes a latent-class row is padded to: a multiple of the widest vector used.
 pub const LANES: usize = 8;
 
-/// What moves each latent class's logit under an offer: the classes' contact effects and
-/// sensitivities (one per class, padded like the rows), and whether the offer is sent (`on` =
-/// 1 or 0), its depth and an extra logit.
+/// The most classes a row may have (all bootstrap members' together).
+pub const MAX_LANES: usize = 128;
+
+/// Latent response classes of every customer, grouped (a group is one bootstrap member's
+/// classes): customer i's row, at `i · 2·lanes` in `rows`, holds its class weights w, then its
+/// no-offer logits b, `lanes` each (a multiple of `LANES`; padding classes weigh 0). Class k
+/// moves by `contact[k]` when the offer is sent and by `sensitivity[k]` per unit of depth.
+/// Group g is the classes `ends[g - 1]..ends[g]` (from 0; classes past the last end belong to
+/// no group).
 #[derive(Debug, Clone, Copy)]
-pub struct Shift<'a> {
+pub struct Mixture<'a> {
+    pub rows: &'a [f32],
     pub contact: &'a [f32],
     pub sensitivity: &'a [f32],
-    pub on: f32,
-    pub depth: f32,
-    pub extra: f32,
+    pub ends: &'a [usize],
 }
 
-/// One customer's probability to buy under a latent-class model: the mixture
-///   Σ_k w_k · σ(b_k + on·contact_k + depth·sensitivity_k + extra)
-/// where `row` holds the customer's weights w, then its no-offer logits b, each as long as
-/// `shift.contact` and `shift.sensitivity` (a multiple of `LANES`; padding classes weigh 0).
-/// With `on`, `depth` and `extra` all 0 every shift is exactly 0, so the no-offer probability
-/// computed once and the one computed with a zero offer are the same number.
+/// Each customer's probability to buy in each group under an offer sent (`on` = 1) or not, of
+/// depth `depth[j]` for the j-th customer, plus an extra logit: for the j-th customer i and
+/// group g,
+///   out[j · groups + g] = Σ_{k in group g} w_k · σ(b_k + on·contact_k + depth[j]·sensitivity_k + extra)
+/// where w and b are customer i's. With `on`, the depth and `extra` all 0 every shift is
+/// exactly 0, so the no-offer probabilities computed once and the ones computed with a zero
+/// offer are the same numbers. Customers a few places ahead are prefetched (they may be
+/// scattered over a large table).
 ///
-/// Runs 8 classes at a time where the processor has AVX2 and FMA (checked once), else 4.
+/// Runs 8 classes at a time with fused multiply-adds where the processor has AVX2 and FMA
+/// (checked once), else 4 at a time.
 ///
-/// Panics if `row` is not twice as long as `contact` or the lengths are not multiples of
-/// `LANES` (a caller's bug, not user data).
-pub fn mixture(row: &[f32], shift: &Shift) -> f32 {
-    let lanes = shift.contact.len();
+/// Panics if the lengths disagree (`rows` not whole rows, `lanes` not a multiple of `LANES`,
+/// `ends` not increasing up to at most `lanes`, `depth` not one per customer, `out` not one
+/// per customer and group, a customer past the rows): a caller's bug, not user data.
+pub fn mixtures(
+    m: &Mixture,
+    customers: &[u32],
+    on: f32,
+    depth: &[f32],
+    extra: f32,
+    out: &mut [f32],
+) {
+    let lanes = m.contact.len();
     assert!(
-        lanes.is_multiple_of(LANES) && row.len() == 2 * lanes && shift.sensitivity.len() == lanes
+        lanes.is_multiple_of(LANES)
+            && lanes <= MAX_LANES
+            && m.rows.len().is_multiple_of(2 * lanes.max(1))
+            && m.sensitivity.len() == lanes
+            && m.ends.windows(2).all(|w| w[0] <= w[1])
+            && m.ends.last().is_none_or(|&e| e <= lanes)
+            && depth.len() == customers.len()
+            && out.len() == customers.len() * m.ends.len()
+            && customers
+                .iter()
+                .all(|&i| (i as usize + 1) * 2 * lanes <= m.rows.len())
     );
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the processor has AVX2 and FMA (`wide`).
-        return unsafe { mixture_avx2(row, shift) };
+        return unsafe { mixtures_avx2(m, customers, on, depth, extra, out) };
     }
-    mixture_in::<4>(row, shift)
+    mixtures_in::<4, false>(m, customers, on, depth, extra, out)
 }
 
 /// Whether this processor has AVX2 and FMA, detected once.
@@ -222,33 +264,78 @@ fn wide() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn mixture_avx2(row: &[f32], shift: &Shift) -> f32 {
-    mixture_in::<8>(row, shift)
+fn mixtures_avx2(
+    m: &Mixture,
+    customers: &[u32],
+    on: f32,
+    depth: &[f32],
+    extra: f32,
+    out: &mut [f32],
+) {
+    mixtures_in::<8, true>(m, customers, on, depth, extra, out)
 }
 
-/// `mixture`, `W` classes at a time (the compiler turns the inner loop into one vector).
+/// `mixtures`, `W` classes at a time (the compiler turns the inner loop into one vector); each
+/// group's sum is its classes' terms added in class order, chunk by chunk.
 #[inline(always)]
-fn mixture_in<const W: usize>(row: &[f32], shift: &Shift) -> f32 {
-    let &Shift {
+fn mixtures_in<const W: usize, const FMA: bool>(
+    m: &Mixture,
+    customers: &[u32],
+    on: f32,
+    depth: &[f32],
+    extra: f32,
+    out: &mut [f32],
+) {
+    const AHEAD: usize = 8;
+    let &Mixture {
+        rows,
         contact,
         sensitivity,
-        on,
-        depth,
-        extra,
-    } = shift;
-    let (weight, base) = row.split_at(contact.len());
-    let mut acc = [0.0f32; W];
-    for (((w, b), c), s) in weight
-        .chunks_exact(W)
-        .zip(base.chunks_exact(W))
-        .zip(contact.chunks_exact(W))
-        .zip(sensitivity.chunks_exact(W))
-    {
-        for l in 0..W {
-            acc[l] += w[l] * sigmoid(b[l] + (on * c[l] + (depth * s[l] + extra)));
+        ends,
+    } = m;
+    let (lanes, groups) = (contact.len(), ends.len());
+    let chunks = ends.last().copied().unwrap_or(0).div_ceil(W);
+    let mut terms = [0.0f32; MAX_LANES];
+    for (j, &i) in customers.iter().enumerate() {
+        if let Some(&next) = customers.get(j + AHEAD) {
+            let row = &rows[next as usize * 2 * lanes..][..2 * lanes];
+            for line in row.chunks(16) {
+                prefetch(line);
+            }
+        }
+        let row = &rows[i as usize * 2 * lanes..][..2 * lanes];
+        let (weight, base) = row.split_at(lanes);
+        let out = &mut out[j * groups..(j + 1) * groups];
+        let d = depth[j];
+        // Each class's term, then each group's sum of its classes' terms in class order.
+        for (c, v) in terms[..chunks * W].chunks_exact_mut(W).enumerate() {
+            let lo = c * W;
+            let (w, b) = (&weight[lo..lo + W], &base[lo..lo + W]);
+            let (ct, s) = (&contact[lo..lo + W], &sensitivity[lo..lo + W]);
+            for l in 0..W {
+                let z = b[l] + madd::<FMA>(on, ct[l], madd::<FMA>(d, s[l], extra));
+                v[l] = w[l] * sigmoid_with::<FMA>(z);
+            }
+        }
+        let mut start = 0;
+        for (o, &end) in out.iter_mut().zip(ends) {
+            *o = terms[start..end].iter().sum();
+            start = end;
         }
     }
-    acc.iter().sum()
+}
+
+/// Asks the processor to start loading the cache line of `v`'s first element.
+#[inline(always)]
+fn prefetch(v: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is only a hint, and the address is inside `v` (not empty).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(v.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
 }
 
 #[cfg(test)]
@@ -261,16 +348,16 @@ mod tests {
         let mut x = -87.0f32;
         while x <= 88.0 {
             let want = (x as f64).exp();
-            let rel = ((exp(x) as f64 - want) / want).abs();
+            let rel = ((exp_with::<false>(x) as f64 - want) / want).abs();
             worst = worst.max(rel);
             x += 0.000_731;
         }
         assert!(worst < 3e-7, "worst relative error {worst}");
-        assert_eq!(exp(0.0), 1.0);
-        assert!(exp(f32::NAN).is_nan());
+        assert_eq!(exp_with::<false>(0.0), 1.0);
+        assert!(exp_with::<false>(f32::NAN).is_nan());
         // Clamped ends: tiny and huge, never 0 or ∞.
-        assert!(exp(-1000.0) > 0.0 && exp(-1000.0) < 1e-37);
-        assert!(exp(1000.0).is_finite() && exp(1000.0) > 1e38);
+        assert!(exp_with::<false>(-1000.0) > 0.0 && exp_with::<false>(-1000.0) < 1e-37);
+        assert!(exp_with::<false>(1000.0).is_finite() && exp_with::<false>(1000.0) > 1e38);
     }
 
     #[test]
@@ -375,43 +462,100 @@ mod tests {
         }
     }
     #[test]
-    fn mixture_matches_the_formula_in_f64() {
-        // Two real classes and six padding ones (weight 0).
-        let mut row = [0.0f32; 16];
-        row[..2].copy_from_slice(&[0.3, 0.7]);
-        row[8..].copy_from_slice(&[0.0, -2.0, 9.0, -9.0, 1.0, 2.0, 3.0, 4.0]);
-        let contact = [0.0f32, -1.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0];
-        let sens = [0.0f32, 15.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+    fn exp_with_fma_matches_the_standard_library() {
+        // Only where the processor has FMA (elsewhere `mul_add` is a slow library call).
+        #[cfg(target_arch = "x86_64")]
+        if wide() {
+            let mut x = -87.0f32;
+            while x <= 88.0 {
+                let want = (x as f64).exp();
+                let got = exp_with::<true>(x) as f64;
+                assert!(((got - want) / want).abs() < 3e-7, "{x}");
+                x += 0.001_37;
+            }
+        }
+    }
+
+    #[test]
+    fn mixtures_match_the_formula_in_f64() {
+        // Two customers' rows of 16 classes in three groups: classes 0..2, 2..11 (across the
+        // 8-class chunks), 11..13; classes 13..16 are padding (weight 0, in no group).
+        let lanes = 16;
+        let mut rows = vec![0.0f32; 2 * 2 * lanes];
+        let mut contact = [0.0f32; 16];
+        let mut sens = [0.0f32; 16];
+        for k in 0..13 {
+            for i in 0..2 {
+                rows[i * 32 + k] = 0.05 + 0.01 * k as f32 + 0.02 * i as f32;
+                rows[i * 32 + 16 + k] = -3.0 + 0.4 * k as f32 - i as f32;
+            }
+            contact[k] = 0.3 - 0.05 * k as f32;
+            sens[k] = 1.5 * k as f32;
+        }
         let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
-        let want = |on: f64, depth: f64, extra: f64| {
-            0.3 * sig(0.0 + extra) + 0.7 * sig(-2.0 - on + 15.0 * depth + extra)
+        let want = |ends: &[usize], i: usize, g: usize, on: f64, depth: f64, extra: f64| -> f64 {
+            let start = if g == 0 { 0 } else { ends[g - 1] };
+            (start..ends[g])
+                .map(|k| {
+                    let z = rows[i * 32 + 16 + k] as f64
+                        + on * contact[k] as f64
+                        + depth * sens[k] as f64
+                        + extra;
+                    rows[i * 32 + k] as f64 * sig(z)
+                })
+                .sum()
         };
-        for (on, depth, extra) in [(0.0, 0.0, 0.0), (1.0, 0.2, 0.0), (1.0, 0.05, -0.3)] {
-            let (on, depth, extra) = (on as f32, depth as f32, extra as f32);
-            // The dispatched version (8 lanes where the processor has AVX2) and the 4-lane one.
-            let shift = Shift {
+        let customers = [1u32, 0, 1];
+        for ends in [&[2, 11, 13][..], &[8, 13], &[13], &[16]] {
+            let m = Mixture {
+                rows: &rows,
                 contact: &contact,
                 sensitivity: &sens,
-                on,
-                depth,
-                extra,
+                ends,
             };
-            for got in [mixture(&row, &shift), mixture_in::<4>(&row, &shift)] {
-                let want = want(on as f64, depth as f64, extra as f64);
-                assert!((got as f64 - want).abs() < 2e-7, "{on} {depth} {extra}");
+            for (on, depth, extra) in [(0.0, 0.0, 0.0), (1.0, 0.2, 0.0), (1.0, 0.05, -0.3)] {
+                let depths = [depth as f32, 0.5 * depth as f32, 0.0];
+                let n = customers.len() * ends.len();
+                // The dispatched version (8 lanes where the processor has AVX2) and the
+                // 4-lane one.
+                let (mut wide, mut narrow) = (vec![0.0f32; n], vec![9.0f32; n]);
+                mixtures(&m, &customers, on as f32, &depths, extra as f32, &mut wide);
+                mixtures_in::<4, false>(
+                    &m,
+                    &customers,
+                    on as f32,
+                    &depths,
+                    extra as f32,
+                    &mut narrow,
+                );
+                for got in [&wide, &narrow] {
+                    for (j, &i) in customers.iter().enumerate() {
+                        for g in 0..ends.len() {
+                            let d = depths[j] as f64;
+                            let want = want(ends, i as usize, g, on, d, extra);
+                            let got = got[j * ends.len() + g] as f64;
+                            assert!(
+                                (got - want).abs() < 5e-7,
+                                "{ends:?} customer {i} group {g}: {got} vs {want}"
+                            );
+                        }
+                    }
+                }
             }
         }
         // With no offer the shift is exactly 0, whatever the classes' responses.
-        let none = |contact, sensitivity| Shift {
+        let ends = [2, 11, 13];
+        let (mut a, mut b) = ([0.0f32; 3], [0.0f32; 3]);
+        let m = |contact, sensitivity| Mixture {
+            rows: &rows,
             contact,
             sensitivity,
-            on: 0.0,
-            depth: 0.0,
-            extra: 0.0,
+            ends: &ends,
         };
-        assert_eq!(
-            mixture(&row, &none(&contact, &sens)),
-            mixture(&row, &none(&[3.0; 8], &[-7.0; 8]))
-        );
+        mixtures(&m(&contact, &sens), &[1], 0.0, &[0.0], 0.0, &mut a);
+        mixtures(&m(&[3.0; 16], &[-7.0; 16]), &[1], 0.0, &[0.0], 0.0, &mut b);
+        assert_eq!(a, b);
+        // No customers, nothing.
+        mixtures(&m(&contact, &sens), &[], 1.0, &[], 0.0, &mut []);
     }
 }
