@@ -6,6 +6,7 @@
 //! G over a threshold T is worth v·G / max(basket, T) where v (0.7 by default) is how much of its
 //! price the customer feels it is worth; percentage offers are worth their percentage.
 
+pub use promolab_kernels::figures::{Shape, Terms};
 use serde::{Deserialize, Serialize};
 
 /// Which per-customer sensitivity an offer moves: the response model learns one per offer type it
@@ -72,24 +73,6 @@ pub enum Offer {
 
 fn default_perceived() -> f64 {
     0.7
-}
-
-/// What the offer means for one customer with expected basket `basket` (list prices) and relative
-/// basket growth `elasticity` per unit of depth.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Terms {
-    /// Perceived discount depth (negative for a price rise).
-    pub depth: f64,
-    /// Whether a message is sent (contact effect and send cost apply).
-    pub sent: bool,
-    /// Extra log-odds not tied to depth (flash-sale urgency).
-    pub extra_logit: f64,
-    /// Gross basket at list prices when buying under the offer.
-    pub basket: f64,
-    /// Revenue given up per buyer (the price cut; negative for a price rise).
-    pub price_cut: f64,
-    /// Other cost per buyer (gift, shipping paid by us).
-    pub other_cost: f64,
 }
 
 impl Offer {
@@ -306,56 +289,6 @@ impl Offer {
                 sent: true,
                 ..Shape::default()
             },
-        }
-    }
-}
-
-/// Every offer's terms in one branch-free form, so a pass over a million customers does no
-/// `match` per customer. For basket b and basket growth e:
-///   depth     = fixed_depth + worth / max(b, threshold, 1)
-///   basket    = max(b·(1 + e·depth), basket_floor)
-///   price cut = cut_share · basket · depth + cut_fixed
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shape {
-    pub fixed_depth: f64,
-    pub worth: f64,
-    pub threshold: f64,
-    pub basket_floor: f64,
-    pub cut_share: f64,
-    pub cut_fixed: f64,
-    pub other_cost: f64,
-    pub sent: bool,
-    pub extra_logit: f64,
-}
-
-impl Default for Shape {
-    fn default() -> Self {
-        Shape {
-            fixed_depth: 0.0,
-            worth: 0.0,
-            threshold: 0.0,
-            basket_floor: f64::NEG_INFINITY,
-            cut_share: 0.0,
-            cut_fixed: 0.0,
-            other_cost: 0.0,
-            sent: false,
-            extra_logit: 0.0,
-        }
-    }
-}
-
-impl Shape {
-    #[inline]
-    pub fn terms(&self, basket: f64, elasticity: f64) -> Terms {
-        let depth = self.fixed_depth + self.worth / basket.max(self.threshold).max(1.0);
-        let grown = (basket * (1.0 + elasticity * depth)).max(self.basket_floor);
-        Terms {
-            depth,
-            sent: self.sent,
-            extra_logit: self.extra_logit,
-            basket: grown,
-            price_cut: self.cut_share * grown * depth + self.cut_fixed,
-            other_cost: self.other_cost,
         }
     }
 }

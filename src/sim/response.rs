@@ -315,14 +315,6 @@ impl Classes {
         }
     }
 
-    /// `prefetch` for customer `i`'s no-offer probabilities only.
-    #[inline(always)]
-    pub fn prefetch_p0(&self, i: usize) {
-        if let Some(t) = &self.table {
-            prefetch(&t.p0, i * t.p0_stride);
-        }
-    }
-
     /// Customer `i`'s probabilities to buy without and with an offer: sent (`on` = 1) or not,
     /// `depth` on `lever` (none: the depth has no effect), plus an extra logit. For the average
     /// of several groups, the mean of the groups' probabilities (summed in f64, as `each_group`
@@ -366,16 +358,11 @@ impl Classes {
         self.table.as_ref().map_or(0, |t| t.ends.len())
     }
 
-    /// Customer `i`'s no-offer probabilities in each group of the table.
-    #[inline(always)]
-    pub fn p0_groups(&self, i: usize) -> &[f32] {
-        let t = self.table.as_deref().expect("no latent classes");
-        &t.p0[i * t.p0_stride..i * t.p0_stride + t.ends.len()]
-    }
-
     /// For each of `customers`, offered depth `depth[j]` (as in `probabilities`), its
-    /// probabilities to buy with the offer in each group of the table, at `out[j · groups + g]`:
-    /// one call for a block of customers, so that the processor works on several at once.
+    /// probabilities to buy without and with the offer in each group of the table, at
+    /// `p0[j · groups + g]` and `full[j · groups + g]`: one call for a block of customers, so
+    /// that the processor works on several at once.
+    #[allow(clippy::too_many_arguments)]
     pub fn groups_of(
         &self,
         customers: &[u32],
@@ -383,10 +370,20 @@ impl Classes {
         on: f32,
         depth: &[f32],
         extra: f32,
-        out: &mut [f32],
+        p0: &mut [f32],
+        full: &mut [f32],
     ) {
         let t = self.table.as_deref().expect("no latent classes");
-        t.mixtures(customers, lever, on, depth, extra, &t.ends, out);
+        let k = t.ends.len();
+        t.mixtures(customers, lever, on, depth, extra, &t.ends, full);
+        for (&i, out) in customers.iter().zip(p0.chunks_exact_mut(k.max(1))) {
+            let i = i as usize * t.p0_stride;
+            // Element by element: a copy of a few numbers as `copy_from_slice` is a library
+            // call per customer in the dev profile.
+            for (o, &v) in out.iter_mut().zip(&t.p0[i..i + k]) {
+                *o = v;
+            }
+        }
     }
 
     /// Calls `f(p0, p1)` with customer `i`'s probabilities without and with the offer (as in

@@ -22,35 +22,13 @@ use super::response::{Classes, Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
 use super::select::{Selection, select};
 use crate::util::sigmoid;
+use promolab_kernels::figures::{Basics, ClassBlock, Prices, add_class_block, terms_of};
+pub use promolab_kernels::figures::{Effect, Figures, Increments};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
-
-/// Expected effect of the offer on one customer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Effect {
-    pub p0: f64,
-    pub p1: f64,
-    pub incremental_buyers: f64,
-    pub incremental_revenue: f64,
-    pub redemption_cost: f64,
-    pub send_cost: f64,
-    pub incremental_profit: f64,
-    /// Variances of the customer's realized profit, revenue and purchase under the offer.
-    pub var_profit: f64,
-    pub var_revenue: f64,
-    pub var_buyers: f64,
-    /// Incremental buyers times profit (revenue) per buyer: how profit (revenue) moves when the
-    /// uplift is off by a factor (the model-check term of the intervals).
-    pub uplift_profit: f64,
-    pub uplift_revenue: f64,
-    /// How profit (revenue) moves when buying without the offer is off by a factor and the
-    /// uplift stays: the buyer-anyway's discount against their full-price margin.
-    pub baseline_profit: f64,
-    pub baseline_revenue: f64,
-}
 
 /// What is fixed for every customer of one simulation.
 #[derive(Debug, Clone, Copy)]
@@ -75,9 +53,7 @@ pub struct Pricer<'a> {
     /// The one-curve sensitivity column of the offer's lever.
     sensitivity: Option<&'a [f32]>,
     lever: Option<usize>,
-    margin: f64,
-    send_cost: f64,
-    serve: f64,
+    prices: Prices,
 }
 
 impl<'a> Pricer<'a> {
@@ -89,9 +65,11 @@ impl<'a> Pricer<'a> {
             shape,
             sensitivity: t.lever_column(m, p.offer),
             lever: p.offer.lever().map(|l| l as usize),
-            margin: p.margin,
-            send_cost: if shape.sent { p.send_cost } else { 0.0 },
-            serve: p.serve,
+            prices: Prices {
+                margin: p.margin,
+                send: if shape.sent { p.send_cost } else { 0.0 },
+                serve: p.serve,
+            },
         }
     }
 
@@ -129,22 +107,6 @@ impl<'a> Pricer<'a> {
         )
     }
 
-    /// `Basics` from a customer's basket, terms and probabilities without and with the offer
-    /// (before the stock cap).
-    #[inline(always)]
-    fn basics_with(&self, b: f64, terms: Terms, p0: f64, full: f64) -> Basics {
-        Basics {
-            b,
-            p0,
-            p1: p0 + self.serve * (full - p0),
-            per_buyer_profit: self.margin * terms.basket - terms.price_cut - terms.other_cost,
-            per_buyer_revenue: terms.basket - terms.price_cut,
-            margin: self.margin,
-            send: self.send_cost,
-            terms,
-        }
-    }
-
     /// What every figure of customer `i` is computed from.
     #[inline(always)]
     fn basics(&self, i: usize) -> Basics {
@@ -162,7 +124,7 @@ impl<'a> Pricer<'a> {
         } else {
             self.classes(&m.classes, i, &terms)
         };
-        self.basics_with(b, terms, p0, full)
+        self.prices.basics(b, terms, p0, full)
     }
 
     /// Customer `i`'s incremental buyers, revenue and profit (what the intervals need of each
@@ -175,164 +137,6 @@ impl<'a> Pricer<'a> {
     #[inline(always)]
     pub fn effect(&self, i: usize) -> Effect {
         self.basics(i).effect()
-    }
-}
-
-/// One customer's basket, probabilities and per-buyer values under a scenario.
-struct Basics {
-    /// Basket at list price without the offer.
-    b: f64,
-    p0: f64,
-    p1: f64,
-    per_buyer_profit: f64,
-    per_buyer_revenue: f64,
-    margin: f64,
-    send: f64,
-    terms: Terms,
-}
-
-impl Basics {
-    #[inline(always)]
-    fn effect(&self) -> Effect {
-        let &Basics {
-            b,
-            p0,
-            p1,
-            per_buyer_profit,
-            per_buyer_revenue,
-            margin,
-            send,
-            ref terms,
-        } = self;
-        let inc = self.increments();
-        let var = p1 * (1.0 - p1);
-        Effect {
-            p0,
-            p1,
-            incremental_buyers: inc.buyers,
-            incremental_revenue: inc.revenue,
-            redemption_cost: p1 * (terms.price_cut + terms.other_cost),
-            send_cost: send,
-            incremental_profit: inc.profit,
-            var_profit: var * per_buyer_profit * per_buyer_profit,
-            var_revenue: var * per_buyer_revenue * per_buyer_revenue,
-            var_buyers: var,
-            uplift_profit: (p1 - p0) * per_buyer_profit,
-            uplift_revenue: (p1 - p0) * per_buyer_revenue,
-            baseline_profit: p0 * (per_buyer_profit - margin * b),
-            baseline_revenue: p0 * (per_buyer_revenue - b),
-        }
-    }
-
-    #[inline(always)]
-    fn increments(&self) -> Increments {
-        Increments {
-            buyers: self.p1 - self.p0,
-            revenue: self.p1 * self.per_buyer_revenue - self.p0 * self.b,
-            profit: self.p1 * self.per_buyer_profit - self.p0 * self.margin * self.b - self.send,
-        }
-    }
-}
-
-/// Incremental buyers, revenue and profit (of a customer, or summed).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Increments {
-    pub buyers: f64,
-    pub revenue: f64,
-    pub profit: f64,
-}
-
-impl Increments {
-    #[inline(always)]
-    fn merge(self, o: Increments) -> Increments {
-        Increments {
-            buyers: self.buyers + o.buyers,
-            revenue: self.revenue + o.revenue,
-            profit: self.profit + o.profit,
-        }
-    }
-
-    fn of(f: &Figures) -> Increments {
-        Increments {
-            buyers: f.incremental_buyers,
-            revenue: f.incremental_revenue,
-            profit: f.incremental_profit,
-        }
-    }
-}
-
-/// Sums of customer effects.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Figures {
-    pub targeted: usize,
-    pub incremental_buyers: f64,
-    /// Expected buyers among the targeted, with the offer (what redemptions to expect).
-    pub buyers_with_offer: f64,
-    pub incremental_revenue: f64,
-    pub redemption_cost: f64,
-    pub send_cost: f64,
-    pub incremental_profit: f64,
-    #[serde(skip)]
-    pub var_profit: f64,
-    #[serde(skip)]
-    pub var_revenue: f64,
-    #[serde(skip)]
-    pub var_buyers: f64,
-    #[serde(skip)]
-    pub uplift_profit: f64,
-    #[serde(skip)]
-    pub uplift_revenue: f64,
-    #[serde(skip)]
-    pub baseline_profit: f64,
-    #[serde(skip)]
-    pub baseline_revenue: f64,
-}
-
-impl Figures {
-    #[inline(always)]
-    pub fn add(&mut self, e: &Effect) {
-        self.targeted += 1;
-        self.incremental_buyers += e.incremental_buyers;
-        self.buyers_with_offer += e.p1;
-        self.incremental_revenue += e.incremental_revenue;
-        self.redemption_cost += e.redemption_cost;
-        self.send_cost += e.send_cost;
-        self.incremental_profit += e.incremental_profit;
-        self.var_profit += e.var_profit;
-        self.var_revenue += e.var_revenue;
-        self.var_buyers += e.var_buyers;
-        self.uplift_profit += e.uplift_profit;
-        self.uplift_revenue += e.uplift_revenue;
-        self.baseline_profit += e.baseline_profit;
-        self.baseline_revenue += e.baseline_revenue;
-    }
-
-    pub fn merge(mut self, o: &Figures) -> Figures {
-        self.targeted += o.targeted;
-        self.incremental_buyers += o.incremental_buyers;
-        self.buyers_with_offer += o.buyers_with_offer;
-        self.incremental_revenue += o.incremental_revenue;
-        self.redemption_cost += o.redemption_cost;
-        self.send_cost += o.send_cost;
-        self.incremental_profit += o.incremental_profit;
-        self.var_profit += o.var_profit;
-        self.var_revenue += o.var_revenue;
-        self.var_buyers += o.var_buyers;
-        self.uplift_profit += o.uplift_profit;
-        self.uplift_revenue += o.uplift_revenue;
-        self.baseline_profit += o.baseline_profit;
-        self.baseline_revenue += o.baseline_revenue;
-        self
-    }
-
-    /// Total promotion spend: redemption and send costs.
-    pub fn spend(&self) -> f64 {
-        self.redemption_cost + self.send_cost
-    }
-
-    /// Incremental profit per unit of spend (None when nothing is spent).
-    pub fn roi(&self) -> Option<f64> {
-        (self.spend() > 0.0).then(|| self.incremental_profit / self.spend())
     }
 }
 
@@ -513,6 +317,7 @@ fn class_pass(
     members: bool,
 ) -> (Vec<Figures>, Vec<Increments>) {
     const BLOCK: usize = 256;
+    // The first rows of each block, which the kernel's own prefetching does not reach in time.
     const AHEAD: usize = 8;
     let classes = &t.mean.classes;
     let (k, view) = (classes.groups(), classes.group());
@@ -524,51 +329,41 @@ fn class_pass(
             let mut seg = vec![Figures::default(); nseg];
             let mut members = vec![Increments::default(); sums];
             let mut depth = vec![0.0f32; BLOCK];
-            let mut full = vec![0.0f32; BLOCK * k];
+            let (mut p0, mut full) = (vec![0.0f32; BLOCK * k], vec![0.0f32; BLOCK * k]);
             let mut terms = Vec::with_capacity(BLOCK);
             for block in chunk.chunks(BLOCK) {
+                for &i in block.iter().take(AHEAD) {
+                    classes.prefetch(i as usize);
+                }
                 terms.clear();
-                for (j, &i) in block.iter().enumerate() {
-                    if let Some(&next) = block.get(j + AHEAD) {
-                        prefetch(&t.basket_eur, next as usize);
-                        prefetch(&t.basket_elasticity, next as usize);
-                    }
-                    if j < AHEAD {
-                        classes.prefetch(i as usize);
-                    }
-                    let b = t.basket_eur[i as usize] as f64;
-                    let tm = shape.terms(b, t.elasticity(i as usize));
-                    depth[j] = tm.depth as f32;
-                    terms.push((b, tm));
-                }
+                terms_of(
+                    shape,
+                    &t.basket_eur,
+                    &t.basket_elasticity,
+                    block,
+                    &mut terms,
+                );
                 let n = block.len();
-                let full = &mut full[..n * k];
-                classes.groups_of(block, pricer.lever, on, &depth[..n], extra, full);
-                for (j, &i) in block.iter().enumerate() {
-                    if let Some(&next) = block.get(j + AHEAD) {
-                        classes.prefetch_p0(next as usize);
-                        prefetch(&t.segment, next as usize);
-                    }
-                    let i = i as usize;
-                    let (b, tm) = terms[j];
-                    let (p0s, fulls) = (classes.p0_groups(i), &full[j * k..(j + 1) * k]);
-                    let (mut p0, mut p_full) = (0.0, 0.0);
-                    for (g, (&q0, &q_full)) in p0s.iter().zip(fulls).enumerate() {
-                        let (q0, q_full) = (q0 as f64, q_full as f64);
-                        if let Some(sum) = members.get_mut(g) {
-                            let inc = pricer.basics_with(b, tm, q0, q_full).increments();
-                            *sum = sum.merge(inc);
-                        }
-                        (p0, p_full) = (p0 + q0, p_full + q_full);
-                    }
-                    let (p0, p_full) = match view {
-                        Some(g) => (p0s[g] as f64, fulls[g] as f64),
-                        None => (p0 / k as f64, p_full / k as f64),
-                    };
-                    let mean = pricer.basics_with(b, tm, p0, p_full);
-                    let s = t.segment.get(i).copied().unwrap_or(0) as usize;
-                    seg[s.min(nseg - 1)].add(&mean.effect());
+                for (d, (_, tm)) in depth.iter_mut().zip(&terms) {
+                    *d = tm.depth as f32;
                 }
+                let (p0, full) = (&mut p0[..n * k], &mut full[..n * k]);
+                classes.groups_of(block, pricer.lever, on, &depth[..n], extra, p0, full);
+                let b = ClassBlock {
+                    terms: &terms,
+                    p0,
+                    full,
+                    groups: k,
+                    mean: view,
+                };
+                add_class_block(
+                    &pricer.prices,
+                    &b,
+                    block,
+                    &t.segment,
+                    &mut seg,
+                    &mut members,
+                );
             }
             (seg, members)
         })

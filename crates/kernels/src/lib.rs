@@ -8,6 +8,8 @@
 //! optimized, whatever the caller's profile. The formulas themselves are the simulator's; they
 //! are documented in `promolab::sim::simulate` and `promolab::sim::offer::Shape`.
 
+pub mod figures;
+
 /// `a·b + c`, fused into one rounding where `FMA` (only in code compiled for processors with
 /// FMA: elsewhere `mul_add` is a slow library call).
 #[inline(always)]
@@ -327,7 +329,7 @@ fn mixtures_in<const W: usize, const FMA: bool>(
 
 /// Asks the processor to start loading the cache line of `v`'s first element.
 #[inline(always)]
-fn prefetch(v: &[f32]) {
+pub(crate) fn prefetch(v: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
