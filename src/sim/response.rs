@@ -132,7 +132,16 @@ impl ClassTable {
                     .collect();
                 let zero = vec![0.0; customers.len()];
                 let mut out = vec![0.0; customers.len() * k];
-                self.mixtures(&customers, None, 0.0, &zero, 0.0, &self.ends, &mut out);
+                self.mixtures(
+                    &customers,
+                    None,
+                    0.0,
+                    &zero,
+                    0.0,
+                    &self.ends,
+                    &mut [],
+                    &mut out,
+                );
                 for (dst, src) in p.chunks_exact_mut(stride).zip(out.chunks_exact(k.max(1))) {
                     dst[..k].copy_from_slice(&src[..k]);
                 }
@@ -147,7 +156,8 @@ impl ClassTable {
     }
 
     /// The probabilities to buy of each of `customers` in each group up to the given group
-    /// `ends` (see `promolab_kernels::mixtures`).
+    /// `ends` (see `promolab_kernels::mixtures`), and unless `p0` is empty their no-offer
+    /// probabilities.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn mixtures(
@@ -158,6 +168,7 @@ impl ClassTable {
         depth: &[f32],
         extra: f32,
         ends: &[usize],
+        p0: &mut [f32],
         out: &mut [f32],
     ) {
         // No lever: the depth has no effect.
@@ -167,8 +178,10 @@ impl ClassTable {
             contact: &self.contact,
             sensitivity,
             ends,
+            p0: &self.p0,
+            p0_stride: self.p0_stride,
         };
-        mixtures(&m, customers, on, depth, extra, out)
+        mixtures(&m, customers, on, depth, extra, p0, out)
     }
 }
 
@@ -334,7 +347,16 @@ impl Classes {
                 let start = if g == 0 { 0 } else { t.ends[g - 1] };
                 let mut out = [0.0f32; 2];
                 let ends = [start, t.ends[g]];
-                t.mixtures(&[i as u32], lever, on, &[depth], extra, &ends, &mut out);
+                t.mixtures(
+                    &[i as u32],
+                    lever,
+                    on,
+                    &[depth],
+                    extra,
+                    &ends,
+                    &mut [],
+                    &mut out,
+                );
                 (t.p0[i * t.p0_stride + g] as f64, out[1] as f64)
             }
             None => {
@@ -374,16 +396,7 @@ impl Classes {
         full: &mut [f32],
     ) {
         let t = self.table.as_deref().expect("no latent classes");
-        let k = t.ends.len();
-        t.mixtures(customers, lever, on, depth, extra, &t.ends, full);
-        for (&i, out) in customers.iter().zip(p0.chunks_exact_mut(k.max(1))) {
-            let i = i as usize * t.p0_stride;
-            // Element by element: a copy of a few numbers as `copy_from_slice` is a library
-            // call per customer in the dev profile.
-            for (o, &v) in out.iter_mut().zip(&t.p0[i..i + k]) {
-                *o = v;
-            }
-        }
+        t.mixtures(customers, lever, on, depth, extra, &t.ends, p0, full);
     }
 
     /// Calls `f(p0, p1)` with customer `i`'s probabilities without and with the offer (as in
@@ -408,7 +421,16 @@ impl Classes {
             heap.resize(k, 0.0);
             &mut heap[..]
         };
-        t.mixtures(&[i as u32], lever, on, &[depth], extra, &t.ends, out);
+        t.mixtures(
+            &[i as u32],
+            lever,
+            on,
+            &[depth],
+            extra,
+            &t.ends,
+            &mut [],
+            out,
+        );
         let p0 = &t.p0[i * t.p0_stride..i * t.p0_stride + k];
         for (&q0, &q_full) in p0.iter().zip(out.iter()) {
             f(q0 as f64, q_full as f64);

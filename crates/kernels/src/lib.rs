@@ -221,12 +221,15 @@ pub const MAX_LANES: usize = 128;
 /// moves by `contact[k]` when the offer is sent and by `sensitivity[k]` per unit of depth.
 /// Group g is the classes `ends[g - 1]..ends[g]` (from 0; classes past the last end belong to
 /// no group).
+/// Customer i's no-offer probability in group g, where known, is `p0[i · p0_stride + g]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Mixture<'a> {
     pub rows: &'a [f32],
     pub contact: &'a [f32],
     pub sensitivity: &'a [f32],
     pub ends: &'a [usize],
+    pub p0: &'a [f32],
+    pub p0_stride: usize,
 }
 
 /// Each customer's probability to buy in each group under an offer sent (`on` = 1) or not, of
@@ -235,8 +238,9 @@ pub struct Mixture<'a> {
 ///   out[j · groups + g] = Σ_{k in group g} w_k · σ(b_k + on·contact_k + depth[j]·sensitivity_k + extra)
 /// where w and b are customer i's. With `on`, the depth and `extra` all 0 every shift is
 /// exactly 0, so the no-offer probabilities computed once and the ones computed with a zero
-/// offer are the same numbers. Customers a few places ahead are prefetched (they may be
-/// scattered over a large table).
+/// offer are the same numbers. Unless `p0_out` is empty, each customer's no-offer
+/// probabilities are copied to it in the same layout as `out`. Customers a few places ahead are
+/// prefetched (they may be scattered over a large table).
 ///
 /// Runs 8 classes at a time with fused multiply-adds where the processor has AVX2 and FMA
 /// (checked once), else 4 at a time.
@@ -250,6 +254,7 @@ pub fn mixtures(
     on: f32,
     depth: &[f32],
     extra: f32,
+    p0_out: &mut [f32],
     out: &mut [f32],
 ) {
     let lanes = m.contact.len();
@@ -262,16 +267,20 @@ pub fn mixtures(
             && m.ends.last().is_none_or(|&e| e <= lanes)
             && depth.len() == customers.len()
             && out.len() == customers.len() * m.ends.len()
-            && customers
-                .iter()
-                .all(|&i| (i as usize + 1) * 2 * lanes <= m.rows.len())
+            && (p0_out.is_empty() || p0_out.len() == out.len())
+            && (p0_out.is_empty() || m.ends.len() <= m.p0_stride)
+            && customers.iter().all(|&i| {
+                let i = i as usize;
+                (i + 1) * 2 * lanes <= m.rows.len()
+                    && (p0_out.is_empty() || (i + 1) * m.p0_stride <= m.p0.len())
+            })
     );
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the processor has AVX2 and FMA (`wide`).
-        return unsafe { mixtures_avx2(m, customers, on, depth, extra, out) };
+        return unsafe { mixtures_avx2(m, customers, on, depth, extra, p0_out, out) };
     }
-    mixtures_in::<4, false>(m, customers, on, depth, extra, out)
+    mixtures_in::<4, false>(m, customers, on, depth, extra, p0_out, out)
 }
 
 /// Whether this processor has AVX2 and FMA, detected once.
@@ -291,9 +300,10 @@ fn mixtures_avx2(
     on: f32,
     depth: &[f32],
     extra: f32,
+    p0_out: &mut [f32],
     out: &mut [f32],
 ) {
-    mixtures_in::<8, true>(m, customers, on, depth, extra, out)
+    mixtures_in::<8, true>(m, customers, on, depth, extra, p0_out, out)
 }
 
 /// `mixtures`, `W` classes at a time (the compiler turns the inner loop into one vector); each
@@ -305,6 +315,7 @@ fn mixtures_in<const W: usize, const FMA: bool>(
     on: f32,
     depth: &[f32],
     extra: f32,
+    p0_out: &mut [f32],
     out: &mut [f32],
 ) {
     const AHEAD: usize = 8;
@@ -313,7 +324,10 @@ fn mixtures_in<const W: usize, const FMA: bool>(
         contact,
         sensitivity,
         ends,
+        p0,
+        p0_stride,
     } = m;
+    let gather = !p0_out.is_empty();
     let (lanes, groups) = (contact.len(), ends.len());
     let chunks = ends.last().copied().unwrap_or(0).div_ceil(W);
     let mut terms = [0.0f32; MAX_LANES];
@@ -323,6 +337,13 @@ fn mixtures_in<const W: usize, const FMA: bool>(
             for line in row.chunks(16) {
                 prefetch(line);
             }
+            if gather {
+                prefetch(&p0[next as usize * p0_stride..]);
+            }
+        }
+        if gather {
+            let from = &p0[i as usize * p0_stride..][..groups];
+            p0_out[j * groups..(j + 1) * groups].copy_from_slice(from);
         }
         let row = &rows[i as usize * 2 * lanes..][..2 * lanes];
         let (weight, base) = row.split_at(lanes);
@@ -572,6 +593,8 @@ mod tests {
                 contact: &contact,
                 sensitivity: &sens,
                 ends,
+                p0: &[],
+                p0_stride: 0,
             };
             for (on, depth, extra) in [(0.0, 0.0, 0.0), (1.0, 0.2, 0.0), (1.0, 0.05, -0.3)] {
                 let depths = [depth as f32, 0.5 * depth as f32, 0.0];
@@ -579,13 +602,22 @@ mod tests {
                 // The dispatched version (8 lanes where the processor has AVX2) and the
                 // 4-lane one.
                 let (mut wide, mut narrow) = (vec![0.0f32; n], vec![9.0f32; n]);
-                mixtures(&m, &customers, on as f32, &depths, extra as f32, &mut wide);
+                mixtures(
+                    &m,
+                    &customers,
+                    on as f32,
+                    &depths,
+                    extra as f32,
+                    &mut [],
+                    &mut wide,
+                );
                 mixtures_in::<4, false>(
                     &m,
                     &customers,
                     on as f32,
                     &depths,
                     extra as f32,
+                    &mut [],
                     &mut narrow,
                 );
                 for got in [&wide, &narrow] {
@@ -606,16 +638,41 @@ mod tests {
         // With no offer the shift is exactly 0, whatever the classes' responses.
         let ends = [2, 11, 13];
         let (mut a, mut b) = ([0.0f32; 3], [0.0f32; 3]);
+        // Two customers' no-offer probabilities, stored with a stride of 4.
+        let p0 = [0.1, 0.2, 0.3, 9.0, 0.4, 0.5, 0.6, 9.0];
         let m = |contact, sensitivity| Mixture {
             rows: &rows,
             contact,
             sensitivity,
             ends: &ends,
+            p0: &p0,
+            p0_stride: 4,
         };
-        mixtures(&m(&contact, &sens), &[1], 0.0, &[0.0], 0.0, &mut a);
-        mixtures(&m(&[3.0; 16], &[-7.0; 16]), &[1], 0.0, &[0.0], 0.0, &mut b);
+        let mut p0_out = [0.0f32; 6];
+        let mut both = [0.0f32; 6];
+        mixtures(
+            &m(&contact, &sens),
+            &[1, 0],
+            0.0,
+            &[0.0; 2],
+            0.0,
+            &mut p0_out,
+            &mut both,
+        );
+        assert_eq!(p0_out, [0.4, 0.5, 0.6, 0.1, 0.2, 0.3]);
+        mixtures(&m(&contact, &sens), &[1], 0.0, &[0.0], 0.0, &mut [], &mut a);
+        mixtures(
+            &m(&[3.0; 16], &[-7.0; 16]),
+            &[1],
+            0.0,
+            &[0.0],
+            0.0,
+            &mut [],
+            &mut b,
+        );
         assert_eq!(a, b);
+        assert_eq!(a, both[..3]);
         // No customers, nothing.
-        mixtures(&m(&contact, &sens), &[], 1.0, &[], 0.0, &mut []);
+        mixtures(&m(&contact, &sens), &[], 1.0, &[], 0.0, &mut [], &mut []);
     }
 }
