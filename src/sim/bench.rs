@@ -32,6 +32,9 @@ pub fn random_table(n: usize, members: usize, seed: u64) -> ResponseTable {
         basket_elasticity: (0..n).map(|_| rng.random_range(0.0..1.0)).collect(),
         margin_rate: 0.4,
         source: "random benchmark table".into(),
+        // As a model trained on a campaign has them (the simulator checks every offer's depth
+        // against them).
+        depth_seen: Some([0.25, 0.3, 0.2, 0.1]),
         ..ResponseTable::default()
     }
 }

@@ -483,13 +483,20 @@ fn beyond_seen(t: &ResponseTable, s: &Scenario, sent: &[u32]) -> (f64, Option<f6
         return (0.0, Some(deepest));
     }
     let shape = s.offer.shape();
-    let beyond = sent
-        .par_iter()
-        .filter(|&&i| {
-            let i = i as usize;
-            shape.terms(t.basket_eur[i] as f64, t.elasticity(i)).depth > deepest + 1e-6
-        })
-        .count();
+    let beyond = |b: f64| shape.depth(b) > deepest + 1e-6;
+    let beyond = if shape.worth == 0.0 {
+        // The same depth for everyone: no pass over the customers.
+        if beyond(1.0) { sent.len() } else { 0 }
+    } else {
+        sent.par_chunks(1 << 13)
+            .map(|c| {
+                let deeper = c
+                    .iter()
+                    .filter(|&&i| beyond(t.basket_eur[i as usize] as f64));
+                deeper.count()
+            })
+            .sum()
+    };
     (beyond as f64 / sent.len() as f64, Some(deepest))
 }
 
@@ -628,6 +635,11 @@ mod engine_tests {
         assert_eq!(
             simulate(&t, &Scenario::new("p", Offer::PctDiscount { pct: 20.0 })).beyond_seen_share,
             0.0
+        );
+        // 30% off is deeper for everyone.
+        assert_eq!(
+            simulate(&t, &Scenario::new("p", Offer::PctDiscount { pct: 30.0 })).beyond_seen_share,
+            1.0
         );
         let gift = Offer::Gift {
             threshold: 0.0,

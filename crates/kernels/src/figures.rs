@@ -58,9 +58,15 @@ impl Default for Shape {
 }
 
 impl Shape {
+    /// The depth for a customer with basket `basket` (the same for everyone when `worth` is 0).
+    #[inline]
+    pub fn depth(&self, basket: f64) -> f64 {
+        self.fixed_depth + self.worth / basket.max(self.threshold).max(1.0)
+    }
+
     #[inline]
     pub fn terms(&self, basket: f64, elasticity: f64) -> Terms {
-        let depth = self.fixed_depth + self.worth / basket.max(self.threshold).max(1.0);
+        let depth = self.depth(basket);
         let grown = (basket * (1.0 + elasticity * depth)).max(self.basket_floor);
         Terms {
             depth,
