@@ -8,7 +8,7 @@
 //! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
-use promolab_kernels::{LANES, Mixture, mixtures};
+use promolab_kernels::{LANES, Mixture, Offered, mixtures};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -65,6 +65,15 @@ struct ClassTable {
     /// of two, so that a customer's probabilities share a cache line).
     p0: Vec<f32>,
     p0_stride: usize,
+}
+
+/// An offer as latent classes see it, fixed for one simulation: the lever its depth works on
+/// (none: the depth has no effect), whether it is sent (`on` = 1) or not, and an extra logit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClassOffer {
+    pub lever: Option<usize>,
+    pub on: f32,
+    pub extra: f32,
 }
 
 /// 16 numbers on one 64-byte cache line.
@@ -132,16 +141,8 @@ impl ClassTable {
                     .collect();
                 let zero = vec![0.0; customers.len()];
                 let mut out = vec![0.0; customers.len() * k];
-                self.mixtures(
-                    &customers,
-                    None,
-                    0.0,
-                    &zero,
-                    0.0,
-                    &self.ends,
-                    &mut [],
-                    &mut out,
-                );
+                let none = ClassOffer::default();
+                self.mixtures(&customers, &none, &zero, &self.ends, &mut [], &mut out);
                 for (dst, src) in p.chunks_exact_mut(stride).zip(out.chunks_exact(k.max(1))) {
                     dst[..k].copy_from_slice(&src[..k]);
                 }
@@ -158,21 +159,18 @@ impl ClassTable {
     /// The probabilities to buy of each of `customers` in each group up to the given group
     /// `ends` (see `promolab_kernels::mixtures`), and unless `p0` is empty their no-offer
     /// probabilities.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn mixtures(
         &self,
         customers: &[u32],
-        lever: Option<usize>,
-        on: f32,
+        offer: &ClassOffer,
         depth: &[f32],
-        extra: f32,
         ends: &[usize],
         p0: &mut [f32],
         out: &mut [f32],
     ) {
         // No lever: the depth has no effect.
-        let sensitivity = lever.map_or(&self.no_lever, |l| &self.sensitivity[l]);
+        let sensitivity = offer.lever.map_or(&self.no_lever, |l| &self.sensitivity[l]);
         let m = Mixture {
             rows: flat(&self.rows),
             contact: &self.contact,
@@ -181,7 +179,12 @@ impl ClassTable {
             p0: &self.p0,
             p0_stride: self.p0_stride,
         };
-        mixtures(&m, customers, on, depth, extra, p0, out)
+        let offered = Offered {
+            on: offer.on,
+            depth,
+            extra: offer.extra,
+        };
+        mixtures(&m, customers, &offered, p0, out)
     }
 }
 
@@ -328,44 +331,38 @@ impl Classes {
         }
     }
 
-    /// Customer `i`'s probabilities to buy without and with an offer: sent (`on` = 1) or not,
-    /// `depth` on `lever` (none: the depth has no effect), plus an extra logit. For the average
-    /// of several groups, the mean of the groups' probabilities (summed in f64, as `each_group`
-    /// gives them). Panics without classes.
+    /// Customer `i`'s probabilities to buy without and with `offer` at depth `depth`. For the
+    /// average of several groups, the mean of the groups' probabilities (summed in f64, in
+    /// group order, as the simulator's block pass sums them). Panics without classes.
     #[inline(always)]
-    pub fn probabilities(
-        &self,
-        i: usize,
-        lever: Option<usize>,
-        on: f32,
-        depth: f32,
-        extra: f32,
-    ) -> (f64, f64) {
+    pub fn probabilities(&self, i: usize, offer: &ClassOffer, depth: f32) -> (f64, f64) {
         let t = self.table.as_deref().expect("no latent classes");
+        let customer = [i as u32];
         match self.group {
             Some(g) => {
                 let start = if g == 0 { 0 } else { t.ends[g - 1] };
                 let mut out = [0.0f32; 2];
                 let ends = [start, t.ends[g]];
-                t.mixtures(
-                    &[i as u32],
-                    lever,
-                    on,
-                    &[depth],
-                    extra,
-                    &ends,
-                    &mut [],
-                    &mut out,
-                );
+                t.mixtures(&customer, offer, &[depth], &ends, &mut [], &mut out);
                 (t.p0[i * t.p0_stride + g] as f64, out[1] as f64)
             }
             None => {
-                let (mut p0, mut full) = (0.0, 0.0);
-                self.each_group(i, lever, on, depth, extra, |q0, q_full| {
-                    (p0, full) = (p0 + q0, full + q_full);
-                });
-                let k = t.ends.len() as f64;
-                (p0 / k, full / k)
+                let k = t.ends.len();
+                let mut stack = [0.0f32; STACK_GROUPS];
+                let mut heap = Vec::new();
+                let out = if k <= STACK_GROUPS {
+                    &mut stack[..k]
+                } else {
+                    heap.resize(k, 0.0);
+                    &mut heap[..]
+                };
+                t.mixtures(&customer, offer, &[depth], &t.ends, &mut [], out);
+                let p0 = &t.p0[i * t.p0_stride..i * t.p0_stride + k];
+                let (mut q0, mut full) = (0.0, 0.0);
+                for (&a, &b) in p0.iter().zip(out.iter()) {
+                    (q0, full) = (q0 + a as f64, full + b as f64);
+                }
+                (q0 / k as f64, full / k as f64)
             }
         }
     }
@@ -384,57 +381,16 @@ impl Classes {
     /// probabilities to buy without and with the offer in each group of the table, at
     /// `p0[j · groups + g]` and `full[j · groups + g]`: one call for a block of customers, so
     /// that the processor works on several at once.
-    #[allow(clippy::too_many_arguments)]
     pub fn groups_of(
         &self,
         customers: &[u32],
-        lever: Option<usize>,
-        on: f32,
+        offer: &ClassOffer,
         depth: &[f32],
-        extra: f32,
         p0: &mut [f32],
         full: &mut [f32],
     ) {
         let t = self.table.as_deref().expect("no latent classes");
-        t.mixtures(customers, lever, on, depth, extra, &t.ends, p0, full);
-    }
-
-    /// Calls `f(p0, p1)` with customer `i`'s probabilities without and with the offer (as in
-    /// `probabilities`) in each group of the table, in order.
-    #[inline(always)]
-    pub fn each_group(
-        &self,
-        i: usize,
-        lever: Option<usize>,
-        on: f32,
-        depth: f32,
-        extra: f32,
-        mut f: impl FnMut(f64, f64),
-    ) {
-        let t = self.table.as_deref().expect("no latent classes");
-        let k = t.ends.len();
-        let mut stack = [0.0f32; STACK_GROUPS];
-        let mut heap = Vec::new();
-        let out = if k <= STACK_GROUPS {
-            &mut stack[..k]
-        } else {
-            heap.resize(k, 0.0);
-            &mut heap[..]
-        };
-        t.mixtures(
-            &[i as u32],
-            lever,
-            on,
-            &[depth],
-            extra,
-            &t.ends,
-            &mut [],
-            out,
-        );
-        let p0 = &t.p0[i * t.p0_stride..i * t.p0_stride + k];
-        for (&q0, &q_full) in p0.iter().zip(out.iter()) {
-            f(q0 as f64, q_full as f64);
-        }
+        t.mixtures(customers, offer, depth, &t.ends, p0, full);
     }
 }
 
@@ -599,7 +555,14 @@ mod tests {
                     })
                     .sum()
             };
-            let p = |lever, on, depth| c.probabilities(i, lever, on, depth, 0.0);
+            let p = |lever, on, depth| {
+                let offer = ClassOffer {
+                    lever,
+                    on,
+                    extra: 0.0,
+                };
+                c.probabilities(i, &offer, depth)
+            };
             let (p0, full) = p(Some(3), 1.0, 0.25);
             assert!((p0 - by_hand(0.0, 0.0, 0)).abs() < 1e-6);
             assert!((full - by_hand(1.0, 0.25, 3)).abs() < 1e-6);
@@ -640,18 +603,27 @@ mod tests {
         let mean = Classes::average_of(&mut members);
         assert!(mean.is_average_of(&members) && !mean.is_average_of(&members[..1]));
         assert!(!before[0].is_average_of(&members));
+        let offer = ClassOffer {
+            lever: Some(1),
+            on: 1.0,
+            extra: 0.1,
+        };
+        let none = ClassOffer {
+            lever: Some(1),
+            ..ClassOffer::default()
+        };
         for i in 0..4 {
             let mut sum = (0.0, 0.0);
             for (m, b) in members.iter().zip(&before) {
-                let (p0, full) = m.classes.probabilities(i, Some(1), 1.0, 0.3, 0.1);
-                let (q0, q_full) = b.probabilities(i, Some(1), 1.0, 0.3, 0.1);
+                let (p0, full) = m.classes.probabilities(i, &offer, 0.3);
+                let (q0, q_full) = b.probabilities(i, &offer, 0.3);
                 assert!((p0 - q0).abs() < 1e-7 && (full - q_full).abs() < 1e-7);
-                assert_eq!(m.classes.probabilities(i, Some(1), 0.0, 0.0, 0.0), (p0, p0));
+                assert_eq!(m.classes.probabilities(i, &none, 0.0), (p0, p0));
                 sum = (sum.0 + p0, sum.1 + full);
             }
-            let (p0, full) = mean.probabilities(i, Some(1), 1.0, 0.3, 0.1);
+            let (p0, full) = mean.probabilities(i, &offer, 0.3);
             assert!((p0 - sum.0 / 2.0).abs() < 1e-12 && (full - sum.1 / 2.0).abs() < 1e-12);
-            assert_eq!(mean.probabilities(i, Some(1), 0.0, 0.0, 0.0).1, p0);
+            assert_eq!(mean.probabilities(i, &none, 0.0).1, p0);
         }
         // Members without classes: no average.
         assert!(Classes::average_of(&mut [Member::default()]).is_empty());

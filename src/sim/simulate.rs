@@ -18,7 +18,7 @@
 //! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
 
 use super::offer::{Offer, Shape, Terms};
-use super::response::{Classes, Member, ResponseTable, prefetch};
+use super::response::{ClassOffer, Classes, Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
 use super::select::{Selection, select};
 use crate::util::sigmoid;
@@ -52,7 +52,8 @@ pub struct Pricer<'a> {
     shape: Shape,
     /// The one-curve sensitivity column of the offer's lever.
     sensitivity: Option<&'a [f32]>,
-    lever: Option<usize>,
+    /// The offer as latent classes see it.
+    class_offer: ClassOffer,
     prices: Prices,
 }
 
@@ -64,7 +65,11 @@ impl<'a> Pricer<'a> {
             m,
             shape,
             sensitivity: t.lever_column(m, p.offer),
-            lever: p.offer.lever().map(|l| l as usize),
+            class_offer: ClassOffer {
+                lever: p.offer.lever().map(|l| l as usize),
+                on: if shape.sent { 1.0 } else { 0.0 },
+                extra: shape.extra_logit as f32,
+            },
             prices: Prices {
                 margin: p.margin,
                 send: if shape.sent { p.send_cost } else { 0.0 },
@@ -97,14 +102,7 @@ impl<'a> Pricer<'a> {
     /// Customer `i`'s probabilities without and with the offer under latent classes `c`.
     #[inline(always)]
     fn classes(&self, c: &Classes, i: usize, terms: &Terms) -> (f64, f64) {
-        let on = if terms.sent { 1.0 } else { 0.0 };
-        c.probabilities(
-            i,
-            self.lever,
-            on,
-            terms.depth as f32,
-            terms.extra_logit as f32,
-        )
+        c.probabilities(i, &self.class_offer, terms.depth as f32)
     }
 
     /// What every figure of customer `i` is computed from.
@@ -323,7 +321,6 @@ fn class_pass(
     let (k, view) = (classes.groups(), classes.group());
     let sums = if members { k } else { 0 };
     let shape = &pricer.shape;
-    let (on, extra) = (if shape.sent { 1.0 } else { 0.0 }, shape.extra_logit as f32);
     sent.par_chunks(1 << 13)
         .map(|chunk| {
             let mut seg = vec![Figures::default(); nseg];
@@ -348,7 +345,7 @@ fn class_pass(
                     *d = tm.depth as f32;
                 }
                 let (p0, full) = (&mut p0[..n * k], &mut full[..n * k]);
-                classes.groups_of(block, pricer.lever, on, &depth[..n], extra, p0, full);
+                classes.groups_of(block, &pricer.class_offer, &depth[..n], p0, full);
                 let b = ClassBlock {
                     terms: &terms,
                     p0,

@@ -232,9 +232,17 @@ pub struct Mixture<'a> {
     pub p0_stride: usize,
 }
 
-/// Each customer's probability to buy in each group under an offer sent (`on` = 1) or not, of
-/// depth `depth[j]` for the j-th customer, plus an extra logit: for the j-th customer i and
-/// group g,
+/// An offer as every class's logit sees it: sent (`on` = 1) or not, the j-th customer's depth
+/// `depth[j]`, and an extra logit.
+#[derive(Debug, Clone, Copy)]
+pub struct Offered<'a> {
+    pub on: f32,
+    pub depth: &'a [f32],
+    pub extra: f32,
+}
+
+/// Each customer's probability to buy in each group under the offer: for the j-th customer i
+/// and group g,
 ///   out[j · groups + g] = Σ_{k in group g} w_k · σ(b_k + on·contact_k + depth[j]·sensitivity_k + extra)
 /// where w and b are customer i's. With `on`, the depth and `extra` all 0 every shift is
 /// exactly 0, so the no-offer probabilities computed once and the ones computed with a zero
@@ -251,9 +259,7 @@ pub struct Mixture<'a> {
 pub fn mixtures(
     m: &Mixture,
     customers: &[u32],
-    on: f32,
-    depth: &[f32],
-    extra: f32,
+    offered: &Offered,
     p0_out: &mut [f32],
     out: &mut [f32],
 ) {
@@ -265,7 +271,7 @@ pub fn mixtures(
             && m.sensitivity.len() == lanes
             && m.ends.windows(2).all(|w| w[0] <= w[1])
             && m.ends.last().is_none_or(|&e| e <= lanes)
-            && depth.len() == customers.len()
+            && offered.depth.len() == customers.len()
             && out.len() == customers.len() * m.ends.len()
             && (p0_out.is_empty() || p0_out.len() == out.len())
             && (p0_out.is_empty() || m.ends.len() <= m.p0_stride)
@@ -278,9 +284,9 @@ pub fn mixtures(
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the processor has AVX2 and FMA (`wide`).
-        return unsafe { mixtures_avx2(m, customers, on, depth, extra, p0_out, out) };
+        return unsafe { mixtures_avx2(m, customers, offered, p0_out, out) };
     }
-    mixtures_in::<4, false>(m, customers, on, depth, extra, p0_out, out)
+    mixtures_in::<4, false>(m, customers, offered, p0_out, out)
 }
 
 /// Whether this processor has AVX2 and FMA, detected once.
@@ -297,13 +303,11 @@ fn wide() -> bool {
 fn mixtures_avx2(
     m: &Mixture,
     customers: &[u32],
-    on: f32,
-    depth: &[f32],
-    extra: f32,
+    offered: &Offered,
     p0_out: &mut [f32],
     out: &mut [f32],
 ) {
-    mixtures_in::<8, true>(m, customers, on, depth, extra, p0_out, out)
+    mixtures_in::<8, true>(m, customers, offered, p0_out, out)
 }
 
 /// `mixtures`, `W` classes at a time (the compiler turns the inner loop into one vector); each
@@ -312,12 +316,11 @@ fn mixtures_avx2(
 fn mixtures_in<const W: usize, const FMA: bool>(
     m: &Mixture,
     customers: &[u32],
-    on: f32,
-    depth: &[f32],
-    extra: f32,
+    offered: &Offered,
     p0_out: &mut [f32],
     out: &mut [f32],
 ) {
+    let &Offered { on, depth, extra } = offered;
     const AHEAD: usize = 8;
     let &Mixture {
         rows,
@@ -602,24 +605,13 @@ mod tests {
                 // The dispatched version (8 lanes where the processor has AVX2) and the
                 // 4-lane one.
                 let (mut wide, mut narrow) = (vec![0.0f32; n], vec![9.0f32; n]);
-                mixtures(
-                    &m,
-                    &customers,
-                    on as f32,
-                    &depths,
-                    extra as f32,
-                    &mut [],
-                    &mut wide,
-                );
-                mixtures_in::<4, false>(
-                    &m,
-                    &customers,
-                    on as f32,
-                    &depths,
-                    extra as f32,
-                    &mut [],
-                    &mut narrow,
-                );
+                let offered = Offered {
+                    on: on as f32,
+                    depth: &depths,
+                    extra: extra as f32,
+                };
+                mixtures(&m, &customers, &offered, &mut [], &mut wide);
+                mixtures_in::<4, false>(&m, &customers, &offered, &mut [], &mut narrow);
                 for got in [&wide, &narrow] {
                     for (j, &i) in customers.iter().enumerate() {
                         for g in 0..ends.len() {
@@ -650,29 +642,30 @@ mod tests {
         };
         let mut p0_out = [0.0f32; 6];
         let mut both = [0.0f32; 6];
+        let none = |depth| Offered {
+            on: 0.0,
+            depth,
+            extra: 0.0,
+        };
         mixtures(
             &m(&contact, &sens),
             &[1, 0],
-            0.0,
-            &[0.0; 2],
-            0.0,
+            &none(&[0.0; 2]),
             &mut p0_out,
             &mut both,
         );
         assert_eq!(p0_out, [0.4, 0.5, 0.6, 0.1, 0.2, 0.3]);
-        mixtures(&m(&contact, &sens), &[1], 0.0, &[0.0], 0.0, &mut [], &mut a);
+        mixtures(&m(&contact, &sens), &[1], &none(&[0.0]), &mut [], &mut a);
         mixtures(
             &m(&[3.0; 16], &[-7.0; 16]),
             &[1],
-            0.0,
-            &[0.0],
-            0.0,
+            &none(&[0.0]),
             &mut [],
             &mut b,
         );
         assert_eq!(a, b);
         assert_eq!(a, both[..3]);
         // No customers, nothing.
-        mixtures(&m(&contact, &sens), &[], 1.0, &[], 0.0, &mut [], &mut []);
+        mixtures(&m(&contact, &sens), &[], &none(&[]), &mut [], &mut []);
     }
 }
