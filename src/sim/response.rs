@@ -84,71 +84,74 @@ struct Line([f32; 16]);
 /// Groups past this many are summed in a heap buffer (bootstrap ensembles are smaller).
 const STACK_GROUPS: usize = 16;
 
+/// A class's contact effect and its sensitivity per lever.
+type ClassEffect = (f32, [f32; 4]);
+
 impl ClassTable {
-    /// A table of `groups` (each a list of classes over the same customers) with zeroed rows.
-    fn empty(groups: &[&[&Class]], n: usize) -> ClassTable {
-        let mut ends = Vec::with_capacity(groups.len());
-        let mut end = 0;
-        for g in groups {
-            end += g.len();
-            ends.push(end);
-        }
-        let lanes = end.div_ceil(LANES) * LANES;
-        let all: Vec<&Class> = groups.iter().flat_map(|g| g.iter().copied()).collect();
-        let pad = |f: &dyn Fn(&Class) -> f32| -> Vec<f32> {
-            (0..lanes)
-                .map(|k| all.get(k).map_or(0.0, |c| f(c)))
-                .collect()
+    /// A table over `n` customers whose group g holds the classes `ends[g - 1]..ends[g]` (from
+    /// 0), class k moved by `effects[k]` (contact effect, then sensitivity per lever), each
+    /// customer's row written by `write(i, row)` (its weights, then its logits, `lanes` each,
+    /// padding left 0); then the no-offer probabilities are computed.
+    fn build(
+        n: usize,
+        ends: Vec<usize>,
+        effects: &[ClassEffect],
+        write: impl Fn(usize, &mut [f32]) + Sync,
+    ) -> ClassTable {
+        let lanes = ends.last().copied().unwrap_or(0).div_ceil(LANES) * LANES;
+        let pad = |f: &dyn Fn(&ClassEffect) -> f32| -> Vec<f32> {
+            (0..lanes).map(|k| effects.get(k).map_or(0.0, f)).collect()
         };
-        let p0_stride = groups.len().next_power_of_two();
-        ClassTable {
+        let p0_stride = ends.len().next_power_of_two();
+        let mut t = ClassTable {
             ends,
             lanes,
-            contact: pad(&|c| c.contact),
-            sensitivity: std::array::from_fn(|l| pad(&|c| c.sensitivity[l])),
+            contact: pad(&|e| e.0),
+            sensitivity: std::array::from_fn(|l| pad(&|e| e.1[l])),
             no_lever: vec![0.0; lanes],
             rows: large_vec(n * lanes / 8, Line([0.0; 16])),
             p0: large_vec(n * p0_stride, 0.0),
             p0_stride,
-        }
-    }
-
-    /// Fills customer rows from the classes (in `empty`'s order) and computes the no-offer
-    /// probabilities.
-    fn fill(mut self, groups: &[&[&Class]]) -> ClassTable {
-        let all: Vec<&Class> = groups.iter().flat_map(|g| g.iter().copied()).collect();
-        let (lanes, per) = (self.lanes, self.lanes / 8);
+        };
+        let per = lanes / 8;
         if per > 0 {
-            self.rows
+            t.rows
                 .par_chunks_exact_mut(per)
                 .enumerate()
-                .for_each(|(i, lines)| {
-                    let row = flat_mut(lines);
-                    for (k, c) in all.iter().enumerate() {
-                        row[k] = c.weight[i];
-                        row[lanes + k] = c.base[i];
-                    }
-                });
+                .for_each(|(i, lines)| write(i, flat_mut(lines)));
         }
-        let mut p0 = std::mem::take(&mut self.p0);
-        let (stride, k) = (self.p0_stride, self.ends.len());
+        let mut p0 = std::mem::take(&mut t.p0);
+        let k = t.ends.len();
         const BLOCK: usize = 1024;
-        p0.par_chunks_mut(stride * BLOCK)
+        p0.par_chunks_mut(p0_stride * BLOCK)
             .enumerate()
             .for_each(|(b, p)| {
-                let customers: Vec<u32> = (0..p.len() / stride)
+                let customers: Vec<u32> = (0..p.len() / p0_stride)
                     .map(|j| (b * BLOCK + j) as u32)
                     .collect();
                 let zero = vec![0.0; customers.len()];
                 let mut out = vec![0.0; customers.len() * k];
                 let none = ClassOffer::default();
-                self.mixtures(&customers, &none, &zero, &self.ends, &mut [], &mut out);
-                for (dst, src) in p.chunks_exact_mut(stride).zip(out.chunks_exact(k.max(1))) {
+                t.mixtures(&customers, &none, &zero, &t.ends, &mut [], &mut out);
+                for (dst, src) in p
+                    .chunks_exact_mut(p0_stride)
+                    .zip(out.chunks_exact(k.max(1)))
+                {
                     dst[..k].copy_from_slice(&src[..k]);
                 }
             });
-        self.p0 = p0;
-        self
+        t.p0 = p0;
+        t
+    }
+
+    /// Customers in the table.
+    fn len(&self) -> usize {
+        self.p0.len() / self.p0_stride
+    }
+
+    /// Group `g`'s classes.
+    fn group_classes(&self, g: usize) -> std::ops::Range<usize> {
+        (if g == 0 { 0 } else { self.ends[g - 1] })..self.ends[g]
     }
 
     fn row(&self, i: usize) -> &[f32] {
@@ -237,10 +240,17 @@ impl Classes {
                 .all(|c| c.weight.len() == n && c.base.len() == n),
             "latent classes of different lengths"
         );
-        let refs: Vec<&Class> = classes.iter().collect();
-        let groups = [refs.as_slice()];
+        let effects: Vec<ClassEffect> =
+            classes.iter().map(|c| (c.contact, c.sensitivity)).collect();
+        let table = ClassTable::build(n, vec![classes.len()], &effects, |i, row| {
+            let lanes = row.len() / 2;
+            for (k, c) in classes.iter().enumerate() {
+                row[k] = c.weight[i];
+                row[lanes + k] = c.base[i];
+            }
+        });
         Classes {
-            table: Some(Arc::new(ClassTable::empty(&groups, n).fill(&groups))),
+            table: Some(Arc::new(table)),
             group: Some(0),
         }
     }
@@ -254,15 +264,44 @@ impl Classes {
         if members.is_empty() || members.iter().any(|m| m.classes.group.is_none()) {
             return Classes::default();
         }
-        // Each member's classes back out of its table, as borrowed columns.
-        let own: Vec<Vec<Class>> = members.iter().map(|m| m.classes.to_classes()).collect();
-        let n = own[0].first().map_or(0, |c| c.weight.len());
-        if own.iter().flatten().any(|c| c.weight.len() != n) {
+        // Each member's group, copied side by side into one table.
+        let views: Vec<(Arc<ClassTable>, std::ops::Range<usize>)> = members
+            .iter()
+            .filter_map(|m| Some((m.classes.table.clone()?, m.classes.group?)))
+            .map(|(t, g)| {
+                let classes = t.group_classes(g);
+                (t, classes)
+            })
+            .collect();
+        let n = views[0].0.len();
+        if views.len() != members.len() || views.iter().any(|(t, _)| t.len() != n) {
             return Classes::default();
         }
-        let refs: Vec<Vec<&Class>> = own.iter().map(|g| g.iter().collect()).collect();
-        let groups: Vec<&[&Class]> = refs.iter().map(Vec::as_slice).collect();
-        let table = Arc::new(ClassTable::empty(&groups, n).fill(&groups));
+        let mut ends = Vec::with_capacity(views.len());
+        let mut end = 0;
+        for (_, r) in &views {
+            end += r.len();
+            ends.push(end);
+        }
+        let effects: Vec<ClassEffect> = views
+            .iter()
+            .flat_map(|(t, r)| {
+                r.clone()
+                    .map(|k| (t.contact[k], std::array::from_fn(|l| t.sensitivity[l][k])))
+            })
+            .collect();
+        let table = ClassTable::build(n, ends, &effects, |i, row| {
+            let lanes = row.len() / 2;
+            let mut at = 0;
+            for (t, r) in &views {
+                let (src, len) = (t.row(i), r.len());
+                row[at..at + len].copy_from_slice(&src[r.clone()]);
+                let logits = t.lanes + r.start..t.lanes + r.end;
+                row[lanes + at..lanes + at + len].copy_from_slice(&src[logits]);
+                at += len;
+            }
+        });
+        let table = Arc::new(table);
         for (g, m) in members.iter_mut().enumerate() {
             m.classes = Classes {
                 table: Some(table.clone()),
@@ -273,23 +312,6 @@ impl Classes {
             table: Some(table),
             group: None,
         }
-    }
-
-    /// The view's classes as columns (weights divided by nothing: the group's own).
-    fn to_classes(&self) -> Vec<Class> {
-        let (Some(t), Some(g)) = (&self.table, self.group) else {
-            return Vec::new();
-        };
-        let start = if g == 0 { 0 } else { t.ends[g - 1] };
-        let n = t.p0.len() / t.p0_stride;
-        (start..t.ends[g])
-            .map(|k| Class {
-                weight: (0..n).map(|i| t.row(i)[k]).collect(),
-                base: (0..n).map(|i| t.row(i)[t.lanes + k]).collect(),
-                contact: t.contact[k],
-                sensitivity: std::array::from_fn(|l| t.sensitivity[l][k]),
-            })
-            .collect()
     }
 
     /// No latent classes: the one-curve columns apply.
@@ -340,9 +362,9 @@ impl Classes {
         let customer = [i as u32];
         match self.group {
             Some(g) => {
-                let start = if g == 0 { 0 } else { t.ends[g - 1] };
                 let mut out = [0.0f32; 2];
-                let ends = [start, t.ends[g]];
+                let classes = t.group_classes(g);
+                let ends = [classes.start, classes.end];
                 t.mixtures(&customer, offer, &[depth], &ends, &mut [], &mut out);
                 (t.p0[i * t.p0_stride + g] as f64, out[1] as f64)
             }
