@@ -361,6 +361,16 @@ fn average_of_members_is_the_mixture_of_their_classes() {
         for offer in [coupon.clone(), Offer::Message] {
             let mut s = pct(20.0, 0.4);
             s.offer = offer;
+            // The optimizer's per-block effects are each customer's own, to the bit.
+            let pricing = simulate::pricing(table, &s);
+            let pricer = simulate::Pricer::new(table, &table.mean, &pricing);
+            let some: Vec<u32> = (0..table.len() as u32).step_by(7).collect();
+            let mut block = Vec::new();
+            pricer.effects(&some, &mut block);
+            assert_eq!(block.len(), some.len());
+            for (e, &i) in block.iter().zip(&some) {
+                assert_eq!(*e, pricer.effect(i as usize), "customer {i}");
+            }
             let o = simulate::simulate(table, &s);
             let rows = simulate::rows(table, &s, &select(table, &s));
             assert_eq!(rows.len(), o.totals.targeted);

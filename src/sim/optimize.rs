@@ -229,27 +229,40 @@ impl Problem {
         let mut value = vec![f32::NEG_INFINITY; n * k];
         let (mut cost, mut redeem, mut chan) =
             (vec![0.0; n * k], vec![0.0; n * k], vec![0u8; n * k]);
+        // Blocks of customers, each offer's effects for a whole block at once.
+        const BLOCK: usize = 256;
+        let width = (k * BLOCK).max(1);
         value
-            .par_chunks_mut(k)
-            .zip(cost.par_chunks_mut(k))
-            .zip(redeem.par_chunks_mut(k))
-            .zip(chan.par_chunks_mut(k))
+            .par_chunks_mut(width)
+            .zip(cost.par_chunks_mut(width))
+            .zip(redeem.par_chunks_mut(width))
+            .zip(chan.par_chunks_mut(width))
             .enumerate()
-            .with_min_len(1 << 10)
-            .for_each(|(i, (((v, c), r), ch))| {
-                let preferred = t.channel.get(i).map_or(0, |c| chan_of(c));
+            .for_each(|(b, (((v, c), r), ch))| {
+                let start = b * BLOCK;
+                let customers: Vec<u32> = (start..start + v.len() / k.max(1))
+                    .map(|i| i as u32)
+                    .collect();
+                let preferred: Vec<u8> = customers
+                    .iter()
+                    .map(|&i| t.channel.get(i as usize).map_or(0, |c| chan_of(c)))
+                    .collect();
+                let mut effects = Vec::with_capacity(customers.len());
                 for j in 0..k {
-                    ch[j] = offer_chan[j].unwrap_or(preferred);
-                    if held_out[i] || !eligibility[j].allows(i) {
-                        continue;
+                    pricers[j].effects(&customers, &mut effects);
+                    for (at, e) in effects.iter().enumerate() {
+                        let (i, x) = (start + at, at * k + j);
+                        ch[x] = offer_chan[j].unwrap_or(preferred[at]);
+                        if held_out[i] || !eligibility[j].allows(i) {
+                            continue;
+                        }
+                        v[x] = match f.objective {
+                            Objective::Profit => e.incremental_profit,
+                            Objective::Revenue => e.incremental_revenue,
+                        } as f32;
+                        c[x] = (e.redemption_cost + e.send_cost) as f32;
+                        r[x] = e.p1 as f32;
                     }
-                    let e = pricers[j].effect(i);
-                    v[j] = match f.objective {
-                        Objective::Profit => e.incremental_profit,
-                        Objective::Revenue => e.incremental_revenue,
-                    } as f32;
-                    c[j] = (e.redemption_cost + e.send_cost) as f32;
-                    r[j] = e.p1 as f32;
                 }
             });
         Problem {

@@ -22,7 +22,9 @@ use super::response::{ClassOffer, Classes, Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
 use super::select::{Selection, select};
 use crate::util::sigmoid;
-use promolab_kernels::figures::{Basics, ClassBlock, Prices, add_class_block, terms_of};
+use promolab_kernels::figures::{
+    Basics, ClassBlock, Prices, add_class_block, class_effects, terms_of,
+};
 pub use promolab_kernels::figures::{Effect, Figures, Increments};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -135,6 +137,41 @@ impl<'a> Pricer<'a> {
     #[inline(always)]
     pub fn effect(&self, i: usize) -> Effect {
         self.basics(i).effect()
+    }
+
+    /// `effect` of each of `customers`, in order, into `out` (cleared first): for latent
+    /// classes the block is evaluated in one kernel call, as the simulator's totals are.
+    pub fn effects(&self, customers: &[u32], out: &mut Vec<Effect>) {
+        out.clear();
+        let c = &self.m.classes;
+        if c.is_empty() {
+            out.extend(customers.iter().map(|&i| self.effect(i as usize)));
+            return;
+        }
+        let t = self.t;
+        let mut terms = Vec::with_capacity(customers.len());
+        terms_of(
+            &self.shape,
+            &t.basket_eur,
+            &t.basket_elasticity,
+            customers,
+            &mut terms,
+        );
+        let depth: Vec<f32> = terms.iter().map(|(_, tm)| tm.depth as f32).collect();
+        let k = c.groups();
+        let (mut p0, mut full) = (
+            vec![0.0; customers.len() * k],
+            vec![0.0; customers.len() * k],
+        );
+        c.groups_of(customers, &self.class_offer, &depth, &mut p0, &mut full);
+        let block = ClassBlock {
+            terms: &terms,
+            p0: &p0,
+            full: &full,
+            groups: k,
+            mean: c.group(),
+        };
+        class_effects(&self.prices, &block, out);
     }
 }
 

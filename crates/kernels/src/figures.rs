@@ -327,6 +327,38 @@ pub struct ClassBlock<'a> {
     pub mean: Option<usize>,
 }
 
+impl ClassBlock<'_> {
+    /// The j-th customer's probabilities without and with the offer under the mean: its group,
+    /// or the groups' average (summed in f64, in group order).
+    #[inline(always)]
+    pub fn mean(&self, j: usize) -> (f64, f64) {
+        let k = self.groups;
+        let (p0s, fulls) = (&self.p0[j * k..(j + 1) * k], &self.full[j * k..(j + 1) * k]);
+        match self.mean {
+            Some(g) => (p0s[g] as f64, fulls[g] as f64),
+            None => {
+                let (mut p0, mut full) = (0.0, 0.0);
+                for (&q0, &q_full) in p0s.iter().zip(fulls) {
+                    (p0, full) = (p0 + q0 as f64, full + q_full as f64);
+                }
+                (p0 / k as f64, full / k as f64)
+            }
+        }
+    }
+}
+
+/// Each of the block's customers' effect under the mean, appended to `out`.
+///
+/// Panics if the block's lengths disagree (a caller's bug).
+pub fn class_effects(prices: &Prices, block: &ClassBlock, out: &mut Vec<Effect>) {
+    let n = block.terms.len();
+    assert!(block.p0.len() == n * block.groups && block.full.len() == n * block.groups);
+    for (j, &(b, terms)) in block.terms.iter().enumerate() {
+        let (p0, full) = block.mean(j);
+        out.push(prices.basics(b, terms, p0, full).effect());
+    }
+}
+
 /// Adds the block's customers' figures under the mean to `segments` (customer j's segment is
 /// `segment[customers[j]]`, 0 where `segment` is empty, the last for those beyond), and, when
 /// `members` is as long as the groups, each group's incremental buyers, revenue and profit to
@@ -358,18 +390,11 @@ pub fn add_class_block(
             &block.p0[j * k..(j + 1) * k],
             &block.full[j * k..(j + 1) * k],
         );
-        let (mut p0, mut full) = (0.0, 0.0);
-        for (g, (&q0, &q_full)) in p0s.iter().zip(fulls).enumerate() {
-            let (q0, q_full) = (q0 as f64, q_full as f64);
-            if let Some(sum) = members.get_mut(g) {
-                *sum = sum.merge(prices.basics(b, terms, q0, q_full).increments());
-            }
-            (p0, full) = (p0 + q0, full + q_full);
+        for (sum, (&q0, &q_full)) in members.iter_mut().zip(p0s.iter().zip(fulls)) {
+            let basics = prices.basics(b, terms, q0 as f64, q_full as f64);
+            *sum = sum.merge(basics.increments());
         }
-        let (p0, full) = match block.mean {
-            Some(g) => (p0s[g] as f64, fulls[g] as f64),
-            None => (p0 / k as f64, full / k as f64),
-        };
+        let (p0, full) = block.mean(j);
         let s = segment.get(i as usize).map_or(0, |&s| s as usize);
         segments[s.min(last)].add(&prices.basics(b, terms, p0, full).effect());
     }
