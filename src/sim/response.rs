@@ -195,7 +195,7 @@ impl ClassTable {
 /// (Linux's transparent huge pages in their default "madvise" mode): the simulator reads such
 /// columns at scattered customers, and with 4 KiB pages nearly every read of a large table also
 /// misses the processor's address cache.
-pub fn large_vec<T: Copy>(n: usize, value: T) -> Vec<T> {
+fn large_vec<T: Copy>(n: usize, value: T) -> Vec<T> {
     let mut v = Vec::with_capacity(n);
     #[cfg(target_os = "linux")]
     {
