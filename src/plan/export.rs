@@ -12,7 +12,7 @@ use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
 use crate::sim::select::Selection;
-use crate::sim::simulate::Figures;
+use crate::sim::simulate::{Effect, Figures, Pricer};
 use crate::util::write_atomic;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -77,9 +77,8 @@ pub fn plan_from_choice(
     salt: Option<&str>,
 ) -> Plan {
     let pricers = offers.pricers(t);
-    let row = |i: usize, j: usize| {
+    let row = |i: usize, j: usize, e: &Effect| {
         let o = &offers.offers[j];
-        let e = pricers[j].effect(i);
         let id = &t.ids[i];
         let channel = if o.channel.name == "preferred" {
             t.channel.get(i).cloned().unwrap_or_else(|| "email".into())
@@ -111,10 +110,16 @@ pub fn plan_from_choice(
         }
     };
     // In customer order (rayon's collect keeps it); the sums are the optimizer's own.
-    let rows = choice
-        .par_iter()
+    let chosen: Vec<(usize, usize)> = choice
+        .iter()
         .enumerate()
-        .filter_map(|(i, c)| c.map(|j| row(i, j as usize)))
+        .filter_map(|(i, c)| c.map(|j| (i, j as usize)))
+        .collect();
+    let effects = effects_of(&pricers, &chosen);
+    let rows = chosen
+        .par_iter()
+        .zip(&effects)
+        .map(|(&(i, j), e)| row(i, j, e))
         .collect();
     let (per_offer, total) = plan_figures(t, offers, choice);
     Plan {
@@ -124,6 +129,35 @@ pub fn plan_from_choice(
         total,
         pseudonymized: salt.is_some(),
     }
+}
+
+/// Each (customer, offer)'s effect, in order: in blocks, each offer's customers of a block in
+/// one call (`Pricer::effects`; the same numbers as one customer at a time).
+fn effects_of(pricers: &[Pricer], chosen: &[(usize, usize)]) -> Vec<Effect> {
+    let blocks: Vec<Vec<Effect>> = chosen
+        .par_chunks(1 << 12)
+        .map(|block| {
+            let mut out = vec![Effect::default(); block.len()];
+            let mut buf = Vec::new();
+            for (j, pricer) in pricers.iter().enumerate() {
+                let (at, customers): (Vec<usize>, Vec<u32>) = block
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.1 == j)
+                    .map(|(a, &(i, _))| (a, i as u32))
+                    .unzip();
+                if customers.is_empty() {
+                    continue;
+                }
+                pricer.effects(&customers, &mut buf);
+                for (a, e) in at.into_iter().zip(buf.drain(..)) {
+                    out[a] = e;
+                }
+            }
+            out
+        })
+        .collect();
+    blocks.concat()
 }
 
 /// A one-offer offers file for a scenario.
