@@ -597,6 +597,38 @@ mod tests {
         assert!(Classes::new(&[]).is_empty());
     }
 
+    /// A model may have any number of classes (`train --classes`, times the ensemble's
+    /// members): 130 classes still give the mixture by hand.
+    #[test]
+    fn many_classes_by_hand() {
+        let classes: Vec<Class> = (0..130)
+            .map(|k| Class {
+                weight: vec![1.0 / 130.0, if k == 129 { 1.0 } else { 0.0 }],
+                base: vec![-3.0 + 0.02 * k as f32, 0.5],
+                contact: 0.01 * k as f32,
+                sensitivity: [0.05 * k as f32, 0.0, 0.0, 0.0],
+            })
+            .collect();
+        let c = Classes::new(&classes);
+        let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+        let offer = ClassOffer {
+            lever: Some(0),
+            on: 1.0,
+            extra: 0.0,
+        };
+        for i in 0..2 {
+            let by_hand: f64 = classes
+                .iter()
+                .map(|k| {
+                    let z = k.base[i] as f64 + k.contact as f64 + 0.2 * k.sensitivity[0] as f64;
+                    k.weight[i] as f64 * sig(z)
+                })
+                .sum();
+            let (_, full) = c.probabilities(i, &offer, 0.2);
+            assert!((full - by_hand).abs() < 1e-5, "{full} vs {by_hand}");
+        }
+    }
+
     /// Two members' classes moved into one table: each member's probabilities stay what they
     /// were (to f32 rounding), a zero offer is still exactly no offer, and the mean is their
     /// average.

@@ -212,8 +212,8 @@ pub fn split_by_band(
 /// How many classes a latent-class row is padded to: a multiple of the widest vector used.
 pub const LANES: usize = 8;
 
-/// The most classes a row may have (all bootstrap members' together).
-pub const MAX_LANES: usize = 128;
+/// Rows of up to this many classes keep their terms on the stack (larger ones on the heap).
+const STACK_LANES: usize = 128;
 
 /// Latent response classes of every customer, grouped (a group is one bootstrap member's
 /// classes): customer i's row, at `i · 2·lanes` in `rows`, holds its class weights w, then its
@@ -266,7 +266,6 @@ pub fn mixtures(
     let lanes = m.contact.len();
     assert!(
         lanes.is_multiple_of(LANES)
-            && lanes <= MAX_LANES
             && m.rows.len().is_multiple_of(2 * lanes.max(1))
             && m.sensitivity.len() == lanes
             && m.ends.windows(2).all(|w| w[0] <= w[1])
@@ -320,6 +319,28 @@ fn mixtures_in<const W: usize, const FMA: bool>(
     p0_out: &mut [f32],
     out: &mut [f32],
 ) {
+    // Each class's terms go to a buffer on the stack, or for very many classes on the heap.
+    let used = m.ends.last().copied().unwrap_or(0).div_ceil(W) * W;
+    if used <= STACK_LANES {
+        let mut terms = [0.0f32; STACK_LANES];
+        mixtures_into::<W, FMA>(m, customers, offered, p0_out, out, &mut terms);
+    } else {
+        let mut terms = vec![0.0f32; used];
+        mixtures_into::<W, FMA>(m, customers, offered, p0_out, out, &mut terms);
+    }
+}
+
+/// `mixtures_in` with a buffer for one customer's class terms (at least as long as the classes
+/// of all groups, rounded up to `W`).
+#[inline(always)]
+fn mixtures_into<const W: usize, const FMA: bool>(
+    m: &Mixture,
+    customers: &[u32],
+    offered: &Offered,
+    p0_out: &mut [f32],
+    out: &mut [f32],
+    terms: &mut [f32],
+) {
     let &Offered { on, depth, extra } = offered;
     const AHEAD: usize = 8;
     let &Mixture {
@@ -333,7 +354,6 @@ fn mixtures_in<const W: usize, const FMA: bool>(
     let gather = !p0_out.is_empty();
     let (lanes, groups) = (contact.len(), ends.len());
     let chunks = ends.last().copied().unwrap_or(0).div_ceil(W);
-    let mut terms = [0.0f32; MAX_LANES];
     for (j, &i) in customers.iter().enumerate() {
         if let Some(&next) = customers.get(j + AHEAD) {
             let row = &rows[next as usize * 2 * lanes..][..2 * lanes];
