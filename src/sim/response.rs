@@ -8,6 +8,7 @@
 //! of which the columns above are a one-curve summary (exact with no offer and at 10% depth).
 
 use super::offer::{Lever, Offer};
+use promolab_kernels::figures::mean_of;
 use promolab_kernels::{LANES, Mixture, Offered, mixtures};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -321,7 +322,7 @@ impl Classes {
 
     /// Whether this is the average of several members' groups, and `members` are those
     /// members in order (each the view of its group of the same table): then one pass can
-    /// evaluate every member and the mean together (`each_group`).
+    /// evaluate every member and the mean together (`groups_of`).
     pub fn is_average_of(&self, members: &[Member]) -> bool {
         let Some(t) = &self.table else {
             return false;
@@ -354,8 +355,8 @@ impl Classes {
     }
 
     /// Customer `i`'s probabilities to buy without and with `offer` at depth `depth`. For the
-    /// average of several groups, the mean of the groups' probabilities (summed in f64, in
-    /// group order, as the simulator's block pass sums them). Panics without classes.
+    /// average of several groups, the mean of the groups' probabilities (`figures::mean_of`,
+    /// as the simulator's block pass takes it). Panics without classes.
     #[inline(always)]
     pub fn probabilities(&self, i: usize, offer: &ClassOffer, depth: f32) -> (f64, f64) {
         let t = self.table.as_deref().expect("no latent classes");
@@ -379,12 +380,7 @@ impl Classes {
                     &mut heap[..]
                 };
                 t.mixtures(&customer, offer, &[depth], &t.ends, &mut [], out);
-                let p0 = &t.p0[i * t.p0_stride..i * t.p0_stride + k];
-                let (mut q0, mut full) = (0.0, 0.0);
-                for (&a, &b) in p0.iter().zip(out.iter()) {
-                    (q0, full) = (q0 + a as f64, full + b as f64);
-                }
-                (q0 / k as f64, full / k as f64)
+                mean_of(&t.p0[i * t.p0_stride..i * t.p0_stride + k], out, None)
             }
         }
     }

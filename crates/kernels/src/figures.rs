@@ -334,15 +334,25 @@ impl ClassBlock<'_> {
     pub fn mean(&self, j: usize) -> (f64, f64) {
         let k = self.groups;
         let (p0s, fulls) = (&self.p0[j * k..(j + 1) * k], &self.full[j * k..(j + 1) * k]);
-        match self.mean {
-            Some(g) => (p0s[g] as f64, fulls[g] as f64),
-            None => {
-                let (mut p0, mut full) = (0.0, 0.0);
-                for (&q0, &q_full) in p0s.iter().zip(fulls) {
-                    (p0, full) = (p0 + q0 as f64, full + q_full as f64);
-                }
-                (p0 / k as f64, full / k as f64)
+        mean_of(p0s, fulls, self.mean)
+    }
+}
+
+/// A customer's probabilities without and with the offer under the mean, from its
+/// probabilities in each group: group `mean`'s, or the groups' average (summed in f64, in group
+/// order). Every path that prices a latent-class mean goes through here, so a customer's own
+/// figures and the block totals are the same numbers.
+#[inline(always)]
+pub fn mean_of(p0s: &[f32], fulls: &[f32], mean: Option<usize>) -> (f64, f64) {
+    match mean {
+        Some(g) => (p0s[g] as f64, fulls[g] as f64),
+        None => {
+            let (mut p0, mut full) = (0.0, 0.0);
+            for (&q0, &q_full) in p0s.iter().zip(fulls) {
+                (p0, full) = (p0 + q0 as f64, full + q_full as f64);
             }
+            let k = p0s.len() as f64;
+            (p0 / k, full / k)
         }
     }
 }
