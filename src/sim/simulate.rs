@@ -148,30 +148,45 @@ impl<'a> Pricer<'a> {
             out.extend(customers.iter().map(|&i| self.effect(i as usize)));
             return;
         }
-        let t = self.t;
-        let mut terms = Vec::with_capacity(customers.len());
-        terms_of(
-            &self.shape,
-            &t.basket_eur,
-            &t.basket_elasticity,
-            customers,
-            &mut terms,
-        );
-        let depth: Vec<f32> = terms.iter().map(|(_, tm)| tm.depth as f32).collect();
+        let mut buffers = ClassBuffers::default();
+        let block = buffers.fill(self, customers);
+        class_effects(&self.prices, &block, out);
+    }
+}
+
+/// A block of customers' terms and probabilities in every group of a latent-class table,
+/// reused from block to block.
+#[derive(Default)]
+struct ClassBuffers {
+    terms: Vec<(f64, Terms)>,
+    depth: Vec<f32>,
+    p0: Vec<f32>,
+    full: Vec<f32>,
+}
+
+impl ClassBuffers {
+    /// `customers`' terms under `pricer`'s offer, and their probabilities without and with it
+    /// in each group of its member's classes (one kernel call).
+    fn fill<'b>(&'b mut self, pricer: &Pricer, customers: &[u32]) -> ClassBlock<'b> {
+        let (t, c) = (pricer.t, &pricer.m.classes);
+        self.terms.clear();
+        let (basket, growth) = (&t.basket_eur, &t.basket_elasticity);
+        terms_of(&pricer.shape, basket, growth, customers, &mut self.terms);
+        self.depth.clear();
+        let depth = self.terms.iter().map(|(_, tm)| tm.depth as f32);
+        self.depth.extend(depth);
         let k = c.groups();
-        let (mut p0, mut full) = (
-            vec![0.0; customers.len() * k],
-            vec![0.0; customers.len() * k],
-        );
-        c.groups_of(customers, &self.class_offer, &depth, &mut p0, &mut full);
-        let block = ClassBlock {
-            terms: &terms,
-            p0: &p0,
-            full: &full,
+        self.p0.resize(customers.len() * k, 0.0);
+        self.full.resize(customers.len() * k, 0.0);
+        let offer = &pricer.class_offer;
+        c.groups_of(customers, offer, &self.depth, &mut self.p0, &mut self.full);
+        ClassBlock {
+            terms: &self.terms,
+            p0: &self.p0,
+            full: &self.full,
             groups: k,
             mean: c.group(),
-        };
-        class_effects(&self.prices, &block, out);
+        }
     }
 }
 
@@ -355,41 +370,17 @@ fn class_pass(
     // The first rows of each block, which the kernel's own prefetching does not reach in time.
     const AHEAD: usize = 8;
     let classes = &t.mean.classes;
-    let (k, view) = (classes.groups(), classes.group());
-    let sums = if members { k } else { 0 };
-    let shape = &pricer.shape;
+    let sums = if members { classes.groups() } else { 0 };
     sent.par_chunks(1 << 13)
         .map(|chunk| {
             let mut seg = vec![Figures::default(); nseg];
             let mut members = vec![Increments::default(); sums];
-            let mut depth = vec![0.0f32; BLOCK];
-            let (mut p0, mut full) = (vec![0.0f32; BLOCK * k], vec![0.0f32; BLOCK * k]);
-            let mut terms = Vec::with_capacity(BLOCK);
+            let mut buffers = ClassBuffers::default();
             for block in chunk.chunks(BLOCK) {
                 for &i in block.iter().take(AHEAD) {
                     classes.prefetch(i as usize);
                 }
-                terms.clear();
-                terms_of(
-                    shape,
-                    &t.basket_eur,
-                    &t.basket_elasticity,
-                    block,
-                    &mut terms,
-                );
-                let n = block.len();
-                for (d, (_, tm)) in depth.iter_mut().zip(&terms) {
-                    *d = tm.depth as f32;
-                }
-                let (p0, full) = (&mut p0[..n * k], &mut full[..n * k]);
-                classes.groups_of(block, &pricer.class_offer, &depth[..n], p0, full);
-                let b = ClassBlock {
-                    terms: &terms,
-                    p0,
-                    full,
-                    groups: k,
-                    mean: view,
-                };
+                let b = buffers.fill(pricer, block);
                 add_class_block(
                     &pricer.prices,
                     &b,
@@ -423,18 +414,11 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     };
     let nseg = t.segment_names.len().max(1);
     let pricer = Pricer::new(t, &t.mean, &p);
-    let (per_seg, members) = if !t.mean.classes.is_empty() {
-        let shared = t.mean.classes.is_average_of(&t.members);
-        let (per_seg, sums) = class_pass(t, &pricer, &sel.sent, nseg, shared);
-        if shared {
-            (per_seg, sums)
-        } else {
-            let members = t.members.iter();
-            (
-                per_seg,
-                members.map(|m| sum_member(t, m, &sel.sent, &p)).collect(),
-            )
-        }
+    // A mean that is its members' average sums them in its own pass; otherwise each member
+    // is summed on its own.
+    let shared = t.mean.classes.is_average_of(&t.members);
+    let (per_seg, sums) = if !t.mean.classes.is_empty() {
+        class_pass(t, &pricer, &sel.sent, nseg, shared)
     } else {
         let per_seg = sel
             .sent
@@ -449,11 +433,13 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
                 acc
             })
             .reduce(|| vec![Figures::default(); nseg], merge_segments);
+        (per_seg, Vec::new())
+    };
+    let members = if shared {
+        sums
+    } else {
         let members = t.members.iter();
-        (
-            per_seg,
-            members.map(|m| sum_member(t, m, &sel.sent, &p)).collect(),
-        )
+        members.map(|m| sum_member(t, m, &sel.sent, &p)).collect()
     };
     let totals = per_seg
         .iter()
