@@ -389,3 +389,49 @@ fn average_of_members_is_the_mixture_of_their_classes() {
         }
     }
 }
+
+/// The same inputs give the same numbers to the last bit on any number of threads: totals,
+/// segments and intervals of a simulation (with a held-back control and a stock cap), and the
+/// optimizer's plan, value, bound and per-offer figures.
+#[test]
+fn the_same_numbers_on_any_number_of_threads() {
+    let mut t = promolab::sim::bench::random_table(120_000, 3, 5);
+    promolab::sim::bench::planning_shape(&mut t, 6);
+    let mut s = pct(15.0, 0.8);
+    s.targeting.control_share = 0.1;
+    let mut flash = pct(20.0, 0.5);
+    flash.offer = Offer::FlashSale {
+        pct: 20.0,
+        hours: 24.0,
+        stock_cap: 2_000.0,
+        urgency_logit: 0.3,
+    };
+    let f = three_offers();
+    let run = || {
+        let outcomes = format!(
+            "{:?}",
+            [s.clone(), flash.clone()].map(|s| simulate::simulate(&t, &s))
+        );
+        let budget = 0.4 * solve(&Problem::build(&t, &f), 1e12).spend;
+        let sol = solve(&Problem::build(&t, &f), budget);
+        let figures = promolab::sim::optimize::plan_figures(&t, &f, &sol.choice);
+        let plan = format!(
+            "{:?} {} {} {} {:?}",
+            sol.choice, sol.objective_value, sol.upper_bound, sol.spend, figures
+        );
+        (outcomes, plan)
+    };
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(run)
+    };
+    let one = on(1);
+    for threads in [2, 3, 8] {
+        let other = on(threads);
+        assert!(one.0 == other.0, "simulation on 1 and {threads} threads");
+        assert!(one.1 == other.1, "plan on 1 and {threads} threads");
+    }
+}

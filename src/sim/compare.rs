@@ -4,7 +4,6 @@ use super::response::ResponseTable;
 use super::scenario::Scenario;
 use super::simulate::{Outcome, simulate};
 use crate::util::sigmoid;
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// What happens with no promotion: expected buyers, revenue and gross profit in the window.
@@ -17,13 +16,15 @@ pub struct Baseline {
 }
 
 pub fn baseline(t: &ResponseTable, margin: f64) -> Baseline {
-    let (buyers, revenue) = (0..t.len())
-        .into_par_iter()
-        .map(|i| {
+    let each = |r: std::ops::Range<usize>| {
+        r.map(|i| {
             let p = sigmoid(t.mean.base_logit[i] as f64);
             (p, p * t.basket_eur[i] as f64)
         })
-        .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
+    let add = |a: (f64, f64), b: (f64, f64)| (a.0 + b.0, a.1 + b.1);
+    let (buyers, revenue) = super::fold_ranges(t.len(), 1 << 14, each, (0.0, 0.0), add);
     Baseline {
         customers: t.len(),
         buyers,

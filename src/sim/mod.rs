@@ -26,7 +26,29 @@ pub mod select;
 pub mod simulate;
 pub mod truth;
 
+use rayon::prelude::*;
+
 pub use offer::Offer;
 pub use response::{Class, Classes, Member, ResponseTable};
 pub use scenario::{Scenario, Targeting};
 pub use simulate::{Outcome, simulate};
+
+/// `each` over the consecutive ranges of `0..n` of `chunk` indices (the last may be shorter), in
+/// parallel, the results combined in range order starting from `init`. The same result however
+/// the work is scheduled: rayon's own `sum` and `reduce` combine in an order that depends on
+/// work stealing, which moves float totals in their last digits from run to run (and can tip
+/// the optimizer's bisection one way or the other).
+pub(crate) fn fold_ranges<A: Send>(
+    n: usize,
+    chunk: usize,
+    each: impl Fn(std::ops::Range<usize>) -> A + Sync,
+    init: A,
+    combine: impl FnMut(A, A) -> A,
+) -> A {
+    let chunk = chunk.max(1);
+    let parts: Vec<A> = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| each(c * chunk..((c + 1) * chunk).min(n)))
+        .collect();
+    parts.into_iter().fold(init, combine)
+}

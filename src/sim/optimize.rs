@@ -13,6 +13,7 @@
 //!   Σ_i max(0, max_k reduced value) + λ·budget + Σ μ_k·cap_k + Σ ν_c·cap_c
 //! bounds every feasible plan from above; the distance to the plan is the reported duality gap.
 
+use super::fold_ranges;
 use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
@@ -21,6 +22,7 @@ use super::simulate::{Figures, Pricer, pricing};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 pub const OFFERS_VERSION: u32 = 1;
@@ -394,37 +396,33 @@ impl Moving {
     }
 
     fn total(self, p: &Problem, choices: &[u8]) -> f64 {
-        choices
-            .par_iter()
-            .enumerate()
-            .with_min_len(1 << 14)
-            .map(|(i, &c)| self.used(p, i, c))
-            .sum()
+        let each = |r: Range<usize>| r.map(|i| self.used(p, i, choices[i])).sum::<f64>();
+        fold_ranges(choices.len(), 1 << 14, each, 0.0, |a, b| a + b)
     }
 }
 
 /// Spend, per-offer redemptions and per-channel sends of a choice per customer.
 fn usage(p: &Problem, choices: &[u8]) -> (f64, Vec<f64>, Vec<f64>) {
     let zero = || (0.0, vec![0.0; p.k], vec![0.0; p.channels.len()]);
-    choices
-        .par_iter()
-        .enumerate()
-        .with_min_len(1 << 14)
-        .fold(zero, |mut acc, (i, &c)| {
+    let each = |r: Range<usize>| {
+        let mut acc = zero();
+        for i in r {
+            let c = choices[i];
             if c != NONE {
                 let x = i * p.k + c as usize;
                 acc.0 += p.cost[x] as f64;
                 acc.1[c as usize] += p.redeem[x] as f64;
                 acc.2[p.chan[x] as usize] += 1.0;
             }
-            acc
-        })
-        .reduce(zero, |mut a, b| {
-            a.0 += b.0;
-            a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
-            a.2.iter_mut().zip(&b.2).for_each(|(x, y)| *x += y);
-            a
-        })
+        }
+        acc
+    };
+    fold_ranges(choices.len(), 1 << 14, each, zero(), |mut a, b| {
+        a.0 += b.0;
+        a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
+        a.2.iter_mut().zip(&b.2).for_each(|(x, y)| *x += y);
+        a
+    })
 }
 
 /// Where a multiplier search ended: the multiplier added (`ok`, the constraint holds), the
@@ -507,12 +505,8 @@ fn search(p: &Problem, prices: &Prices, mv: Moving, cap: f64) -> Bracket {
             .with_min_len(1 << 12)
             .map(|&i| at.pick(p, i))
             .collect();
-        let used: f64 = active
-            .par_iter()
-            .zip(&at_mid)
-            .with_min_len(1 << 12)
-            .map(|(&i, &c)| mv.used(p, i, c))
-            .sum();
+        let each = |r: Range<usize>| r.map(|k| mv.used(p, active[k], at_mid[k])).sum::<f64>();
+        let used = fold_ranges(active.len(), 1 << 12, each, 0.0, |a, b| a + b);
         let over = fixed + used > cap;
         let end = if over {
             lo = mid;
@@ -551,11 +545,13 @@ fn guess(p: &Problem, prices: &Prices, mv: Moving, cap: f64) -> Option<f64> {
     let cap = cap * rows.len() as f64 / p.n as f64;
     let over = |m: f64| {
         let at = prices.moved(mv, m);
-        let used: f64 = rows
-            .par_iter()
-            .with_min_len(1 << 10)
-            .map(|&i| mv.used(p, i, at.pick(p, i)))
-            .sum();
+        let each = |r: Range<usize>| {
+            let rows = &rows[r];
+            rows.iter()
+                .map(|&i| mv.used(p, i, at.pick(p, i)))
+                .sum::<f64>()
+        };
+        let used = fold_ranges(rows.len(), 1 << 10, each, 0.0, |a, b| a + b);
         used > cap
     };
     if !over(0.0) {
@@ -642,7 +638,14 @@ pub fn solve(p: &Problem, budget: f64) -> Solution {
         .map(|(i, &c)| (c != NONE).then(|| (c as usize, prices.reduced(p, i, c as usize))))
         .collect();
     // The relaxation's value at these prices (for the bound).
-    let relaxed: f64 = choice.par_iter().map(|c| c.map_or(0.0, |(_, r)| r)).sum();
+    let each = |r: Range<usize>| {
+        let choice = &choice[r];
+        choice
+            .iter()
+            .map(|c| c.map_or(0.0, |(_, r)| r))
+            .sum::<f64>()
+    };
+    let relaxed = fold_ranges(choice.len(), 1 << 14, each, 0.0, |a, b| a + b);
     // Repair: drop the weakest assignments of any cap or the budget still exceeded. The last
     // round's usage still holds unless a cap's search moved the choices after it (then
     // `cheaper` is gone too).
@@ -769,22 +772,19 @@ pub fn plan_figures(
 ) -> (Vec<Figures>, Figures) {
     let pricers = f.pricers(t);
     let zero = || vec![Figures::default(); f.offers.len()];
-    let per = choice
-        .par_chunks(1 << 13)
-        .enumerate()
-        .map(|(c, chunk)| {
-            let mut per = zero();
-            for (k, j) in chunk.iter().enumerate() {
-                if let Some(j) = j {
-                    let j = *j as usize;
-                    per[j].add(&pricers[j].effect((c << 13) + k));
-                }
+    let each = |r: Range<usize>| {
+        let mut per = zero();
+        for i in r {
+            if let Some(j) = choice[i] {
+                let j = j as usize;
+                per[j].add(&pricers[j].effect(i));
             }
-            per
-        })
-        .reduce(zero, |a, b| {
-            a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
-        });
+        }
+        per
+    };
+    let per = fold_ranges(choice.len(), 1 << 13, each, zero(), |a, b| {
+        a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
+    });
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
     (per, total)
 }

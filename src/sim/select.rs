@@ -15,6 +15,7 @@ use super::simulate::{Pricer, Pricing, pricing};
 use promolab_kernels::{KeyColumns, KeyKind, KeyParams};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::Range;
 
 /// Who gets the offer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -327,30 +328,49 @@ struct Part {
 
 /// The sure customers of every part and the best `need` of those inside the band, in table
 /// order (ties inside the band broken by table order).
+///
+/// The band's `need`-th best is found once; then each part, in parallel, merges its sure
+/// customers with its band customers at least as good, straight into its place in the result.
 fn finish_cut(parts: &[Part], need: usize) -> Vec<u32> {
+    // Better first: larger key, then earlier in the table (a total order: no two are equal).
+    let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     let mut inside: Vec<(f32, u32)> = parts.iter().flat_map(|p| p.maybe.iter().copied()).collect();
-    if need < inside.len() {
-        inside.select_nth_unstable_by(need, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // The worst chosen from the band, or None when none is.
+    let worst = match need {
+        0 => None,
+        n if n >= inside.len() => inside.iter().copied().max_by(order),
+        n => Some(*inside.select_nth_unstable_by(n - 1, order).1),
+    };
+    let chosen = |x: &(f32, u32)| worst.is_some_and(|w| order(x, &w).is_le());
+    let sizes: Vec<usize> = parts
+        .par_iter()
+        .map(|p| p.sure.len() + p.maybe.iter().filter(|x| chosen(x)).count())
+        .collect();
+    let mut all = vec![0u32; sizes.iter().sum()];
+    let mut places = Vec::with_capacity(parts.len());
+    let mut rest = all.as_mut_slice();
+    for &size in &sizes {
+        let (place, after) = rest.split_at_mut(size);
+        places.push(place);
+        rest = after;
     }
-    let mut from_band: Vec<u32> = inside[..need].iter().map(|&(_, i)| i).collect();
-    from_band.sort_unstable();
-    // Both lists are in table order: merge them.
-    let sure = parts.iter().map(|p| p.sure.len()).sum::<usize>();
-    let mut chosen = Vec::with_capacity(sure + need);
-    let mut b = from_band.iter().peekable();
-    for &x in parts.iter().flat_map(|p| p.sure.iter()) {
-        while let Some(&&y) = b.peek() {
-            if y < x {
-                chosen.push(y);
-                b.next();
-            } else {
-                break;
+    parts.par_iter().zip(places).for_each(|(p, place)| {
+        // Both lists are in table order: merge them.
+        let mut band = p.maybe.iter().filter(|x| chosen(x)).map(|x| x.1).peekable();
+        let mut at = 0;
+        let mut put = |i: u32| {
+            place[at] = i;
+            at += 1;
+        };
+        for &x in &p.sure {
+            while let Some(y) = band.next_if(|&y| y < x) {
+                put(y);
             }
+            put(x);
         }
-        chosen.push(x);
-    }
-    chosen.extend(b);
-    chosen
+        band.for_each(put);
+    });
+    all
 }
 
 /// Bounds (lo, hi) such that, very likely, the `share` best of the eligible have keys above
@@ -459,19 +479,18 @@ pub fn select(t: &ResponseTable, s: &Scenario) -> Selection {
     };
     if let Offer::FlashSale { stock_cap, .. } = s.offer {
         let pricer = Pricer::new(t, &t.mean, &pricing(t, s));
-        let (base, full) = sel
-            .sent
-            .par_chunks(1 << 13)
-            .map(|chunk| {
-                let mut sums = (0.0, 0.0);
-                for (j, &i) in chunk.iter().enumerate() {
-                    pricer.prefetch_ahead(chunk, j);
-                    let e = pricer.effect(i as usize);
-                    sums = (sums.0 + e.p0, sums.1 + e.p1);
-                }
-                sums
-            })
-            .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let each = |r: Range<usize>| {
+            let chunk = &sel.sent[r];
+            let mut sums = (0.0, 0.0);
+            for (j, &i) in chunk.iter().enumerate() {
+                pricer.prefetch_ahead(chunk, j);
+                let e = pricer.effect(i as usize);
+                sums = (sums.0 + e.p0, sums.1 + e.p1);
+            }
+            sums
+        };
+        let add = |a: (f64, f64), b: (f64, f64)| (a.0 + b.0, a.1 + b.1);
+        let (base, full) = super::fold_ranges(sel.sent.len(), 1 << 13, each, (0.0, 0.0), add);
         if full > stock_cap && full > base {
             sel.serve = ((stock_cap - base) / (full - base)).clamp(0.0, 1.0);
         }

@@ -17,6 +17,7 @@
 //! Intervals: Monte Carlo over the model's bootstrap members (model uncertainty) and, for each
 //! draw, a normal draw of the sum of independent customer outcomes (customer randomness).
 
+use super::fold_ranges;
 use super::offer::{Offer, Shape, Terms};
 use super::response::{ClassOffer, Classes, Member, ResponseTable, prefetch};
 use super::scenario::Scenario;
@@ -31,6 +32,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::Range;
 
 /// What is fixed for every customer of one simulation.
 #[derive(Debug, Clone, Copy)]
@@ -251,16 +253,39 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
 
 fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
     let pricer = Pricer::new(t, m, p);
-    sent.par_chunks(1 << 13)
-        .map(|chunk| {
-            let mut sum = Increments::default();
-            for (j, &i) in chunk.iter().enumerate() {
-                pricer.prefetch_ahead(chunk, j);
-                sum = sum.merge(pricer.increments(i as usize));
-            }
-            sum
-        })
-        .reduce(Increments::default, Increments::merge)
+    let each = |r: Range<usize>| {
+        let chunk = &sent[r];
+        let mut sum = Increments::default();
+        for (j, &i) in chunk.iter().enumerate() {
+            pricer.prefetch_ahead(chunk, j);
+            sum = sum.merge(pricer.increments(i as usize));
+        }
+        sum
+    };
+    fold_ranges(
+        sent.len(),
+        1 << 13,
+        each,
+        Increments::default(),
+        Increments::merge,
+    )
+}
+
+/// Monte Carlo draws per interval.
+const DRAWS: usize = 2000;
+
+/// The standard normals behind the intervals: per draw, the customers' outcomes, the model's
+/// uplift error and its baseline error; profit's draws first, then revenue's, then buyers'. The
+/// same stream every time (seed 7), so the same inputs give the same intervals; drawn once.
+fn normal_draws() -> &'static [[f64; 3]] {
+    static DRAWN: std::sync::OnceLock<Vec<[f64; 3]>> = std::sync::OnceLock::new();
+    DRAWN.get_or_init(|| {
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut normal = |_| StandardNormal.sample(&mut rng);
+        (0..3 * DRAWS)
+            .map(|_| std::array::from_fn(&mut normal))
+            .collect()
+    })
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
@@ -270,34 +295,35 @@ fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Int
     } else {
         members
     };
-    let mut rng = StdRng::seed_from_u64(7);
-    const DRAWS: usize = 2000;
     // The model's error measured against the control group: relative errors of the uplift and
     // of buying without the offer.
     let (model_sd, baseline_sd) = t.check.as_ref().map_or((0.0, 0.0), |c| {
         (c.uplift.relative_sd, c.baseline.relative_sd)
     });
+    let mut quantity = 0;
     let mut draw = |centre: fn(&Increments) -> f64,
                     var: fn(&Figures) -> f64,
                     uplift: fn(&Figures) -> f64,
                     baseline: fn(&Figures) -> f64| {
-        let mut v: Vec<f64> = (0..DRAWS)
-            .map(|d| {
+        let z = &normal_draws()[quantity * DRAWS..(quantity + 1) * DRAWS];
+        quantity += 1;
+        let mut v: Vec<f64> = z
+            .iter()
+            .enumerate()
+            .map(|(d, &[z, z_uplift, z_base])| {
                 let c = &centres[d % centres.len()];
-                let z: f64 = StandardNormal.sample(&mut rng);
-                let z_uplift: f64 = StandardNormal.sample(&mut rng);
-                let z_base: f64 = StandardNormal.sample(&mut rng);
                 centre(c)
                     + z * var(mean).sqrt()
                     + z_uplift * model_sd * uplift(mean)
                     + z_base * baseline_sd * baseline(mean)
             })
             .collect();
-        v.sort_by(f64::total_cmp);
-        Interval {
-            p5: v[DRAWS * 5 / 100],
-            p95: v[DRAWS * 95 / 100],
-        }
+        // The two ranks, as a full sort would place them.
+        let (below, &mut p95, _) = v.select_nth_unstable_by(DRAWS * 95 / 100, f64::total_cmp);
+        let p5 = *below
+            .select_nth_unstable_by(DRAWS * 5 / 100, f64::total_cmp)
+            .1;
+        Interval { p5, p95 }
     };
     Intervals {
         incremental_profit: draw(
@@ -334,11 +360,20 @@ fn segment_sizes(t: &ResponseTable, nseg: usize) -> Vec<usize> {
     t.segment
         .par_chunks(1 << 16)
         .map(|chunk| {
-            let mut c = vec![0usize; nseg];
-            for &s in chunk {
-                c[(s as usize).min(nseg - 1)] += 1;
+            // Four counts per segment, so that neighbours in one segment do not wait on each
+            // other's count.
+            let mut c = vec![[0usize; 4]; nseg];
+            let at = |s: u16| (s as usize).min(nseg - 1);
+            let quads = chunk.chunks_exact(4);
+            for &s in quads.remainder() {
+                c[at(s)][0] += 1;
             }
-            c
+            for q in quads {
+                for l in 0..4 {
+                    c[at(q[l])][l] += 1;
+                }
+            }
+            c.iter().map(|c| c.iter().sum()).collect::<Vec<usize>>()
         })
         .reduce(
             || vec![0usize; nseg],
@@ -371,39 +406,35 @@ fn class_pass(
     const AHEAD: usize = 8;
     let classes = &t.mean.classes;
     let sums = if members { classes.groups() } else { 0 };
-    sent.par_chunks(1 << 13)
-        .map(|chunk| {
-            let mut seg = vec![Figures::default(); nseg];
-            let mut members = vec![Increments::default(); sums];
-            let mut buffers = ClassBuffers::default();
-            for block in chunk.chunks(BLOCK) {
-                for &i in block.iter().take(AHEAD) {
-                    classes.prefetch(i as usize);
-                }
-                let b = buffers.fill(pricer, block);
-                add_class_block(
-                    &pricer.prices,
-                    &b,
-                    block,
-                    &t.segment,
-                    &mut seg,
-                    &mut members,
-                );
+    let each = |r: Range<usize>| {
+        let chunk = &sent[r];
+        let mut seg = vec![Figures::default(); nseg];
+        let mut members = vec![Increments::default(); sums];
+        let mut buffers = ClassBuffers::default();
+        for block in chunk.chunks(BLOCK) {
+            for &i in block.iter().take(AHEAD) {
+                classes.prefetch(i as usize);
             }
-            (seg, members)
-        })
-        .reduce(
-            || {
-                (
-                    vec![Figures::default(); nseg],
-                    vec![Increments::default(); sums],
-                )
-            },
-            |a, b| {
-                let members = a.1.iter().zip(&b.1).map(|(x, y)| x.merge(*y));
-                (merge_segments(a.0, b.0), members.collect())
-            },
-        )
+            let b = buffers.fill(pricer, block);
+            add_class_block(
+                &pricer.prices,
+                &b,
+                block,
+                &t.segment,
+                &mut seg,
+                &mut members,
+            );
+        }
+        (seg, members)
+    };
+    let init = (
+        vec![Figures::default(); nseg],
+        vec![Increments::default(); sums],
+    );
+    fold_ranges(sent.len(), 1 << 13, each, init, |a, b| {
+        let members = a.1.iter().zip(&b.1).map(|(x, y)| x.merge(*y));
+        (merge_segments(a.0, b.0), members.collect())
+    })
 }
 
 /// The scenario's outcome for the given selection.
@@ -420,19 +451,18 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
     let (per_seg, sums) = if !t.mean.classes.is_empty() {
         class_pass(t, &pricer, &sel.sent, nseg, shared)
     } else {
-        let per_seg = sel
-            .sent
-            .par_chunks(1 << 13)
-            .map(|chunk| {
-                let mut acc = vec![Figures::default(); nseg];
-                for (j, &i) in chunk.iter().enumerate() {
-                    pricer.prefetch_ahead(chunk, j);
-                    let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
-                    acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
-                }
-                acc
-            })
-            .reduce(|| vec![Figures::default(); nseg], merge_segments);
+        let each = |r: Range<usize>| {
+            let chunk = &sel.sent[r];
+            let mut acc = vec![Figures::default(); nseg];
+            for (j, &i) in chunk.iter().enumerate() {
+                pricer.prefetch_ahead(chunk, j);
+                let seg = t.segment.get(i as usize).copied().unwrap_or(0) as usize;
+                acc[seg.min(nseg - 1)].add(&pricer.effect(i as usize));
+            }
+            acc
+        };
+        let init = vec![Figures::default(); nseg];
+        let per_seg = fold_ranges(sel.sent.len(), 1 << 13, each, init, merge_segments);
         (per_seg, Vec::new())
     };
     let members = if shared {
