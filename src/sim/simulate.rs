@@ -305,9 +305,9 @@ fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Int
                     var: fn(&Figures) -> f64,
                     uplift: fn(&Figures) -> f64,
                     baseline: fn(&Figures) -> f64| {
-        let z = &normal_draws()[quantity * DRAWS..(quantity + 1) * DRAWS];
+        let normals = &normal_draws()[quantity * DRAWS..(quantity + 1) * DRAWS];
         quantity += 1;
-        let mut v: Vec<f64> = z
+        let mut v: Vec<f64> = normals
             .iter()
             .enumerate()
             .map(|(d, &[z, z_uplift, z_base])| {
