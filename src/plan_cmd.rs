@@ -10,7 +10,9 @@ use promolab::model::store;
 use promolab::model::train::TrainEvent;
 use promolab::plan;
 use promolab::sim::optimize::{self, Problem};
-use promolab::sim::{ResponseTable, build, compare, price, scenario, select, simulate, truth};
+use promolab::sim::{
+    ResponseTable, build, compare, holdout, price, scenario, select, simulate, truth,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -340,6 +342,7 @@ pub fn optimize_cmd(
         .map(|tr| truth::check_plan(t, tr, &offers, &problem, &sol, budget))
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    let control_check = holdout::check_plan(t, &offers, &sol.choice);
     if json {
         let mut v = serde_json::json!({
             "solution": sol,
@@ -349,6 +352,9 @@ pub fn optimize_cmd(
         });
         if let Some(c) = check {
             v["ground_truth"] = serde_json::to_value(c)?;
+        }
+        if let Some(c) = &control_check {
+            v["control_group_check"] = serde_json::to_value(c)?;
         }
         if let Some(f) = frontier {
             v["frontier"] = serde_json::to_value(f)?;
@@ -374,6 +380,9 @@ pub fn optimize_cmd(
         sol.duality_gap,
         sol.gap_share * 100.0
     );
+    for line in control_check.iter().flat_map(|c| c.lines()) {
+        println!("  {line}");
+    }
     if let Some(c) = check {
         println!(
             "  ground truth (sample generator): plan {:.0}, oracle plan {:.0} ({:.0}%), blanket {:.0}, by propensity {:.0}",

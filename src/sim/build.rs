@@ -365,6 +365,17 @@ pub fn from_model(
         ),
         ids: ds.ids,
         check: (!check.cells.is_empty()).then_some(check),
+        holdout: Some(super::holdout::Holdout {
+            rows: test.iter().map(|&i| i as u32).collect(),
+            arm: test.iter().map(|&i| ds.arm[i] as u16).collect(),
+            bought: test.iter().map(|&i| ds.y[i] > 0.5).collect(),
+            arm_offers: ds
+                .arm_names
+                .iter()
+                .map(|a| super::holdout::Holdout::offer_of_label(a))
+                .collect(),
+            arm_names: ds.arm_names.clone(),
+        }),
         depth_seen,
     })
 }

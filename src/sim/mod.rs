@@ -8,6 +8,7 @@
 //! - `simulate`: one scenario's incremental effect with intervals, per segment, and sweeps;
 //! - `optimize`: who gets which offer under a budget and caps, with the duality gap and frontier;
 //! - `compare`: scenarios side by side against no promotion;
+//! - `holdout`: a plan checked against the past campaign's randomized arms;
 //! - `price`: the best price index per segment;
 //! - `build`: the response table from a trained model and the loaded tables;
 //! - `truth`: the response table of the sample generator's true parameters (the oracle).
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod build;
 pub mod check;
 pub mod compare;
+pub mod holdout;
 pub mod offer;
 pub mod optimize;
 pub mod price;

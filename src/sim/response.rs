@@ -458,6 +458,9 @@ pub struct ResponseTable {
     /// The deepest effective depth (share of the basket) the past campaign offered per lever
     /// (`Lever` order; 0 = never offered); `None` when unknown.
     pub depth_seen: Option<[f32; 4]>,
+    /// The past campaign's customers held out of the model's training, to check plans against
+    /// (`holdout::check_plan`); `None` when unknown.
+    pub holdout: Option<super::holdout::Holdout>,
 }
 
 impl ResponseTable {

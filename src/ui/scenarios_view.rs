@@ -34,6 +34,9 @@ pub struct Optimized {
     /// Tells this optimization from a later one (a plan rebuilt in the background for an
     /// earlier one is dropped).
     pub id: u64,
+    /// The plan checked against the past campaign's held-out customers (when the model has
+    /// them).
+    pub control_check: Option<crate::sim::holdout::PlanCheck>,
 }
 
 impl Optimized {
@@ -48,6 +51,7 @@ impl Optimized {
             plan,
             by_profit,
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            control_check: None,
         }
     }
 }
@@ -163,6 +167,63 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
         CartRecovery { pct: 10.0 },
         Message,
     ]
+}
+
+/// The plan checked against the past campaign's held-out customers, in a line and a table.
+fn plan_check(ui: &mut egui::Ui, c: &crate::sim::holdout::PlanCheck) {
+    let judged = c.offers.iter().any(|o| o.observed.judged);
+    let title = if judged {
+        format!(
+            "Plan check vs the past campaign: among the held-out customers it sends offers to, {:.0} ± {:.0} incremental buyers observed, {:.0} expected",
+            c.observed_buyers, c.observed_buyers_se, c.predicted_buyers
+        )
+    } else {
+        "Plan check vs the past campaign: too few customers to judge".to_string()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("plan_check")
+        .show(ui, |ui| {
+            ui.label(format!(
+                "{} held-out customers of the past campaign. {}",
+                c.customers,
+                glossary::PLAN_CHECK
+            ));
+            egui::Grid::new("plan_check_offers")
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in [
+                        "offer",
+                        "sent to",
+                        "expected uplift, points",
+                        "observed",
+                        "± (1 se)",
+                        "not sent to: observed",
+                        "±",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    let points = |x: f64| format!("{:+.1}", 100.0 * x);
+                    for o in &c.offers {
+                        ui.label(&o.offer);
+                        ui.label(o.planned.to_string());
+                        ui.label(points(o.predicted));
+                        for side in [&o.observed, &o.others] {
+                            if side.judged {
+                                ui.label(points(side.uplift));
+                                ui.label(format!("{:.1}", 100.0 * side.standard_error));
+                            } else {
+                                ui.label("too few");
+                                ui.label("");
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+            for name in &c.unchecked {
+                ui.label(format!("{name}: the past campaign never made this offer."));
+            }
+        });
 }
 
 /// The model checked against the past campaign's control group, in a line and a table.
@@ -465,7 +526,11 @@ impl ScenariosView {
                 let solution = optimize::solve(&p, budget);
                 let frontier = optimize::frontier(&p, 21);
                 let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
-                Optimized::new(solution, frontier, plan)
+                let control_check = crate::sim::holdout::check_plan(&t, &offers, &solution.choice);
+                Optimized {
+                    control_check,
+                    ..Optimized::new(solution, frontier, plan)
+                }
             });
             send(r);
         }));
@@ -915,6 +980,9 @@ impl ScenariosView {
             s.gap_share * 100.0
         ))
         .on_hover_text(glossary::DUALITY_GAP);
+        if let Some(c) = &opt.control_check {
+            plan_check(ui, c);
+        }
         let frontier: Vec<[f64; 2]> = opt
             .frontier
             .iter()
