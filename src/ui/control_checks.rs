@@ -1,0 +1,105 @@
+//! The model and the plan checked against the past campaign's randomized control group, each as
+//! a line that opens into its table (the numbers come from `sim::check` and `sim::holdout`).
+
+use super::glossary;
+use crate::sim::check::UpliftCheck;
+use crate::sim::holdout::PlanCheck;
+
+/// The plan checked against the past campaign's held-out customers, in a line and a table.
+pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
+    let judged = c.offers.iter().any(|o| o.observed.judged);
+    let title = if judged {
+        format!(
+            "Plan check vs the past campaign: among the held-out customers it sends offers to, {:.0} ± {:.0} incremental buyers observed, {:.0} expected",
+            c.observed_buyers, c.observed_buyers_se, c.predicted_buyers
+        )
+    } else {
+        "Plan check vs the past campaign: too few customers to judge".to_string()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("plan_check")
+        .show(ui, |ui| {
+            ui.label(format!(
+                "{} held-out customers of the past campaign. {}",
+                c.customers,
+                glossary::PLAN_CHECK
+            ));
+            egui::Grid::new("plan_check_offers")
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in [
+                        "offer",
+                        "sent to",
+                        "expected uplift, points",
+                        "observed",
+                        "± (1 se)",
+                        "not sent to: observed",
+                        "±",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    let points = |x: f64| format!("{:+.1}", 100.0 * x);
+                    for o in &c.offers {
+                        ui.label(&o.offer);
+                        ui.label(o.planned.to_string());
+                        ui.label(points(o.predicted));
+                        for side in [&o.observed, &o.others] {
+                            if side.judged {
+                                ui.label(points(side.uplift));
+                                ui.label(format!("{:.1}", 100.0 * side.standard_error));
+                            } else {
+                                ui.label("too few");
+                                ui.label("");
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+            for name in &c.unchecked {
+                ui.label(format!("{name}: the past campaign never made this offer."));
+            }
+        });
+}
+
+/// The model checked against the past campaign's control group, in a line and a table.
+pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck) {
+    egui::CollapsingHeader::new(format!(
+        "Model check vs control group: uplift × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2})",
+        c.uplift.factor, c.uplift.factor_se, c.baseline.factor, c.baseline.factor_se
+    ))
+    .id_salt("model_check")
+    .show(ui, |ui| {
+        ui.label(format!(
+            "{} held-out customers of the past campaign. {}",
+            c.customers,
+            glossary::MODEL_CHECK
+        ));
+        egui::Grid::new("check_cells").striped(true).show(ui, |ui| {
+            for h in [
+                "offer",
+                "third",
+                "treated",
+                "control",
+                "predicted",
+                "observed",
+                "± (1 se)",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for cell in c.cells.iter().chain(&c.baseline_cells) {
+                ui.label(&cell.arm);
+                ui.label(cell.group.to_string());
+                ui.label(cell.treated.to_string());
+                ui.label(cell.control.to_string());
+                ui.label(format!("{:+.3}", cell.predicted));
+                ui.label(format!("{:+.3}", cell.observed));
+                ui.label(format!("{:.3}", cell.standard_error));
+                ui.end_row();
+            }
+        });
+    })
+    .header_response
+    .on_hover_text(glossary::MODEL_CHECK);
+}
