@@ -350,6 +350,14 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         .expect("a plan");
     assert!(opt.solution.spend <= opt.solution.budget + 1e-6);
     assert!(opt.frontier.len() > 2);
+    // The plan checked against the past campaign: every offer on the screen is one of
+    // its arms, and the line under the optimizer's answer says what was observed.
+    let check = opt
+        .control_check
+        .as_ref()
+        .expect("the sample's held-out customers");
+    assert!(check.unchecked.is_empty() && check.offers.iter().any(|o| o.observed.judged));
+    harness.get_by_label_contains("Plan check vs the past campaign");
     harness.get_by_label_contains("Step 4 of 4");
     harness.get_by_label("Go to Plan").click();
     harness.run_steps(2);
