@@ -233,6 +233,9 @@ pub fn simulate_cmd(
                 println!("  {name}: {}", figures_text(f));
             }
             println!("  total: {}", figures_text(&imported.total));
+            for line in imported.control_group_check.iter().flat_map(|c| c.lines()) {
+                println!("  {line}");
+            }
         }
         return Ok(());
     }

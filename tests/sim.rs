@@ -171,8 +171,18 @@ proptest! {
     }
 
     #[test]
-    fn export_then_import_gives_the_same_totals(t in table_strategy(), budget in 1.0f64..300.0, salted in any::<bool>()) {
+    fn export_then_import_gives_the_same_totals(mut t in table_strategy(), budget in 1.0f64..300.0, salted in any::<bool>()) {
         let f = three_offers();
+        // Every customer held out of a past campaign that made the first two offers, in turn,
+        // or nothing; one in three bought.
+        let n = t.len();
+        t.holdout = Some(promolab::sim::holdout::Holdout {
+            rows: (0..n as u32).collect(),
+            arm: (0..n).map(|i| (i % 3) as u16).collect(),
+            bought: (0..n).map(|i| (i / 3) % 3 == 0).collect(),
+            arm_names: vec!["control".into(), "pct_discount 10".into(), "coupon 10 min 60".into()],
+            arm_offers: vec![None, Some(f.offers[0].offer.clone()), Some(f.offers[1].offer.clone())],
+        });
         let s = solve(&Problem::build(&t, &f), budget);
         let salt = salted.then_some("pepper");
         let p = plan::plan_from_choice(&t, &f, &s.choice, salt);
@@ -184,6 +194,10 @@ proptest! {
         prop_assert_eq!(back.total.targeted, p.total.targeted);
         prop_assert!((back.total.incremental_profit - p.total.incremental_profit).abs() < 1e-6 * (1.0 + p.total.incremental_profit.abs()));
         prop_assert!((back.total.spend() - s.spend).abs() < 1e-3 * (1.0 + s.spend));
+        // The re-imported plan is checked against the campaign as the optimizer's was.
+        let check = promolab::sim::holdout::check_plan(&t, &f, &s.choice);
+        prop_assert!(check.as_ref().is_some_and(|c| c.offers.len() == 2 && c.unchecked.len() == 1));
+        prop_assert_eq!(back.control_group_check, check);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -272,6 +272,10 @@ pub struct ImportedPlan {
     pub rows: usize,
     pub per_offer: Vec<(String, Figures)>,
     pub total: Figures,
+    /// The plan checked against the past campaign's held-out customers (when the model has
+    /// them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control_group_check: Option<crate::sim::holdout::PlanCheck>,
 }
 
 /// Reads `plan.csv` (and `plan.offers.json` beside it) and recomputes the expected totals with
@@ -307,6 +311,7 @@ pub fn read_plan(
         .collect();
     let pricers = offers.pricers(t);
     let mut per = vec![Figures::default(); offers.offers.len()];
+    let mut choice = vec![None; t.len()];
     let mut rows = 0;
     for (k, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let f = split(line);
@@ -337,6 +342,7 @@ pub fn read_plan(
                 )
             })?;
         per[j].add(&pricers[j].effect(i));
+        choice[i] = Some(j as u8);
         rows += 1;
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
@@ -349,6 +355,7 @@ pub fn read_plan(
             .zip(per)
             .collect(),
         total,
+        control_group_check: crate::sim::holdout::check_plan(t, &offers, &choice),
     })
 }
 
