@@ -212,19 +212,15 @@ pub fn check_plan(
             .filter(|&k| h.arm[k] == 0 || h.arm[k] as usize == arm)
             .map(|k| (planned(k), h.arm[k] != 0, h.bought[k]));
         let (mine, others): (Vec<_>, Vec<_>) = compared.partition(|c| c.0);
-        let n_planned = (0..h.rows.len()).filter(|&k| planned(k)).count();
-        let predicted = if n_planned == 0 {
-            0.0
-        } else {
-            let sum: f64 = (0..h.rows.len())
-                .filter(|&k| planned(k))
-                .map(|k| {
-                    let e = pricers[j].effect(h.rows[k] as usize);
-                    e.p1 - e.p0
-                })
-                .sum();
-            sum / n_planned as f64
-        };
+        let uplifts: Vec<f64> = (0..h.rows.len())
+            .filter(|&k| planned(k))
+            .map(|k| {
+                let e = pricers[j].effect(h.rows[k] as usize);
+                e.p1 - e.p0
+            })
+            .collect();
+        let n_planned = uplifts.len();
+        let predicted = uplifts.iter().sum::<f64>() / n_planned.max(1) as f64;
         checks.push(OfferCheck {
             offer: option.name.clone(),
             arm: h.arm_names[arm].clone(),
