@@ -337,8 +337,10 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
         cfg: &cfg,
         truth: None,
     };
-    let (_, meta) =
+    let (model, meta) =
         pipeline::train_and_evaluate(&req, &ds, &d, &no_events, &AtomicBool::new(false)).unwrap();
+    let table =
+        promolab::sim::build::from_model(std::slice::from_ref(&t), &model, &meta, &d).unwrap();
     let arm = &meta.test_metrics.unwrap().arms[0];
     let c = arm.curves.as_ref().unwrap();
     // The e-mail's average effect on visits is about +4.5 points; the test split must see it.
@@ -351,6 +353,29 @@ fn hillstrom_womens_email_uplift_is_measured_against_the_control() {
         c.qini_coefficient > 0.0,
         "the model ranks better than random: {}",
         c.qini_coefficient
+    );
+    // A plan of e-mails for the half of the customers the model expects to gain most, checked
+    // against the campaign's held-out customers: among those it picks, the e-mail raised visits
+    // by more than among the others, by the randomized control group alone (measured: +6.6 ±
+    // 0.9 against +2.5 ± 0.8 points here; +7.4 ± 0.9 against +2.0 ± 0.8 with the README's
+    // settings).
+    let offers: promolab::sim::optimize::OffersFile = serde_json::from_str(
+        r#"{"version": 1, "objective": "revenue", "offers": [{"name": "e-mail",
+            "offer": {"type": "message"}, "channel": {"name": "email", "send_cost_eur": 0.1}}]}"#,
+    )
+    .unwrap();
+    let p = promolab::sim::optimize::Problem::build(&table, &offers);
+    let plan = promolab::sim::optimize::solve(&p, 0.1 * table.len() as f64 / 2.0);
+    let check = promolab::sim::holdout::check_plan(&table, &offers, &plan.choice).unwrap();
+    assert_eq!(check.customers, 12_808, "the 30% test split");
+    eprintln!("{}", check.lines().join("\n"));
+    let e = &check.offers[0];
+    assert!(e.observed.judged && e.others.judged, "{check:?}");
+    let se = e.observed.standard_error.hypot(e.others.standard_error);
+    assert!(
+        e.observed.uplift - e.others.uplift > 2.0 * se,
+        "{}",
+        check.lines().join("\n")
     );
 }
 

@@ -369,11 +369,7 @@ pub fn from_model(
             rows: test.iter().map(|&i| i as u32).collect(),
             arm: test.iter().map(|&i| ds.arm[i] as u16).collect(),
             bought: test.iter().map(|&i| ds.y[i] > 0.5).collect(),
-            arm_offers: ds
-                .arm_names
-                .iter()
-                .map(|a| super::holdout::Holdout::offer_of_label(a))
-                .collect(),
+            arm_offers: super::holdout::Holdout::arm_offers(&ds.arm_names),
             arm_names: ds.arm_names.clone(),
         }),
         depth_seen,

@@ -30,6 +30,21 @@ pub struct Holdout {
 }
 
 impl Holdout {
+    /// The offer each arm made, from the arms' names ("control" first): the priced offers by
+    /// their names as datasets write them, and a campaign of one other treatment against its
+    /// control (a flat table such as an e-mail against none) as a plain message.
+    pub fn arm_offers(arm_names: &[String]) -> Vec<Option<Offer>> {
+        let mut offers: Vec<Option<Offer>> = arm_names
+            .iter()
+            .enumerate()
+            .map(|(a, name)| (a > 0).then(|| Self::offer_of_label(name)).flatten())
+            .collect();
+        if let [None, None] = offers[..] {
+            offers[1] = Some(Offer::Message);
+        }
+        offers
+    }
+
     /// The offer of an arm named as datasets name them ("pct_discount 10", "coupon 10 min 60").
     pub fn offer_of_label(label: &str) -> Option<Offer> {
         let parts: Vec<&str> = label.split_whitespace().collect();
@@ -48,7 +63,7 @@ impl Holdout {
 }
 
 /// Whether two offers are the same campaign offer: type, value and minimum spend (a gift's
-/// perceived value is the model's assumption, not part of the offer).
+/// perceived value is the model's assumption, not part of the offer); a message is a message.
 fn same_offer(a: &Offer, b: &Offer) -> bool {
     let key = |o: &Offer| match *o {
         Offer::Coupon { amount, min_spend } => Some(("coupon", amount, min_spend)),
@@ -59,6 +74,7 @@ fn same_offer(a: &Offer, b: &Offer) -> bool {
             gift_cost,
             ..
         } => Some(("gift", gift_cost, threshold)),
+        Offer::Message => Some(("message", 0.0, 0.0)),
         _ => None,
     };
     key(a).is_some() && key(a) == key(b)
@@ -268,6 +284,21 @@ mod tests {
         );
         assert_eq!(Holdout::offer_of_label("control"), None);
         assert_eq!(Holdout::offer_of_label("Womens E-Mail"), None);
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // One e-mail against no e-mail: a message.
+        assert_eq!(
+            Holdout::arm_offers(&names(&["control", "Womens E-Mail"])),
+            vec![None, Some(Offer::Message)]
+        );
+        // Two e-mails: which one a message means is not known.
+        assert_eq!(
+            Holdout::arm_offers(&names(&["control", "Mens E-Mail", "Womens E-Mail"])),
+            vec![None, None, None]
+        );
+        assert_eq!(
+            Holdout::arm_offers(&names(&["control", "pct_discount 10"])),
+            vec![None, Some(Offer::PctDiscount { pct: 10.0 })]
+        );
     }
 
     /// Eight held-out customers, two offers of which the campaign made one. The plan sends 10%
