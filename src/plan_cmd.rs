@@ -359,6 +359,9 @@ pub fn optimize_cmd(
         if let Some(c) = &control_check {
             v["control_group_check"] = serde_json::to_value(c)?;
         }
+        if let Some(c) = &t.channel_check {
+            v["channel_check"] = serde_json::to_value(c)?;
+        }
         if let Some(f) = frontier {
             v["frontier"] = serde_json::to_value(f)?;
         }
@@ -385,6 +388,9 @@ pub fn optimize_cmd(
     );
     for line in control_check.iter().flat_map(|c| c.lines()) {
         println!("  {line}");
+    }
+    if let Some(c) = &t.channel_check {
+        println!("  {}", c.line());
     }
     if let Some(c) = check {
         println!(

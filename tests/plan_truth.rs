@@ -26,6 +26,8 @@ struct Checked {
     /// buyers the truth expects among the customers that check counts.
     control: holdout::PlanCheck,
     control_truth: f64,
+    /// What the preferred channel did in the past campaign.
+    channel: Option<holdout::ChannelCheck>,
 }
 
 fn check() -> Checked {
@@ -115,6 +117,7 @@ fn check() -> Checked {
         fifths,
         control,
         control_truth,
+        channel: t.channel_check,
     }
 }
 
@@ -132,7 +135,20 @@ fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
         fifths,
         control,
         control_truth,
+        channel,
     } = check();
+    // The generator's offers work 0.6 as well through another channel than the preferred one,
+    // and its campaign picked channels at random: the campaign shows it.
+    let channel = channel.expect("the sample campaign has channels");
+    let se = channel
+        .preferred
+        .standard_error
+        .hypot(channel.other.standard_error);
+    assert!(
+        channel.preferred.uplift - channel.other.uplift > 2.0 * se,
+        "{}",
+        channel.line()
+    );
     // The check against the past campaign: every offer of the sample's offers file is one of
     // its arms, and what the held-out customers did agrees with what the truth expects of them,
     // within the check's own standard error (a wrong arm or customer would not).

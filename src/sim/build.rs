@@ -235,6 +235,51 @@ fn preferred_channels(tables: &[Table], ids: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// For each of `ids`: whether the campaign (`campaign`, else the table's first) reached them
+/// through their preferred channel; None where the campaign's channel or the customer's preferred
+/// one is not known, or they were in the control.
+fn sent_on_preferred(
+    tables: &[Table],
+    ids: &[String],
+    campaign: Option<&str>,
+) -> Vec<Option<bool>> {
+    let unknown = || vec![None; ids.len()];
+    let find = |k| tables.iter().find(|t| t.kind == k);
+    let (Some(c), Some(p)) = (find(TableKind::Campaigns), find(TableKind::Customers)) else {
+        return unknown();
+    };
+    let (Some(cid), Some(cust), Some(ch)) = (
+        c.text("campaign_id"),
+        c.text("customer_id"),
+        c.text("channel"),
+    ) else {
+        return unknown();
+    };
+    let (Some(pid), Some(pref)) = (p.text("customer_id"), p.text("preferred_channel")) else {
+        return unknown();
+    };
+    let Some(chosen) = campaign.or_else(|| cid.iter().flatten().next().map(String::as_str)) else {
+        return unknown();
+    };
+    let control = c.bool("control");
+    let sent: HashMap<&str, &str> = (0..c.n_rows())
+        .filter(|&i| cid[i].as_deref() == Some(chosen))
+        .filter(|&i| control.is_none_or(|v| v[i] != Some(true)))
+        .filter_map(|i| Some((cust[i].as_deref()?, ch[i].as_deref()?)))
+        .collect();
+    let preferred: HashMap<&str, &str> = pid
+        .iter()
+        .zip(pref)
+        .filter_map(|(i, c)| Some((i.as_deref()?, c.as_deref()?)))
+        .collect();
+    ids.iter()
+        .map(|id| {
+            let (s, p) = (sent.get(id.as_str())?, preferred.get(id.as_str())?);
+            Some(s.eq_ignore_ascii_case(p))
+        })
+        .collect()
+}
+
 /// Predicted baskets, non-negative and capped at their 99.5th percentile: the basket head
 /// extrapolates wildly for a handful of extreme profiles, and one customer must not carry a plan.
 fn winsorized_baskets(b: &[f32]) -> Vec<f32> {
@@ -323,6 +368,10 @@ pub fn from_model(
     let (segment, segment_names) = rfm_segments(&ds);
     let margin = margin_rate(tables);
     let depth_seen = depth_seen(&ds);
+    let on_preferred = sent_on_preferred(tables, &ds.ids, meta.data_spec.campaign.as_deref());
+    let channel_check = super::holdout::ChannelCheck::of(
+        (0..ds.n()).map(|i| (ds.arm[i] != 0, ds.y[i] > 0.5, on_preferred[i])),
+    );
     // The held-out rows of the split the model was trained on (same data, same seed).
     let test = crate::model::dataset::training_split(&ds, meta.train.seed).test;
     let check = super::check::uplift_check(
@@ -365,6 +414,7 @@ pub fn from_model(
         ),
         ids: ds.ids,
         check: (!check.cells.is_empty()).then_some(check),
+        channel_check,
         holdout: Some(super::holdout::Holdout {
             rows: test.iter().map(|&i| i as u32).collect(),
             arm: test.iter().map(|&i| ds.arm[i] as u16).collect(),

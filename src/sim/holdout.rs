@@ -264,6 +264,47 @@ pub fn check_plan(
     })
 }
 
+/// What sending through the customer's preferred channel did in the past campaign: the uplift
+/// over the control of the treated customers it reached through their preferred channel, and of
+/// those it reached through another. A fair comparison when the campaign picked channels at
+/// random (the sample's did); the model itself does not tell channels apart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChannelCheck {
+    pub preferred: Observed,
+    pub other: Observed,
+}
+
+impl ChannelCheck {
+    /// From the campaign's customers: treated or not, whether they bought, and for the treated
+    /// whether the channel was their preferred one (None: not known). None when either group
+    /// is too small to judge.
+    pub fn of(rows: impl Iterator<Item = (bool, bool, Option<bool>)> + Clone) -> Option<Self> {
+        let side = |preferred: bool| {
+            let rows = rows
+                .clone()
+                .filter(move |&(treated, _, on)| !treated || on == Some(preferred));
+            Observed::of(rows.map(|(treated, bought, _)| (treated, bought)))
+        };
+        let c = ChannelCheck {
+            preferred: side(true),
+            other: side(false),
+        };
+        (c.preferred.judged && c.other.judged).then_some(c)
+    }
+
+    pub fn line(&self) -> String {
+        format!(
+            "Channel check (past campaign): uplift {:+.1} points ± {:.1} through the customer's preferred channel ({} customers), {:+.1} ± {:.1} through another ({}); the model does not tell channels apart",
+            100.0 * self.preferred.uplift,
+            100.0 * self.preferred.standard_error,
+            self.preferred.treated,
+            100.0 * self.other.uplift,
+            100.0 * self.other.standard_error,
+            self.other.treated
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +422,25 @@ mod tests {
         // Without held-out customers there is nothing to check.
         t.holdout = None;
         assert!(check_plan(&t, &offers, &choice).is_none());
+    }
+
+    /// 40 control customers (4 bought), 40 treated through their preferred channel (12
+    /// bought), 40 through another (8 bought) and 5 whose channel is unknown (left out).
+    #[test]
+    fn channel_check_by_hand() {
+        let mut rows = Vec::new();
+        rows.extend((0..40).map(|i| (false, i < 4, None)));
+        rows.extend((0..40).map(|i| (true, i < 12, Some(true))));
+        rows.extend((0..40).map(|i| (true, i < 8, Some(false))));
+        rows.extend((0..5).map(|_| (true, true, None)));
+        let c = ChannelCheck::of(rows.iter().copied()).unwrap();
+        assert_eq!((c.preferred.treated, c.preferred.control), (40, 40));
+        assert!((c.preferred.uplift - 0.2).abs() < 1e-12);
+        assert!((c.other.uplift - 0.1).abs() < 1e-12);
+        let se = (0.3 * 0.7 / 40.0 + 0.1 * 0.9 / 40.0f64).sqrt();
+        assert!((c.preferred.standard_error - se).abs() < 1e-12);
+        // Too few on one side: nothing to report.
+        assert!(ChannelCheck::of(rows[..100].iter().copied()).is_none());
     }
 
     /// With enough customers on both sides the totals are planned × uplift, summed.

@@ -461,6 +461,8 @@ pub struct ResponseTable {
     /// The past campaign's customers held out of the model's training, to check plans against
     /// (`holdout::check_plan`); `None` when unknown.
     pub holdout: Option<super::holdout::Holdout>,
+    /// What the preferred channel did in the past campaign (`holdout::ChannelCheck`).
+    pub channel_check: Option<super::holdout::ChannelCheck>,
 }
 
 impl ResponseTable {

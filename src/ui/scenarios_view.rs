@@ -681,6 +681,16 @@ impl ScenariosView {
             }
             None => {}
         }
+        if let Some(c) = self.table.as_ref().and_then(|t| t.channel_check) {
+            let channel = self.scenario.channel.name.as_str();
+            let note = if channel == "preferred" {
+                " This scenario sends through each customer's preferred channel."
+            } else {
+                ""
+            };
+            ui.label(format!("{}.{note}", c.line()))
+                .on_hover_text(glossary::CHANNEL_CHECK);
+        }
         if let Some(w) = o.extrapolation_warning() {
             ui.colored_label(ui.visuals().warn_fg_color, w);
         }
