@@ -146,8 +146,9 @@ pub struct PlanCheck {
     /// The plan's offers the campaign never made (not checked).
     pub unchecked: Vec<String>,
     /// Over the checked offers with enough customers on both sides (`Observed::judged`): the
-    /// incremental buyers the model expects among the held-out customers the plan sends them
-    /// to, and those observed (planned × observed uplift, summed), with its standard error.
+    /// incremental conversions (buyers, or the campaign's outcome such as a visit) the model
+    /// expects among the held-out customers the plan sends them to, and those observed (planned ×
+    /// observed uplift, summed), with its standard error.
     pub predicted_buyers: f64,
     pub observed_buyers: f64,
     pub observed_buyers_se: f64,
@@ -197,7 +198,7 @@ impl PlanCheck {
         }
         if self.offers.iter().any(|c| c.observed.judged) {
             out.push(format!(
-                "  incremental buyers among them: observed {:.0} ± {:.0}, model {:.0}",
+                "  incremental conversions (purchases, or the campaign's outcome) among them: observed {:.0} ± {:.0}, model {:.0}",
                 self.observed_buyers, self.observed_buyers_se, self.predicted_buyers
             ));
         }

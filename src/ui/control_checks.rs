@@ -10,7 +10,7 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
     let judged = c.offers.iter().any(|o| o.observed.judged);
     let title = if judged {
         format!(
-            "Plan check vs the past campaign: among the held-out customers it sends offers to, {:.0} ± {:.0} incremental buyers observed, {:.0} expected",
+            "Plan check vs the past campaign: among the held-out customers it sends offers to, {:.0} ± {:.0} incremental conversions observed, {:.0} expected",
             c.observed_buyers, c.observed_buyers_se, c.predicted_buyers
         )
     } else {
