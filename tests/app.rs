@@ -338,7 +338,10 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
     harness.run_steps(2);
-    // Below the charts, out of view at 1280×800: an accessibility click reaches it there.
+    // What the preferred channel did in the campaign is said beside the model check.
+    harness.get_by_label_contains("preferred channel");
+    // On this small table the model check's explanation takes two lines and Optimize sits just
+    // below the view at 1280×800; an accessibility click reaches it there.
     harness.get_by_label("Optimize").click_accesskit();
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();

@@ -3,7 +3,7 @@
 
 use super::glossary;
 use crate::sim::check::UpliftCheck;
-use crate::sim::holdout::PlanCheck;
+use crate::sim::holdout::{ChannelCheck, PlanCheck};
 
 /// The plan checked against the past campaign's held-out customers, in a line and a table.
 pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
@@ -63,9 +63,16 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
 }
 
 /// The model checked against the past campaign's control group, in a line and a table.
-pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck) {
+pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck, channel: Option<&ChannelCheck>) {
+    let channel_summary = channel.map_or(String::new(), |ch| {
+        format!(
+            "; through the preferred channel {:+.1} points, another {:+.1}",
+            100.0 * ch.preferred.uplift,
+            100.0 * ch.other.uplift
+        )
+    });
     egui::CollapsingHeader::new(format!(
-        "Model check vs control group: uplift × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2})",
+        "Model check vs control group: uplift × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2}){channel_summary}",
         c.uplift.factor, c.uplift.factor_se, c.baseline.factor, c.baseline.factor_se
     ))
     .id_salt("model_check")
@@ -99,7 +106,16 @@ pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck) {
                 ui.end_row();
             }
         });
+        if let Some(ch) = channel {
+            channel_check(ui, ch);
+        }
     })
     .header_response
     .on_hover_text(glossary::MODEL_CHECK);
+}
+
+/// What the preferred channel did in the past campaign, in a line.
+pub fn channel_check(ui: &mut egui::Ui, c: &ChannelCheck) {
+    ui.label(format!("{}.", c.line()))
+        .on_hover_text(glossary::CHANNEL_CHECK);
 }

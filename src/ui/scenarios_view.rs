@@ -669,8 +669,9 @@ impl ScenariosView {
                 );
             }
         });
+        let channel = self.table.as_ref().and_then(|t| t.channel_check);
         match self.table.as_ref().map(|t| t.check.as_ref()) {
-            Some(Some(c)) => control_checks::model_check(ui, c),
+            Some(Some(c)) => control_checks::model_check(ui, c, channel.as_ref()),
             Some(None) => {
                 ui.label(format!(
                     "Model check: too few held-out customers per offer (at least {} treated and {} control in each third) to check the model against the control group; the ranges do not include the model's systematic error.",
@@ -678,18 +679,11 @@ impl ScenariosView {
                     crate::sim::check::MIN_CELL
                 ))
                 .on_hover_text(glossary::MODEL_CHECK);
+                if let Some(ch) = &channel {
+                    control_checks::channel_check(ui, ch);
+                }
             }
             None => {}
-        }
-        if let Some(c) = self.table.as_ref().and_then(|t| t.channel_check) {
-            let channel = self.scenario.channel.name.as_str();
-            let note = if channel == "preferred" {
-                " This scenario sends through each customer's preferred channel."
-            } else {
-                ""
-            };
-            ui.label(format!("{}.{note}", c.line()))
-                .on_hover_text(glossary::CHANNEL_CHECK);
         }
         if let Some(w) = o.extrapolation_warning() {
             ui.colored_label(ui.visuals().warn_fg_color, w);
