@@ -218,18 +218,22 @@ fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
         .collect()
 }
 
+/// Each customer's preferred channel by id, from the customers table (None without one).
+fn preferred_by_id(tables: &[Table]) -> Option<HashMap<&str, &str>> {
+    let c = tables.iter().find(|t| t.kind == TableKind::Customers)?;
+    let (cid, ch) = (c.text("customer_id")?, c.text("preferred_channel")?);
+    let pairs = cid.iter().zip(ch);
+    Some(
+        pairs
+            .filter_map(|(i, c)| Some((i.as_deref()?, c.as_deref()?)))
+            .collect(),
+    )
+}
+
 fn preferred_channels(tables: &[Table], ids: &[String]) -> Vec<String> {
-    let Some(c) = tables.iter().find(|t| t.kind == TableKind::Customers) else {
+    let Some(map) = preferred_by_id(tables) else {
         return Vec::new();
     };
-    let (Some(cid), Some(ch)) = (c.text("customer_id"), c.text("preferred_channel")) else {
-        return Vec::new();
-    };
-    let map: HashMap<&str, &str> = cid
-        .iter()
-        .zip(ch)
-        .filter_map(|(i, c)| Some((i.as_deref()?, c.as_deref()?)))
-        .collect();
     ids.iter()
         .map(|id| map.get(id.as_str()).unwrap_or(&"email").to_string())
         .collect()
@@ -245,7 +249,7 @@ fn sent_on_preferred(
 ) -> Vec<Option<bool>> {
     let unknown = || vec![None; ids.len()];
     let find = |k| tables.iter().find(|t| t.kind == k);
-    let (Some(c), Some(p)) = (find(TableKind::Campaigns), find(TableKind::Customers)) else {
+    let (Some(c), Some(preferred)) = (find(TableKind::Campaigns), preferred_by_id(tables)) else {
         return unknown();
     };
     let (Some(cid), Some(cust), Some(ch)) = (
@@ -253,9 +257,6 @@ fn sent_on_preferred(
         c.text("customer_id"),
         c.text("channel"),
     ) else {
-        return unknown();
-    };
-    let (Some(pid), Some(pref)) = (p.text("customer_id"), p.text("preferred_channel")) else {
         return unknown();
     };
     let Some(chosen) = campaign.or_else(|| cid.iter().flatten().next().map(String::as_str)) else {
@@ -266,11 +267,6 @@ fn sent_on_preferred(
         .filter(|&i| cid[i].as_deref() == Some(chosen))
         .filter(|&i| control.is_none_or(|v| v[i] != Some(true)))
         .filter_map(|i| Some((cust[i].as_deref()?, ch[i].as_deref()?)))
-        .collect();
-    let preferred: HashMap<&str, &str> = pid
-        .iter()
-        .zip(pref)
-        .filter_map(|(i, c)| Some((i.as_deref()?, c.as_deref()?)))
         .collect();
     ids.iter()
         .map(|id| {
