@@ -135,6 +135,14 @@ impl Tally {
     pub fn uplift(&self) -> Option<f64> {
         (self.treated > 0 && self.control > 0).then(|| self.treated_rate() - self.control_rate())
     }
+
+    /// The binomial standard error of `uplift` (`None` if a side is empty).
+    pub fn uplift_standard_error(&self) -> Option<f64> {
+        (self.treated > 0 && self.control > 0).then(|| {
+            let (rt, rc) = (self.treated_rate(), self.control_rate());
+            (rt * (1.0 - rt) / self.treated as f64 + rc * (1.0 - rc) / self.control as f64).sqrt()
+        })
+    }
 }
 
 /// Uplift evaluation on a randomized treated/control sample.

@@ -139,15 +139,15 @@ pub fn uplift_check(
             if nt < MIN_CELL || nc < MIN_CELL {
                 continue;
             }
-            let (rt, rc) = (t.treated_rate(), t.control_rate());
             cells.push(CheckCell {
                 arm: arm_names[a].clone(),
                 group: g + 1,
                 treated: nt,
                 control: nc,
                 predicted: part.iter().map(|&i| uplift(i)).sum::<f64>() / part.len() as f64,
-                observed: rt - rc,
-                standard_error: (rt * (1.0 - rt) / nt as f64 + rc * (1.0 - rc) / nc as f64).sqrt(),
+                // Both sides have customers (MIN_CELL each).
+                observed: t.uplift().unwrap_or(0.0),
+                standard_error: t.uplift_standard_error().unwrap_or(0.0),
             });
         }
     }

@@ -14,6 +14,7 @@ use super::optimize::OffersFile;
 use super::response::ResponseTable;
 use super::truth::offer_of_arm;
 use crate::data::sample::Arm;
+use crate::model::metrics::Tally;
 use serde::Serialize;
 
 /// The held-out customers of the past campaign: table rows, the arm each got (0 = control) and
@@ -96,28 +97,16 @@ pub struct Observed {
 
 impl Observed {
     fn of(bought: impl Iterator<Item = (bool, bool)>) -> Observed {
-        let (mut nt, mut bt, mut nc, mut bc) = (0usize, 0usize, 0usize, 0usize);
+        let mut t = Tally::default();
         for (treated, b) in bought {
-            if treated {
-                (nt, bt) = (nt + 1, bt + b as usize);
-            } else {
-                (nc, bc) = (nc + 1, bc + b as usize);
-            }
+            t.add(treated, b as u8 as f32);
         }
-        if nt == 0 || nc == 0 {
-            return Observed {
-                treated: nt,
-                control: nc,
-                ..Observed::default()
-            };
-        }
-        let (rt, rc) = (bt as f64 / nt as f64, bc as f64 / nc as f64);
         Observed {
-            treated: nt,
-            control: nc,
-            uplift: rt - rc,
-            standard_error: (rt * (1.0 - rt) / nt as f64 + rc * (1.0 - rc) / nc as f64).sqrt(),
-            judged: nt >= MIN_CELL && nc >= MIN_CELL,
+            treated: t.treated,
+            control: t.control,
+            uplift: t.uplift().unwrap_or(0.0),
+            standard_error: t.uplift_standard_error().unwrap_or(0.0),
+            judged: t.treated >= MIN_CELL && t.control >= MIN_CELL,
         }
     }
 }
