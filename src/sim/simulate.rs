@@ -199,6 +199,16 @@ pub struct Interval {
     pub p95: f64,
 }
 
+impl Interval {
+    /// Both bounds times `by` (a share as percent: 100).
+    pub fn times(self, by: f64) -> Interval {
+        Interval {
+            p5: self.p5 * by,
+            p95: self.p95 * by,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Intervals {
     pub incremental_profit: Interval,
@@ -579,6 +589,31 @@ pub struct SweepPoint {
     pub conversion_rate: f64,
 }
 
+impl SweepPoint {
+    /// 5–95% of the targeted customers' conversion: those who would buy anyway plus the
+    /// interval of the incremental buyers (the error of buying anyway is not in it).
+    pub fn conversion_interval(&self) -> Option<Interval> {
+        let t = &self.totals;
+        let n = t.targeted as f64;
+        let anyway = t.buyers_with_offer - t.incremental_buyers;
+        let b = self.intervals.incremental_buyers;
+        (t.targeted > 0).then(|| Interval {
+            p5: (anyway + b.p5) / n,
+            p95: (anyway + b.p95) / n,
+        })
+    }
+
+    /// 5–95% of the ROI: the incremental profit's interval over the expected spend.
+    pub fn roi_interval(&self) -> Option<Interval> {
+        let spend = self.totals.spend();
+        let p = self.intervals.incremental_profit;
+        (spend > 0.0).then(|| Interval {
+            p5: p.p5 / spend,
+            p95: p.p95 / spend,
+        })
+    }
+}
+
 /// Re-simulates the scenario at each offer value (for charts vs discount depth or price index).
 pub fn sweep(t: &ResponseTable, s: &Scenario, values: &[f64]) -> Vec<SweepPoint> {
     values
@@ -611,16 +646,20 @@ pub fn sweep_values(offer: &Offer, n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The sweep chart's data as CSV: one row per offer value, with the 5–95% interval of profit.
+/// The sweep charts' data as CSV: one row per offer value, with the 5–95% intervals the charts
+/// draw (empty where a figure is undefined: no one targeted, nothing spent).
 pub fn sweep_csv(points: &[SweepPoint], value_label: &str) -> String {
     let mut csv = format!(
-        "{},targeted,incremental_buyers,incremental_revenue,spend,incremental_profit,profit_p5,profit_p95,conversion_rate,roi\n",
+        "{},targeted,incremental_buyers,incremental_revenue,spend,incremental_profit,profit_p5,profit_p95,conversion_rate,roi,revenue_p5,revenue_p95,conversion_p5,conversion_p95,roi_p5,roi_p95\n",
         value_label.replace([',', ' '], "_")
     );
+    let fixed =
+        |x: Option<f64>, places: usize| x.map_or(String::new(), |x| format!("{x:.places$}"));
     for p in points {
         let t = &p.totals;
+        let (conversion, roi) = (p.conversion_interval(), p.roi_interval());
         csv.push_str(&format!(
-            "{},{},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2},{:.5},{}\n",
+            "{},{},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2},{:.5},{},{:.2},{:.2},{},{},{},{}\n",
             p.value,
             t.targeted,
             t.incremental_buyers,
@@ -630,7 +669,13 @@ pub fn sweep_csv(points: &[SweepPoint], value_label: &str) -> String {
             p.intervals.incremental_profit.p5,
             p.intervals.incremental_profit.p95,
             p.conversion_rate,
-            p.roi.map_or(String::new(), |r| format!("{r:.4}"))
+            fixed(p.roi, 4),
+            p.intervals.incremental_revenue.p5,
+            p.intervals.incremental_revenue.p95,
+            fixed(conversion.map(|c| c.p5), 5),
+            fixed(conversion.map(|c| c.p95), 5),
+            fixed(roi.map(|r| r.p5), 4),
+            fixed(roi.map(|r| r.p95), 4),
         ));
     }
     csv
@@ -709,6 +754,7 @@ mod engine_tests {
         let totals = Figures {
             targeted: 10,
             incremental_buyers: 1.5,
+            buyers_with_offer: 2.5,
             incremental_revenue: 120.0,
             redemption_cost: 20.0,
             send_cost: 1.0,
@@ -724,16 +770,38 @@ mod engine_tests {
                     p5: 10.0,
                     p95: 50.0,
                 },
+                incremental_revenue: Interval {
+                    p5: 80.0,
+                    p95: 160.0,
+                },
+                incremental_buyers: Interval { p5: 0.5, p95: 2.5 },
                 ..Intervals::default()
             },
             conversion_rate: 0.25,
         };
-        let csv = sweep_csv(&[p], "discount %");
+        // One of the 2.5 buyers would buy anyway: conversion (1 + 0.5) / 10 to (1 + 2.5) / 10;
+        // ROI 10 / 21 to 50 / 21.
+        let csv = sweep_csv(std::slice::from_ref(&p), "discount %");
         let lines: Vec<&str> = csv.lines().collect();
         assert!(lines[0].starts_with("discount_%,targeted,"));
+        assert!(lines[0].ends_with(",roi_p5,roi_p95"));
         assert_eq!(
             lines[1],
-            "15,10,1.500,120.00,21.00,30.00,10.00,50.00,0.25000,1.4286"
+            "15,10,1.500,120.00,21.00,30.00,10.00,50.00,0.25000,1.4286,80.00,160.00,0.15000,0.35000,0.4762,2.3810"
+        );
+        let nothing = SweepPoint {
+            totals: Figures::default(),
+            roi: None,
+            ..p
+        };
+        assert_eq!(nothing.conversion_interval(), None);
+        assert_eq!(nothing.roi_interval(), None);
+        assert!(
+            sweep_csv(&[nothing], "x")
+                .lines()
+                .nth(1)
+                .unwrap()
+                .ends_with(",,,,")
         );
         let o = Outcome {
             per_segment: vec![SegmentFigures {

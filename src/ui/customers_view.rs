@@ -516,6 +516,7 @@ fn histogram_plot(
             .collect()
     };
     Plot::new(format!("hist-{feature}"))
+        .y_grid_spacer(super::chart_style::nice_grid)
         .allow_scroll(false)
         .height(240.0)
         .legend(Legend::default())

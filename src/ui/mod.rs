@@ -2,6 +2,7 @@
 //! No business logic lives here.
 
 mod app;
+mod chart_style;
 mod control_checks;
 mod customers_view;
 mod data_view;

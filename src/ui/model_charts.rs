@@ -33,6 +33,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         cols[0].label("ROC curve").on_hover_text(glossary::ROC);
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
+            .y_grid_spacer(super::chart_style::nice_grid)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .include_x(0.0)
@@ -59,6 +60,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .flat_map(|p| [p[0], p[1]])
             .fold(0.05, f64::max);
         Plot::new("calibration")
+            .y_grid_spacer(super::chart_style::nice_grid)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
@@ -163,6 +165,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let curve: Vec<[f64; 2]> = c.qini.iter().map(|&(x, y)| [x, y]).collect();
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
+                .y_grid_spacer(super::chart_style::nice_grid)
                 .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())
@@ -187,6 +190,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             .map(|d| [d.decile as f64, d.predicted])
             .collect();
         Plot::new(format!("deciles-{}", arm.arm))
+            .y_grid_spacer(super::chart_style::nice_grid)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())

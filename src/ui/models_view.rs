@@ -428,6 +428,7 @@ impl ModelsView {
                 .map(|h| [h.epoch as f64, h.valid_log_loss])
                 .collect();
             Plot::new("loss")
+                .y_grid_spacer(super::chart_style::nice_grid)
                 .allow_scroll(false)
                 .height(160.0)
                 .legend(Legend::default())

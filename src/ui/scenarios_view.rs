@@ -3,7 +3,7 @@
 //! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
 
 use super::jobs::{Job, Loaded, spawn};
-use super::{control_checks, glossary};
+use super::{chart_style, control_checks, glossary};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::store::ModelMeta;
 use crate::model::train::TrainEvent;
@@ -14,7 +14,7 @@ use crate::sim::scenario::RankBy;
 use crate::sim::select;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
 use crate::sim::{ResponseTable, Scenario, build, truth};
-use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, Points, VLine};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points, VLine};
 use std::sync::Arc;
 
 pub enum PrepEvent {
@@ -702,58 +702,90 @@ impl ScenariosView {
         }
         let (label, _, _) = self.scenario.offer.value_range();
         let current = self.scenario.offer.value();
-        let xs: Vec<f64> = self.sweep.iter().map(|p| p.value).collect();
-        let series = |f: fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
+        let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
             self.sweep.iter().map(|p| [p.value, f(p)]).collect()
         };
-        let lo: Vec<f64> = self
-            .sweep
-            .iter()
-            .map(|p| p.intervals.incremental_profit.p5)
-            .collect();
-        let hi: Vec<f64> = self
-            .sweep
-            .iter()
-            .map(|p| p.intervals.incremental_profit.p95)
-            .collect();
+        // A band over the points where `f` gives an interval (its x values with it).
+        let band_of = |name: &str, f: &dyn Fn(&SweepPoint) -> Option<simulate::Interval>, color| {
+            let (mut x, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
+            for (p, i) in self.sweep.iter().filter_map(|p| Some((p, f(p)?))) {
+                x.push(p.value);
+                lo.push(i.p5);
+                hi.push(i.p95);
+            }
+            chart_style::band(name, &x, &lo, &hi, color)
+        };
         ui.columns(2, |cols| {
             Plot::new("profit-vs-value")
                 .allow_scroll(false)
                 .height(190.0)
-                .legend(Legend::default())
+                .legend(chart_style::legend())
+                .y_grid_spacer(chart_style::nice_grid)
                 .x_axis_label(label)
                 .show(&mut cols[0], |p| {
-                    p.add(FilledArea::new("profit 5-95%", &xs, &lo, &hi));
-                    p.line(Line::new(
-                        "incremental profit",
-                        series(|p| p.totals.incremental_profit),
-                    ));
-                    p.line(Line::new(
+                    p.add(band_of(
                         "incremental revenue",
-                        series(|p| p.totals.incremental_revenue),
+                        &|p| Some(p.intervals.incremental_revenue),
+                        chart_style::REVENUE,
                     ));
-                    p.vline(VLine::new("current", current));
-                });
+                    p.add(band_of(
+                        "incremental profit",
+                        &|p| Some(p.intervals.incremental_profit),
+                        chart_style::PROFIT,
+                    ));
+                    p.line(chart_style::line(
+                        "incremental revenue",
+                        series(&|p| p.totals.incremental_revenue),
+                        chart_style::REVENUE,
+                    ));
+                    p.line(chart_style::line(
+                        "incremental profit",
+                        series(&|p| p.totals.incremental_profit),
+                        chart_style::PROFIT,
+                    ));
+                    p.vline(chart_style::current(current));
+                })
+                .response
+                .on_hover_text(glossary::SWEEP_BANDS);
             Plot::new("conversion-roi")
                 .allow_scroll(false)
                 .height(190.0)
-                .legend(Legend::default())
+                .legend(chart_style::legend())
+                .y_grid_spacer(chart_style::nice_grid)
                 .x_axis_label(label)
                 .show(&mut cols[1], |p| {
-                    p.line(Line::new(
+                    p.add(band_of(
                         "conversion of targeted, %",
-                        series(|p| p.conversion_rate * 100.0),
+                        &|p| p.conversion_interval().map(|i| i.times(100.0)),
+                        chart_style::CONVERSION,
                     ));
                     // ROI where something is redeemed (a bare message's ROI is only its send cost).
+                    let redeemed = |p: &SweepPoint| p.totals.redemption_cost > 0.0;
+                    p.add(band_of(
+                        "ROI x 100",
+                        &|p| {
+                            p.roi_interval()
+                                .filter(|_| redeemed(p))
+                                .map(|i| i.times(100.0))
+                        },
+                        chart_style::ROI,
+                    ));
+                    p.line(chart_style::line(
+                        "conversion of targeted, %",
+                        series(&|p| p.conversion_rate * 100.0),
+                        chart_style::CONVERSION,
+                    ));
                     let roi: Vec<[f64; 2]> = self
                         .sweep
                         .iter()
-                        .filter(|p| p.totals.redemption_cost > 0.0)
+                        .filter(|p| redeemed(p))
                         .filter_map(|p| p.roi.map(|r| [p.value, r * 100.0]))
                         .collect();
-                    p.line(Line::new("ROI x 100", roi));
-                    p.vline(VLine::new("current", current));
-                });
+                    p.line(chart_style::line("ROI x 100", roi, chart_style::ROI));
+                    p.vline(chart_style::current(current));
+                })
+                .response
+                .on_hover_text(glossary::SWEEP_BANDS);
         });
         let shown: Vec<_> = o.per_segment.iter().filter(|s| s.customers > 0).collect();
         let bars: Vec<Bar> = shown
@@ -768,6 +800,7 @@ impl ScenariosView {
                 .label("Incremental profit per segment")
                 .on_hover_text(glossary::INCREMENTAL);
             Plot::new("segments")
+                .y_grid_spacer(chart_style::nice_grid)
                 .allow_scroll(false)
                 .height(150.0)
                 .x_axis_formatter(move |mark, _| {
@@ -795,6 +828,7 @@ impl ScenariosView {
                 .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
                 .collect();
             Plot::new("scenario-deciles")
+                .y_grid_spacer(chart_style::nice_grid)
                 .allow_scroll(false)
                 .height(150.0)
                 .legend(Legend::default())
@@ -896,6 +930,7 @@ impl ScenariosView {
         ui.label("Efficient frontier")
             .on_hover_text(glossary::FRONTIER);
         Plot::new("frontier")
+            .y_grid_spacer(chart_style::nice_grid)
             .allow_scroll(false)
             .height(180.0)
             .legend(Legend::default())
