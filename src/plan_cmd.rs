@@ -140,17 +140,10 @@ pub fn interval_sources(iv: &simulate::Intervals) -> String {
     parts.join(", ")
 }
 
-fn outcome_text(o: &simulate::Outcome) -> String {
-    let iv = &o.intervals;
-    let mut s = format!(
-        "{} ({}) over {} customers, {} eligible, {} held back as control:\n  {}\n  ROI {}\n  5-95%: incremental profit {:.0} to {:.0}, revenue {:.0} to {:.0}, buyers {:.1} to {:.1} ({})\n",
-        o.scenario,
-        o.offer,
-        o.customers,
-        o.eligible,
-        o.held_out,
-        figures_text(&o.totals),
-        o.roi.map_or("-".into(), |r| format!("{r:.2}")),
+/// "5-95%: incremental profit a to b, revenue c to d, buyers e to f (what they account for)".
+fn intervals_text(iv: &simulate::Intervals) -> String {
+    format!(
+        "5-95%: incremental profit {:.0} to {:.0}, revenue {:.0} to {:.0}, buyers {:.1} to {:.1} ({})",
         iv.incremental_profit.p5,
         iv.incremental_profit.p95,
         iv.incremental_revenue.p5,
@@ -158,6 +151,20 @@ fn outcome_text(o: &simulate::Outcome) -> String {
         iv.incremental_buyers.p5,
         iv.incremental_buyers.p95,
         interval_sources(iv)
+    )
+}
+
+fn outcome_text(o: &simulate::Outcome) -> String {
+    let mut s = format!(
+        "{} ({}) over {} customers, {} eligible, {} held back as control:\n  {}\n  ROI {}\n  {}\n",
+        o.scenario,
+        o.offer,
+        o.customers,
+        o.eligible,
+        o.held_out,
+        figures_text(&o.totals),
+        o.roi.map_or("-".into(), |r| format!("{r:.2}")),
+        intervals_text(&o.intervals)
     );
     if o.stock_served_share < 1.0 {
         s.push_str(&format!(
@@ -233,6 +240,7 @@ pub fn simulate_cmd(
                 println!("  {name}: {}", figures_text(f));
             }
             println!("  total: {}", figures_text(&imported.total));
+            println!("  {}", intervals_text(&imported.intervals));
             for line in imported.control_group_check.iter().flat_map(|c| c.lines()) {
                 println!("  {line}");
             }
@@ -350,6 +358,7 @@ pub fn optimize_cmd(
         let mut v = serde_json::json!({
             "solution": sol,
             "total": plan.total,
+            "intervals": plan.intervals,
             "per_offer": offers.offers.iter().map(|o| o.name.clone()).zip(plan.per_offer.iter()).collect::<Vec<_>>(),
             "files": written,
         });
@@ -377,6 +386,7 @@ pub fn optimize_cmd(
         println!("  {:<20} {}", o.name, figures_text(f));
     }
     println!("  total: {}", figures_text(&plan.total));
+    println!("  {}", intervals_text(&plan.intervals));
     println!(
         "  expected spend {:.2} of {budget:.0}; {:?} {:.2}, upper bound {:.2} (duality gap {:.2}, {:.3}%)",
         sol.spend,

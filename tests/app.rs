@@ -362,6 +362,12 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         .expect("the sample's held-out customers");
     assert!(check.unchecked.is_empty() && check.offers.iter().any(|o| o.observed.judged));
     harness.get_by_label_contains("Plan check vs the past campaign");
+    // The plan's profit is shown with its 5-95% range, which contains it.
+    let iv = opt.plan.intervals.incremental_profit;
+    assert!(
+        iv.p5 < opt.plan.total.incremental_profit && opt.plan.total.incremental_profit < iv.p95
+    );
+    harness.get_by_label_contains(&format!("(5-95%: {:.0} to {:.0})", iv.p5, iv.p95));
     harness.get_by_label_contains("Step 4 of 4");
     harness.get_by_label("Go to Plan").click();
     harness.run_steps(2);
@@ -388,6 +394,9 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(1);
     let rows = &plan(&harness).rows;
     assert!(rows.iter().all(|r| r.send_time == "2027-01-04 09:30"));
+    // The screen sums the plan up per offer, with the total's range.
+    let total = plan(&harness).intervals.incremental_profit;
+    harness.get_by_label(&format!("{:.0} to {:.0}", total.p5, total.p95));
     let out = dir.join("exported-plan.csv");
     harness.state_mut().plan_view.path = out.display().to_string();
     harness.get_by_label("Export CSV").click();

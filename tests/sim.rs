@@ -404,6 +404,49 @@ fn average_of_members_is_the_mixture_of_their_classes() {
     }
 }
 
+/// A plan of one offer to a scenario's customers has the scenario's intervals (the same members'
+/// sums, the same draws), and a plan's parts and whole each contain their expected figures.
+#[test]
+fn a_plan_has_the_intervals_of_the_same_scenario() {
+    let mut t = promolab::sim::bench::random_table(30_000, 3, 9);
+    promolab::sim::bench::planning_shape(&mut t, 4);
+    assert!(!t.members.is_empty());
+    let s = pct(15.0, 0.5);
+    let sel = select(&t, &s);
+    let o = simulate::outcome_of(&t, &s, &sel);
+    let p = plan::plan_from_scenario(&t, &s, &sel, None);
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * (1.0 + y.abs());
+    let (a, b) = (&p.intervals, &o.intervals);
+    for (x, y) in [
+        (a.incremental_profit, b.incremental_profit),
+        (a.incremental_revenue, b.incremental_revenue),
+        (a.incremental_buyers, b.incremental_buyers),
+    ] {
+        assert!(close(x.p5, y.p5) && close(x.p95, y.p95), "{a:?} vs {b:?}");
+    }
+    assert!(b.incremental_profit.p95 > b.incremental_profit.p5);
+    let f = three_offers();
+    let budget = 0.5 * solve(&Problem::build(&t, &f), 1e12).spend;
+    let sol = solve(&Problem::build(&t, &f), budget);
+    let p = plan::plan_from_choice(&t, &f, &sol.choice, None);
+    let parts = p.per_offer.iter().zip(&p.per_offer_intervals);
+    for (fig, iv) in parts.chain([(&p.total, &p.intervals)]) {
+        let i = iv.incremental_profit;
+        assert!(
+            i.p5 <= fig.incremental_profit && fig.incremental_profit <= i.p95,
+            "{fig:?} {iv:?}"
+        );
+    }
+    // The whole is not wider than its parts' widths added up (the parts share the model's error).
+    let width = |iv: &simulate::Intervals| iv.incremental_profit.p95 - iv.incremental_profit.p5;
+    let sum: f64 = p.per_offer_intervals.iter().map(width).sum();
+    assert!(
+        width(&p.intervals) <= sum * 1.05,
+        "{} vs {sum}",
+        width(&p.intervals)
+    );
+}
+
 /// The same inputs give the same numbers to the last bit on any number of threads: totals,
 /// segments and intervals of a simulation (with a held-back control and a stock cap), and the
 /// optimizer's plan, value, bound and per-offer figures.
@@ -429,8 +472,10 @@ fn the_same_numbers_on_any_number_of_threads() {
         let budget = 0.4 * solve(&Problem::build(&t, &f), 1e12).spend;
         let sol = solve(&Problem::build(&t, &f), budget);
         let figures = promolab::sim::optimize::plan_figures(&t, &f, &sol.choice);
+        let intervals =
+            promolab::sim::optimize::plan_intervals(&t, &f, &sol.choice, &figures.0, &figures.1);
         let plan = format!(
-            "{:?} {} {} {} {:?}",
+            "{:?} {} {} {} {:?} {intervals:?}",
             sol.choice, sol.objective_value, sol.upper_bound, sol.spend, figures
         );
         (outcomes, plan)

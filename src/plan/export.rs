@@ -8,11 +8,11 @@
 
 use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
-use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures};
+use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures, plan_intervals};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
 use crate::sim::select::Selection;
-use crate::sim::simulate::{Effect, Figures, Pricer};
+use crate::sim::simulate::{Effect, Figures, Intervals, Pricer};
 use crate::util::write_atomic;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -56,6 +56,9 @@ pub struct Plan {
     pub rows: Vec<PlanRow>,
     pub per_offer: Vec<Figures>,
     pub total: Figures,
+    /// 5–95% of each offer's part and of the whole (`optimize::plan_intervals`).
+    pub per_offer_intervals: Vec<Intervals>,
+    pub intervals: Intervals,
     pub pseudonymized: bool,
 }
 
@@ -122,11 +125,14 @@ pub fn plan_from_choice(
         .map(|(&(i, j), e)| row(i, j, e))
         .collect();
     let (per_offer, total) = plan_figures(t, offers, choice);
+    let (per_offer_intervals, intervals) = plan_intervals(t, offers, choice, &per_offer, &total);
     Plan {
         offers: offers.clone(),
         rows,
         per_offer,
         total,
+        per_offer_intervals,
+        intervals,
         pseudonymized: salt.is_some(),
     }
 }
@@ -224,24 +230,31 @@ impl Plan {
 
     pub fn summary_csv(&self) -> String {
         let mut s = String::from(
-            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit\n",
+            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95\n",
         );
-        let line = |name: &str, f: &Figures| {
+        let line = |name: &str, f: &Figures, iv: &Intervals| {
             format!(
-                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2}\n",
+                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.3},{:.3}\n",
                 field(name),
                 f.targeted,
                 f.incremental_buyers,
                 f.buyers_with_offer,
                 f.incremental_revenue,
                 f.spend(),
-                f.incremental_profit
+                f.incremental_profit,
+                iv.incremental_profit.p5,
+                iv.incremental_profit.p95,
+                iv.incremental_revenue.p5,
+                iv.incremental_revenue.p95,
+                iv.incremental_buyers.p5,
+                iv.incremental_buyers.p95,
             )
         };
-        for (o, f) in self.offers.offers.iter().zip(&self.per_offer) {
-            s.push_str(&line(&o.name, f));
+        let parts = self.offers.offers.iter().zip(&self.per_offer);
+        for ((o, f), iv) in parts.zip(&self.per_offer_intervals) {
+            s.push_str(&line(&o.name, f, iv));
         }
-        s.push_str(&line("total", &self.total));
+        s.push_str(&line("total", &self.total, &self.intervals));
         s
     }
 }
@@ -272,6 +285,9 @@ pub struct ImportedPlan {
     pub rows: usize,
     pub per_offer: Vec<(String, Figures)>,
     pub total: Figures,
+    /// 5–95% of each offer's part (in `per_offer`'s order) and of the whole.
+    pub per_offer_intervals: Vec<Intervals>,
+    pub intervals: Intervals,
     /// The plan checked against the past campaign's held-out customers (when the model has
     /// them).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -346,6 +362,7 @@ pub fn read_plan(
         rows += 1;
     }
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
+    let (per_offer_intervals, intervals) = plan_intervals(t, &offers, &choice, &per, &total);
     Ok(ImportedPlan {
         rows,
         per_offer: offers
@@ -355,6 +372,8 @@ pub fn read_plan(
             .zip(per)
             .collect(),
         total,
+        per_offer_intervals,
+        intervals,
         control_group_check: crate::sim::holdout::check_plan(t, &offers, &choice),
     })
 }

@@ -18,7 +18,7 @@ use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
 use super::select::{Eligibility, held_back};
-use super::simulate::{Figures, Pricer, pricing};
+use super::simulate::{Figures, Increments, Intervals, Pricer, intervals, pricing, sum_member};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -787,6 +787,44 @@ pub fn plan_figures(
     });
     let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
     (per, total)
+}
+
+/// The 5–95% intervals of each offer's part of a plan and of the whole plan, around
+/// `plan_figures`' sums (`per_offer`, `total`): the scenario simulator's Monte Carlo over the
+/// customers' outcomes, the bootstrap members (each member's sums over the same customers and
+/// offers) and the model's error against the control group.
+pub fn plan_intervals(
+    t: &ResponseTable,
+    f: &OffersFile,
+    choice: &[Option<u8>],
+    per_offer: &[Figures],
+    total: &Figures,
+) -> (Vec<Intervals>, Intervals) {
+    let k = f.offers.len();
+    let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
+    let mut sent: Vec<Vec<u32>> = vec![Vec::new(); k];
+    for (i, c) in choice.iter().enumerate() {
+        if let Some(j) = c {
+            sent[*j as usize].push(i as u32);
+        }
+    }
+    // Each member's sums, per offer.
+    let members: Vec<Vec<Increments>> = t
+        .members
+        .iter()
+        .map(|m| {
+            let each = |j: usize| sum_member(t, m, &sent[j], &pricing(t, &scenarios[j]));
+            (0..k).map(each).collect()
+        })
+        .collect();
+    let per = (0..k)
+        .map(|j| intervals(t, members.iter().map(|m| m[j]).collect(), &per_offer[j]))
+        .collect();
+    let whole = members
+        .iter()
+        .map(|m| m.iter().fold(Increments::default(), |a, b| a.merge(*b)))
+        .collect();
+    (per, intervals(t, whole, total))
 }
 
 /// The frontier as CSV (what `optimize --frontier` and the Plan screen write).

@@ -261,7 +261,7 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     }
 }
 
-fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
+pub(crate) fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
     let pricer = Pricer::new(t, m, p);
     let each = |r: Range<usize>| {
         let chunk = &sent[r];
@@ -299,7 +299,7 @@ fn normal_draws() -> &'static [[f64; 3]] {
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
-fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Intervals {
+pub(crate) fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Intervals {
     let centres: Vec<Increments> = if members.is_empty() {
         vec![Increments::of(mean)]
     } else {

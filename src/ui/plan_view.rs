@@ -253,6 +253,7 @@ impl PlanView {
         }
         let opt = sv.optimized.as_ref().expect("checked");
         let plan: &Plan = &opt.plan;
+        summary(ui, plan);
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("offer")
                 .selected_text(self.filter_offer.as_deref().unwrap_or("all"))
@@ -317,4 +318,36 @@ impl PlanView {
                 });
             });
     }
+}
+
+/// What the plan is expected to do, per offer and in total, with the 5–95% ranges.
+fn summary(ui: &mut egui::Ui, plan: &Plan) {
+    egui::Grid::new("plan-summary")
+        .striped(true)
+        .show(ui, |ui| {
+            for (h, tip) in [
+                ("offer", ""),
+                ("customers", glossary::TARGETED),
+                ("+buyers", glossary::INCREMENTAL),
+                ("spend", glossary::SPEND),
+                ("+profit", glossary::INCREMENTAL),
+                ("5-95%", glossary::INTERVAL),
+            ] {
+                glossary::header(ui, h, tip);
+            }
+            ui.end_row();
+            let offers = plan.offers.offers.iter().map(|o| o.name.as_str());
+            let parts = offers.zip(plan.per_offer.iter().zip(&plan.per_offer_intervals));
+            let rows = parts.filter(|(_, (f, _))| f.targeted > 0);
+            for (name, (f, iv)) in rows.chain([("total", (&plan.total, &plan.intervals))]) {
+                let p = iv.incremental_profit;
+                ui.label(name);
+                ui.label(f.targeted.to_string());
+                ui.label(format!("{:.0}", f.incremental_buyers));
+                ui.label(format!("{:.0}", f.spend()));
+                ui.label(format!("{:.0}", f.incremental_profit));
+                ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
+                ui.end_row();
+            }
+        });
 }

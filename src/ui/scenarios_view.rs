@@ -909,11 +909,14 @@ impl ScenariosView {
             return;
         };
         let s = &opt.solution;
+        let (total, iv) = (&opt.plan.total, &opt.plan.intervals.incremental_profit);
         ui.label(format!(
-            "{} customers get an offer; expected spend {:.0} of {:.0}; incremental profit {:.0} (upper bound {:.0}, duality gap {:.3}%)",
-            s.assigned,
-            s.spend,
-            s.budget,
+            "{} customers get an offer; expected spend {:.0} of {:.0}; incremental profit {:.0} (5-95%: {:.0} to {:.0})",
+            s.assigned, s.spend, s.budget, total.incremental_profit, iv.p5, iv.p95,
+        ))
+        .on_hover_text(glossary::INTERVAL);
+        ui.label(format!(
+            "The optimizer's value {:.0}, upper bound {:.0}: duality gap {:.3}%",
             s.objective_value,
             s.upper_bound,
             s.gap_share * 100.0
