@@ -338,7 +338,7 @@ pub fn optimize_cmd(
     ));
     let problem = Problem::build(t, &offers);
     let sol = optimize::solve(&problem, budget);
-    let frontier = frontier_path.map(|_| optimize::frontier(&problem, 21));
+    let frontier = frontier_path.map(|_| optimize::frontier(t, &offers, &problem, 21));
     pb.finish_and_clear();
     let plan = plan::plan_from_choice(t, &offers, &sol.choice, salt);
     let written = plan::write_plan(&plan, out)

@@ -445,6 +445,17 @@ fn a_plan_has_the_intervals_of_the_same_scenario() {
         "{} vs {sum}",
         width(&p.intervals)
     );
+    // The frontier's points carry their plans' ranges: nothing at budget 0, then a range
+    // around each plan's value.
+    let frontier = promolab::sim::optimize::frontier(&t, &f, &Problem::build(&t, &f), 5);
+    assert_eq!((frontier[0].range.p5, frontier[0].range.p95), (0.0, 0.0));
+    for fp in &frontier[1..] {
+        let slack = 1e-4 * (1.0 + fp.objective_value.abs());
+        assert!(
+            fp.range.p5 < fp.objective_value + slack && fp.objective_value - slack < fp.range.p95,
+            "{fp:?}"
+        );
+    }
 }
 
 /// The same inputs give the same numbers to the last bit on any number of threads: totals,

@@ -95,6 +95,9 @@ pub struct SimBench {
     pub optimize_build_ms: f64,
     /// The same from the planning model's shape (every effect a mixture of 3 x 5 classes).
     pub optimize_build_planning_model_ms: f64,
+    /// The efficient frontier on the planning model's shape: 21 budgets, each solved and its
+    /// plan's 5–95% range computed (`optimize::frontier`, in the background after Optimize).
+    pub frontier_planning_model_ms: f64,
     /// Solving for a budget of a third of the unconstrained spend.
     pub optimize_solve_ms: f64,
     pub optimize_gap_share: f64,
@@ -191,6 +194,10 @@ pub fn run(customers: usize) -> SimBench {
     let start = Instant::now();
     let planning_problem = Problem::build(&t, &file);
     let planning_build_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
+    let frontier = super::optimize::frontier(&t, &file, &planning_problem, 21);
+    let frontier_ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(frontier.len(), 21);
     drop(planning_problem);
     t.mean.classes = Classes::default();
     t.members = members;
@@ -214,6 +221,7 @@ pub fn run(customers: usize) -> SimBench {
         optimize_offers: file.offers.len(),
         optimize_build_ms: build_ms,
         optimize_build_planning_model_ms: planning_build_ms,
+        frontier_planning_model_ms: frontier_ms,
         optimize_solve_ms: solve_ms,
         optimize_gap_share: sol.gap_share,
         plan_rows: plan.rows.len(),

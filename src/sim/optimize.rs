@@ -18,7 +18,9 @@ use super::offer::Offer;
 use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
 use super::select::{Eligibility, held_back};
-use super::simulate::{Figures, Increments, Intervals, Pricer, intervals, pricing, sum_member};
+use super::simulate::{
+    Figures, Increments, Interval, Intervals, Pricer, intervals, pricing, sum_member,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -829,11 +831,12 @@ pub fn plan_intervals(
 
 /// The frontier as CSV (what `optimize --frontier` and the Plan screen write).
 pub fn frontier_csv(points: &[FrontierPoint]) -> String {
-    let mut csv = String::from("budget,spend,objective_value,upper_bound\n");
+    let mut csv =
+        String::from("budget,spend,objective_value,upper_bound,objective_p5,objective_p95\n");
     for p in points {
         csv.push_str(&format!(
-            "{:.2},{:.2},{:.2},{:.2}\n",
-            p.budget, p.spend, p.objective_value, p.upper_bound
+            "{:.2},{:.2},{:.2},{:.2},{:.2},{:.2}\n",
+            p.budget, p.spend, p.objective_value, p.upper_bound, p.range.p5, p.range.p95
         ));
     }
     csv
@@ -845,22 +848,36 @@ pub struct FrontierPoint {
     pub spend: f64,
     pub objective_value: f64,
     pub upper_bound: f64,
+    /// 5–95% of the objective (incremental profit or revenue) of the plan at this budget
+    /// (`plan_intervals`).
+    pub range: Interval,
 }
 
 /// The efficient frontier: the best objective value at `points` budgets from 0 to what the
-/// unconstrained plan would spend.
-pub fn frontier(p: &Problem, points: usize) -> Vec<FrontierPoint> {
+/// unconstrained plan would spend, each with its plan's 5–95% range.
+pub fn frontier(
+    t: &ResponseTable,
+    f: &OffersFile,
+    p: &Problem,
+    points: usize,
+) -> Vec<FrontierPoint> {
     let full = solve(p, f64::MAX / 4.0).spend;
     let points = points.max(2);
     (0..points)
         .map(|q| {
             let b = full * q as f64 / (points - 1) as f64;
             let s = solve(p, b);
+            let (per_offer, total) = plan_figures(t, f, &s.choice);
+            let (_, iv) = plan_intervals(t, f, &s.choice, &per_offer, &total);
             FrontierPoint {
                 budget: b,
                 spend: s.spend,
                 objective_value: s.objective_value,
                 upper_bound: s.upper_bound,
+                range: match f.objective {
+                    Objective::Profit => iv.incremental_profit,
+                    Objective::Revenue => iv.incremental_revenue,
+                },
             }
         })
         .collect()

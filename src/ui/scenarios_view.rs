@@ -14,7 +14,7 @@ use crate::sim::scenario::RankBy;
 use crate::sim::select;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
 use crate::sim::{ResponseTable, Scenario, build, truth};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points, VLine};
+use egui_plot::{Bar, BarChart, Legend, Plot, Points, VLine};
 use std::sync::Arc;
 
 pub enum PrepEvent {
@@ -425,7 +425,7 @@ impl ScenariosView {
             let r = offers.validate(&t).map(|()| {
                 let p = Problem::build(&t, &offers);
                 let solution = optimize::solve(&p, budget);
-                let frontier = optimize::frontier(&p, 21);
+                let frontier = optimize::frontier(&t, &offers, &p, 21);
                 let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
                 let control_check = crate::sim::holdout::check_plan(&t, &offers, &solution.choice);
                 Optimized {
@@ -936,13 +936,15 @@ impl ScenariosView {
             .y_grid_spacer(chart_style::nice_grid)
             .allow_scroll(false)
             .height(180.0)
-            .legend(Legend::default())
+            .legend(chart_style::legend())
             .x_axis_label("budget")
             .show(ui, |p| {
-                p.line(Line::new(
-                    "best incremental profit (efficient frontier)",
-                    frontier,
-                ));
+                let name = "best incremental profit (efficient frontier)";
+                let xs: Vec<f64> = opt.frontier.iter().map(|p| p.budget).collect();
+                let lo: Vec<f64> = opt.frontier.iter().map(|p| p.range.p5).collect();
+                let hi: Vec<f64> = opt.frontier.iter().map(|p| p.range.p95).collect();
+                p.add(chart_style::band(name, &xs, &lo, &hi, chart_style::PROFIT));
+                p.line(chart_style::line(name, frontier, chart_style::PROFIT));
                 p.points(Points::new("chosen", vec![[s.spend, s.objective_value]]).radius(5.0));
             });
         ui.label("The plan is on the Plan screen.");
