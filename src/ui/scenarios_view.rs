@@ -945,7 +945,11 @@ impl ScenariosView {
                 let hi: Vec<f64> = opt.frontier.iter().map(|p| p.range.p95).collect();
                 p.add(chart_style::band(name, &xs, &lo, &hi, chart_style::PROFIT));
                 p.line(chart_style::line(name, frontier, chart_style::PROFIT));
-                p.points(Points::new("chosen", vec![[s.spend, s.objective_value]]).radius(5.0));
+                p.points(
+                    Points::new("chosen", vec![[s.spend, s.objective_value]])
+                        .radius(5.0)
+                        .color(chart_style::CURRENT),
+                );
             });
         ui.label("The plan is on the Plan screen.");
     }
