@@ -39,11 +39,16 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                         ui.strong(h);
                     }
                     ui.end_row();
-                    let points = |x: f64| format!("{:+.1}", 100.0 * x);
+                    // (+ 0.0 turns a negative zero into a plain one.)
+                    let points = |x: f64| format!("{:+.1}", 100.0 * x + 0.0);
                     for o in &c.offers {
                         ui.label(&o.offer);
                         ui.label(o.planned.to_string());
-                        ui.label(points(o.predicted));
+                        ui.label(if o.planned == 0 {
+                            "-".to_string()
+                        } else {
+                            points(o.predicted)
+                        });
                         for side in [&o.observed, &o.others] {
                             if side.judged {
                                 ui.label(points(side.uplift));
