@@ -348,11 +348,27 @@ fn train_evaluate_and_score_from_the_command_line() {
         rows.lines().nth(1).is_some_and(|l| l.starts_with("p_")),
         "pseudonymized ids"
     );
+    // The summary has each offer's and the total's 5-95% ranges, and the total's profit lies
+    // in its range.
+    let summary = std::fs::read_to_string(dir.join("opt.summary.csv")).unwrap();
     assert!(
-        std::fs::read_to_string(dir.join("opt.summary.csv"))
-            .unwrap()
-            .contains("total,")
+        summary.starts_with("offer,")
+            && summary
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with(",incremental_buyers_p95")
     );
+    let total: Vec<f64> = summary
+        .lines()
+        .find(|l| l.starts_with("total,"))
+        .unwrap()
+        .split(',')
+        .skip(1)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(total.len(), 12, "{summary}");
+    assert!(total[6] <= total[5] && total[5] <= total[7], "{summary}");
     let text = promolab_ok(&source(
         d,
         m,

@@ -233,8 +233,8 @@ impl Plan {
             "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95\n",
         );
         let line = |name: &str, f: &Figures, iv: &Intervals| {
-            format!(
-                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.3},{:.3}\n",
+            let mut row = format!(
+                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2}",
                 field(name),
                 f.targeted,
                 f.incremental_buyers,
@@ -242,13 +242,15 @@ impl Plan {
                 f.incremental_revenue,
                 f.spend(),
                 f.incremental_profit,
-                iv.incremental_profit.p5,
-                iv.incremental_profit.p95,
-                iv.incremental_revenue.p5,
-                iv.incremental_revenue.p95,
-                iv.incremental_buyers.p5,
-                iv.incremental_buyers.p95,
-            )
+            );
+            // Money to the cent, buyers to three places, as in the columns before.
+            let ranges = [iv.incremental_profit, iv.incremental_revenue];
+            for r in ranges {
+                row.push_str(&format!(",{:.2},{:.2}", r.p5, r.p95));
+            }
+            let b = iv.incremental_buyers;
+            row.push_str(&format!(",{:.3},{:.3}\n", b.p5, b.p95));
+            row
         };
         let parts = self.offers.offers.iter().zip(&self.per_offer);
         for ((o, f), iv) in parts.zip(&self.per_offer_intervals) {
