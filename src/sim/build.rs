@@ -231,17 +231,12 @@ fn pooled_basket_elasticity(arm_names: &[String], basket: &[Vec<f32>]) -> Option
     let control = basket.first()?;
     let (mut dr, mut dd) = (0.0f64, 0.0f64);
     for (arm, name) in arm_names.iter().enumerate().skip(1) {
-        let mut words = name.split_whitespace();
-        if words.next() != Some("pct_discount") {
-            continue;
-        }
-        let Some(d) = words
-            .next()
-            .and_then(|v| v.parse::<f64>().ok())
-            .map(|v| v / 100.0)
+        let Some(super::offer::Offer::PctDiscount { pct }) =
+            super::holdout::Holdout::offer_of_label(name)
         else {
             continue;
         };
+        let d = pct / 100.0;
         let Some(b) = basket.get(arm).filter(|b| !b.is_empty() && d > 0.0) else {
             continue;
         };
