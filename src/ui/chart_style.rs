@@ -2,6 +2,7 @@
 //! steps by powers of ten, which leaves a 190-point chart with one or two labelled values), and
 //! the colours of a figure's line and its 5–95% band.
 
+use crate::sim::simulate::Interval;
 use egui::Color32;
 use egui_plot::{
     ColorConflictHandling, FilledArea, GridInput, GridMark, Legend, Line, PlotPoints, VLine,
@@ -75,11 +76,22 @@ pub fn legend() -> Legend {
     Legend::default().color_conflict_handling(ColorConflictHandling::PickLast)
 }
 
-/// The figure's 5–95% band (name it like the figure's line, drawn after it): the line's colour,
-/// mostly transparent.
-pub fn band(name: &str, xs: &[f64], lo: &[f64], hi: &[f64], color: Color32) -> FilledArea {
+/// The figure's 5–95% band over `points` (x and the range there): the line's colour, mostly
+/// transparent. Name it like the figure's line and add it before the line, so that the line is
+/// drawn over it and gives the shared legend entry its colour.
+pub fn band(
+    name: &str,
+    points: impl Iterator<Item = (f64, Interval)>,
+    color: Color32,
+) -> FilledArea {
+    let (mut xs, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
+    for (x, range) in points {
+        xs.push(x);
+        lo.push(range.p5);
+        hi.push(range.p95);
+    }
     let [r, g, b, _] = color.to_array();
-    FilledArea::new(name, xs, lo, hi).fill_color(Color32::from_rgba_unmultiplied(r, g, b, 56))
+    FilledArea::new(name, &xs, &lo, &hi).fill_color(Color32::from_rgba_unmultiplied(r, g, b, 56))
 }
 
 #[cfg(test)]

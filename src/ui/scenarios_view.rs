@@ -726,15 +726,10 @@ impl ScenariosView {
         let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
             self.sweep.iter().map(|p| [p.value, f(p)]).collect()
         };
-        // A band over the points where `f` gives an interval (its x values with it).
+        // A band over the points where `f` gives an interval.
         let band_of = |name: &str, f: &dyn Fn(&SweepPoint) -> Option<simulate::Interval>, color| {
-            let (mut x, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
-            for (p, i) in self.sweep.iter().filter_map(|p| Some((p, f(p)?))) {
-                x.push(p.value);
-                lo.push(i.p5);
-                hi.push(i.p95);
-            }
-            chart_style::band(name, &x, &lo, &hi, color)
+            let points = self.sweep.iter().filter_map(|p| Some((p.value, f(p)?)));
+            chart_style::band(name, points, color)
         };
         ui.columns(2, |cols| {
             Plot::new("profit-vs-value")
@@ -968,10 +963,8 @@ impl ScenariosView {
             .x_axis_label("budget")
             .show(ui, |p| {
                 let name = "best incremental profit (efficient frontier)";
-                let xs: Vec<f64> = opt.frontier.iter().map(|p| p.budget).collect();
-                let lo: Vec<f64> = opt.frontier.iter().map(|p| p.range.p5).collect();
-                let hi: Vec<f64> = opt.frontier.iter().map(|p| p.range.p95).collect();
-                p.add(chart_style::band(name, &xs, &lo, &hi, chart_style::PROFIT));
+                let ranges = opt.frontier.iter().map(|p| (p.budget, p.range));
+                p.add(chart_style::band(name, ranges, chart_style::PROFIT));
                 p.line(chart_style::line(name, frontier, chart_style::PROFIT));
                 p.points(
                     Points::new("chosen", vec![[s.spend, s.objective_value]])
