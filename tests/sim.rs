@@ -202,6 +202,57 @@ proptest! {
     }
 }
 
+/// A plan file as a spreadsheet saves it back (a byte-order mark, a message with a line break
+/// inside quotes) reads back with the same totals; a customer planned twice is refused with
+/// both rows named, not counted twice.
+#[test]
+fn an_edited_plan_file_reads_back_and_a_repeated_customer_is_refused() {
+    let t = ResponseTable {
+        ids: vec!["a".into(), "b".into(), "c".into()],
+        segment: vec![0; 3],
+        segment_names: vec!["all".into()],
+        mean: Member {
+            base_logit: vec![-2.0, -1.0, -3.0],
+            contact: vec![0.0; 3],
+            sensitivity: std::array::from_fn(|_| vec![10.0; 3]),
+            classes: Classes::default(),
+        },
+        basket_eur: vec![50.0, 80.0, 30.0],
+        margin_rate: 0.5,
+        ..ResponseTable::default()
+    };
+    let f = three_offers();
+    let choice = vec![Some(0), None, Some(2)];
+    let p = plan::plan_from_choice(&t, &f, &choice, None);
+    let dir = common::temp_dir("plan-edited");
+    let path = dir.join("plan.csv");
+    plan::write_plan(&p, &path).unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = written.lines().map(String::from).collect();
+    assert_eq!(lines.len(), 3, "{written}");
+    let message = lines[1].rsplit(',').next().unwrap().to_string();
+    let edited_row = format!(
+        "{}\"{} \nsee you soon\"",
+        &lines[1][..lines[1].len() - message.len()],
+        message
+    );
+    let edited = format!("\u{feff}{}\r\n{edited_row}\r\n{}\r\n", lines[0], lines[2]);
+    std::fs::write(&path, edited).unwrap();
+    let back = plan::read_plan(&t, &path, None).unwrap();
+    assert_eq!(back.rows, 2);
+    assert_eq!(back.total, p.total);
+
+    // Customer a planned again on the last line (line 4; its first row is line 2).
+    lines.push(lines[1].clone());
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let err = plan::read_plan(&t, &path, None).unwrap_err();
+    assert!(
+        err.contains("row 4") && err.contains("row 2") && err.contains("'a'"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A hand-checkable case: one customer, 20% off, margin 50%.
 #[test]
 fn one_customer_by_hand() {

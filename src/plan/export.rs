@@ -306,14 +306,14 @@ pub fn read_plan(
     let offers_path = sidecar(path, "offers.json");
     let offers = crate::sim::optimize::read_offers(&offers_path)
         .map_err(|e| format!("{e} (the offers file is written beside the plan by promolab)"))?;
-    let text = std::fs::read_to_string(path)
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let mut lines = text.lines();
-    let header = split(
-        lines
-            .next()
-            .ok_or_else(|| format!("{}: empty file", path.display()))?,
-    );
+    let header = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
     let col = |name: &str| {
         header
             .iter()
@@ -327,14 +327,17 @@ pub fn read_plan(
         .enumerate()
         .map(|(i, id)| (salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)), i))
         .collect();
-    let pricers = offers.pricers(t);
-    let mut per = vec![Figures::default(); offers.offers.len()];
     let mut choice = vec![None; t.len()];
+    // The line each planned customer was read on.
+    let mut first_row: HashMap<usize, u64> = HashMap::new();
     let mut rows = 0;
-    for (k, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let f = split(line);
-        let at = |c: usize| f.get(c).map(String::as_str).unwrap_or("");
-        let row = k + 2;
+    for record in reader.records() {
+        let f = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        if f.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        let at = |c: usize| f.get(c).unwrap_or("");
+        let row = f.position().map_or(0, |p| p.line());
         let i = *index.get(at(id_col)).ok_or_else(|| {
             format!(
                 "{}: row {row}, column customer_id: '{}' is not a customer of the loaded data{}",
@@ -347,6 +350,13 @@ pub fn read_plan(
                 }
             )
         })?;
+        if let Some(first) = first_row.insert(i, row) {
+            return Err(format!(
+                "{}: row {row}, column customer_id: '{}' is already planned on row {first} (a plan gives each customer one offer)",
+                path.display(),
+                at(id_col)
+            ));
+        }
         let j = offers
             .offers
             .iter()
@@ -359,11 +369,10 @@ pub fn read_plan(
                     offers_path.display()
                 )
             })?;
-        per[j].add(&pricers[j].effect(i));
         choice[i] = Some(j as u8);
         rows += 1;
     }
-    let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
+    let (per, total) = plan_figures(t, &offers, &choice);
     let (per_offer_intervals, intervals) = plan_intervals(t, &offers, &choice, &per, &total);
     Ok(ImportedPlan {
         rows,
@@ -378,25 +387,4 @@ pub fn read_plan(
         intervals,
         control_group_check: crate::sim::holdout::check_plan(t, &offers, &choice),
     })
-}
-
-/// Splits one CSV line, honouring double quotes.
-fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    out.push(field);
-    out
 }
