@@ -399,9 +399,11 @@ pub fn from_model(
         };
         (m, Vec::new())
     };
+    // Per customer from the order history where it has enough promotion orders, else one
+    // pooled figure from the campaign's basket heads (docs/models.md, "Basket growth").
     let basket_elasticity = if model.kind == ModelKind::Response {
-        pooled_basket_elasticity(&ds.arm_names, &cols.basket)
-            .map(|e| vec![e; n])
+        super::growth::customer_growth(tables, &ds, &mean)
+            .or_else(|| pooled_basket_elasticity(&ds.arm_names, &cols.basket).map(|e| vec![e; n]))
             .unwrap_or_default()
     } else {
         Vec::new()

@@ -11,12 +11,14 @@
 //! - `holdout`: a plan checked against the past campaign's randomized arms;
 //! - `price`: the best price index per segment;
 //! - `build`: the response table from a trained model and the loaded tables;
+//! - `growth`: basket growth per customer from the order history;
 //! - `truth`: the response table of the sample generator's true parameters (the oracle).
 
 pub mod bench;
 pub mod build;
 pub mod check;
 pub mod compare;
+pub mod growth;
 pub mod holdout;
 pub mod offer;
 pub mod optimize;
