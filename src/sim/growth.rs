@@ -212,6 +212,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn history_by_hand() {
+        let dir = std::env::temp_dir().join(format!("promolab-growth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A: regular orders of 100 and 2 x 30 (mean 80), one promotion order of 120 at 20% off
+        // before the campaign (growth (120 / 80 - 1) / 0.2 = 2.5) and one after it (ignored).
+        // B: no promotion order. C: a promotion order (discount, no promo id) of 45 at 10% off
+        // against regular 50: (0.9 - 1) / 0.1 = -1.
+        let lines = "order_id,customer_id,product_id,timestamp,quantity,unit_price,discount_amount,promo_id
+O1,A,P1,2026-01-01 10:00:00,1,100,0,
+O2,A,P1,2026-02-01 10:00:00,2,30,0,
+O3,A,P1,2026-03-01 10:00:00,1,120,24,PR-1
+O4,A,P1,2026-07-01 10:00:00,1,500,250,PR-2
+O5,B,P1,2026-01-05 10:00:00,1,50,0,
+O6,C,P1,2026-01-05 10:00:00,1,50,0,
+O7,C,P1,2026-02-05 10:00:00,1,45,4.5,
+";
+        let campaigns = "campaign_id,customer_id,offer_type,offer_value,min_spend,channel,sent_at,opened,redeemed,converted,revenue,control
+K,A,pct_discount,10,0,sms,2026-06-01 10:00:00,0,0,0,0.00,0
+K,B,none,0,0,sms,2026-06-01 10:00:00,0,0,0,0.00,1
+";
+        std::fs::write(dir.join("order_lines.csv"), lines).unwrap();
+        std::fs::write(dir.join("campaigns.csv"), campaigns).unwrap();
+        let tables = crate::data::load_paths(
+            &[dir.join("order_lines.csv"), dir.join("campaigns.csv")],
+            &Default::default(),
+        )
+        .unwrap();
+        let ids: Vec<String> = ["A", "B", "C", "D"].map(String::from).into();
+        let g = history_growth(&tables, &ids);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!((g[0].unwrap() - 2.5).abs() < 1e-9, "{g:?}");
+        assert_eq!(g[1], None);
+        assert!((g[2].unwrap() + 1.0).abs() < 1e-9, "{g:?}");
+        assert_eq!(g[3], None);
+    }
+
+    #[test]
     fn ridge_by_hand() {
         // y = 2 + 3x on x = 0, 1, 2, 3, with the last row unknown: without a penalty the line
         // itself, the unknown row included.
