@@ -160,12 +160,11 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
         if a[c][c].abs() < 1e-12 {
             return None;
         }
-        for r in 0..k {
-            if r != c {
-                let f = a[r][c] / a[c][c];
-                for q in c..=k {
-                    a[r][q] -= f * a[c][q];
-                }
+        let pivot_row = a[c].clone();
+        for (_, row) in a.iter_mut().enumerate().filter(|(r, _)| *r != c) {
+            let f = row[c] / pivot_row[c];
+            for (x, p) in row.iter_mut().zip(&pivot_row).skip(c) {
+                *x -= f * p;
             }
         }
     }
@@ -219,7 +218,8 @@ mod tests {
         // before the campaign (growth (120 / 80 - 1) / 0.2 = 2.5) and one after it (ignored).
         // B: no promotion order. C: a promotion order (discount, no promo id) of 45 at 10% off
         // against regular 50: (0.9 - 1) / 0.1 = -1.
-        let lines = "order_id,customer_id,product_id,timestamp,quantity,unit_price,discount_amount,promo_id
+        let lines =
+            "order_id,customer_id,product_id,timestamp,quantity,unit_price,discount_amount,promo_id
 O1,A,P1,2026-01-01 10:00:00,1,100,0,
 O2,A,P1,2026-02-01 10:00:00,2,30,0,
 O3,A,P1,2026-03-01 10:00:00,1,120,24,PR-1
