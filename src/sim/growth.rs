@@ -106,9 +106,15 @@ pub fn history_growth(tables: &[Table], ids: &[String]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Ridge regression of `y` (where known) on `cols`, each standardized over the rows fitted, with
-/// an unpenalized intercept; the fitted values for every row. None with fewer than two rows.
-pub fn ridge_predict(cols: &[Vec<f64>], y: &[Option<f64>], lambda: f64) -> Option<Vec<f64>> {
+/// Ridge regression of `y` (where known) on `k` regressors, regressor j of row i read through
+/// `value(i, j)` (so no copy of them is made), each standardized over the rows fitted, with an
+/// unpenalized intercept; the fitted values for every row. None with fewer than two rows.
+pub fn ridge_predict(
+    k: usize,
+    value: impl Fn(usize, usize) -> f64,
+    y: &[Option<f64>],
+    lambda: f64,
+) -> Option<Vec<f64>> {
     let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_some()).collect();
     if rows.len() < 2 {
         return None;
@@ -116,22 +122,21 @@ pub fn ridge_predict(cols: &[Vec<f64>], y: &[Option<f64>], lambda: f64) -> Optio
     let n = rows.len() as f64;
     let yv = |i: usize| y[i].unwrap_or(0.0);
     let y_mean = rows.iter().map(|&i| yv(i)).sum::<f64>() / n;
-    // Each column's mean and standard deviation over the fitted rows (a constant column gets
+    // Each regressor's mean and standard deviation over the fitted rows (a constant one gets
     // standard deviation 1 and so contributes nothing).
-    let scale: Vec<(f64, f64)> = cols
-        .iter()
-        .map(|c| {
-            let m = rows.iter().map(|&i| c[i]).sum::<f64>() / n;
-            let v = rows.iter().map(|&i| (c[i] - m).powi(2)).sum::<f64>() / n;
+    let scale: Vec<(f64, f64)> = (0..k)
+        .map(|j| {
+            let m = rows.iter().map(|&i| value(i, j)).sum::<f64>() / n;
+            let v = rows.iter().map(|&i| (value(i, j) - m).powi(2)).sum::<f64>() / n;
             (m, if v > 1e-12 { v.sqrt() } else { 1.0 })
         })
         .collect();
-    let z = |j: usize, i: usize| (cols[j][i] - scale[j].0) / scale[j].1;
-    let k = cols.len();
+    let z = |j: usize, i: usize| (value(i, j) - scale[j].0) / scale[j].1;
     // Normal equations (Z'Z + λI) β = Z'(y − ȳ), augmented.
     let mut a = vec![vec![0.0; k + 1]; k];
+    let mut zi = vec![0.0; k];
     for &i in &rows {
-        let zi: Vec<f64> = (0..k).map(|j| z(j, i)).collect();
+        zi.iter_mut().enumerate().for_each(|(j, v)| *v = z(j, i));
         for p in 0..k {
             for q in 0..k {
                 a[p][q] += zi[p] * zi[q];
@@ -179,25 +184,28 @@ pub fn customer_growth(tables: &[Table], ds: &Dataset, mean: &Member) -> Option<
     if raw.iter().flatten().count() < MIN_CUSTOMERS {
         return None;
     }
-    let n = ds.n();
-    let mut cols: Vec<Vec<f64>> = (0..ds.d())
+    let (n, d) = (ds.n(), ds.d());
+    // Missing feature values (not finite) take the column's mean.
+    let means: Vec<f64> = (0..d)
         .map(|j| {
-            let v: Vec<f64> = (0..n).map(|i| ds.row(i)[j] as f64).collect();
-            // Missing values (not finite) take the column's mean.
-            let known: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-            let m = known.iter().sum::<f64>() / known.len().max(1) as f64;
-            v.into_iter()
-                .map(|x| if x.is_finite() { x } else { m })
-                .collect()
+            let known = (0..n)
+                .map(|i| ds.row(i)[j] as f64)
+                .filter(|x| x.is_finite());
+            let (sum, count) = known.fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+            sum / count.max(1) as f64
         })
         .collect();
-    let model_cols = std::iter::once(&mean.base_logit).chain(&mean.sensitivity);
-    cols.extend(
-        model_cols
-            .filter(|c| c.len() == n)
-            .map(|c| c.iter().map(|&x| x as f64).collect()),
-    );
-    let fitted = ridge_predict(&cols, &raw, RIDGE)?;
+    let model_cols: Vec<&Vec<f32>> = std::iter::once(&mean.base_logit)
+        .chain(&mean.sensitivity)
+        .filter(|c| c.len() == n)
+        .collect();
+    let value = |i: usize, j: usize| match j.checked_sub(d) {
+        None => Some(ds.row(i)[j] as f64)
+            .filter(|x| x.is_finite())
+            .unwrap_or(means[j]),
+        Some(m) => model_cols[m][i] as f64,
+    };
+    let fitted = ridge_predict(d + model_cols.len(), value, &raw, RIDGE)?;
     Some(
         fitted
             .into_iter()
@@ -252,18 +260,18 @@ K,B,none,0,0,sms,2026-06-01 10:00:00,0,0,0,0.00,1
     fn ridge_by_hand() {
         // y = 2 + 3x on x = 0, 1, 2, 3, with the last row unknown: without a penalty the line
         // itself, the unknown row included.
-        let x = vec![0.0, 1.0, 2.0, 3.0];
+        let x = [0.0, 1.0, 2.0, 3.0];
         let y = vec![Some(2.0), Some(5.0), Some(8.0), None];
-        let exact = ridge_predict(std::slice::from_ref(&x), &y, 0.0).unwrap();
+        let exact = ridge_predict(1, |i, _| x[i], &y, 0.0).unwrap();
         for (got, want) in exact.iter().zip([2.0, 5.0, 8.0, 11.0]) {
             assert!((got - want).abs() < 1e-9, "{exact:?}");
         }
         // With λ = 1: x standardized over the three known rows is (−√1.5, 0, √1.5), Σz² = 3,
         // Σz(y − ȳ) = √1.5·6, β = √1.5·6 / (3 + 1); at x = 3 (z = 2√1.5): 5 + 2·1.5·6/4 = 9.5.
-        let shrunk = ridge_predict(&[x], &y, 1.0).unwrap();
+        let shrunk = ridge_predict(1, |i, _| x[i], &y, 1.0).unwrap();
         assert!((shrunk[3] - 9.5).abs() < 1e-9, "{shrunk:?}");
         assert!((shrunk[1] - 5.0).abs() < 1e-9);
         // Nothing to fit.
-        assert!(ridge_predict(&[vec![1.0]], &[Some(1.0)], 1.0).is_none());
+        assert!(ridge_predict(1, |_, _| 1.0, &[Some(1.0)], 1.0).is_none());
     }
 }
