@@ -371,6 +371,9 @@ pub fn optimize_cmd(
         if let Some(c) = &t.channel_check {
             v["channel_check"] = serde_json::to_value(c)?;
         }
+        if let Some(c) = &t.check {
+            v["model_check"] = serde_json::to_value(c)?;
+        }
         if let Some(f) = frontier {
             v["frontier"] = serde_json::to_value(f)?;
         }
@@ -400,6 +403,9 @@ pub fn optimize_cmd(
         println!("  {line}");
     }
     if let Some(c) = &t.channel_check {
+        println!("  {}", c.line());
+    }
+    for c in t.check.iter().flat_map(|c| &c.money) {
         println!("  {}", c.line());
     }
     if let Some(c) = check {

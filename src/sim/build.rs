@@ -452,7 +452,7 @@ pub fn from_model(
             .collect::<Vec<_>>(),
         3,
     );
-    Ok(ResponseTable {
+    let mut table = ResponseTable {
         segment,
         segment_names,
         mean,
@@ -493,7 +493,24 @@ pub fn from_model(
             arm_names: ds.arm_names.clone(),
         }),
         depth_seen,
-    })
+    };
+    // Profit and revenue checked too, where the campaign recorded what its buyers paid.
+    let paid_known = checked.iter().any(|&i| ds.y[i] > 0.5 && ds.value[i] > 0.0);
+    if paid_known && table.check.is_some() {
+        let money = super::check::money_check(
+            &table,
+            &ds.arm_names,
+            &super::holdout::Holdout::arm_offers(&ds.arm_names),
+            &checked,
+            &checked.iter().map(|&i| ds.arm[i]).collect::<Vec<_>>(),
+            &checked.iter().map(|&i| ds.y[i] > 0.5).collect::<Vec<_>>(),
+            &checked.iter().map(|&i| ds.value[i]).collect::<Vec<_>>(),
+        );
+        if let Some(c) = table.check.as_mut() {
+            c.money = money;
+        }
+    }
+    Ok(table)
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //! held-out control customers. Both errors are included in the scenario intervals (the bootstrap
 //! members alone miss a model's systematic bias).
 
+use super::offer::Offer;
+use super::response::ResponseTable;
+use super::simulate::{Pricer, Pricing};
 use crate::model::metrics::Tally;
 use serde::Serialize;
 
@@ -39,6 +42,9 @@ pub struct UpliftCheck {
     /// is the buying rate).
     pub baseline_cells: Vec<CheckCell>,
     pub baseline: Fit,
+    /// Incremental profit and revenue per offer, where the campaign recorded what its buyers
+    /// paid (empty otherwise).
+    pub money: Vec<MoneyCell>,
 }
 
 /// Observed ≈ factor × predicted over a set of cells, fitted by least squares weighted by 1/se².
@@ -159,8 +165,147 @@ pub fn uplift_check(
         customers: arm.len(),
         cells,
         baseline: fit(&baseline_cells),
+        money: Vec::new(),
         baseline_cells,
     }
+}
+
+/// A money figure per customer sent the offer (send cost left out): the model's mean incremental
+/// figure next to the treated mean minus the control mean.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct MoneyFigure {
+    pub predicted: f64,
+    pub observed: f64,
+    /// Standard error of `observed` (from the two sides' sample variances).
+    pub standard_error: f64,
+}
+
+/// One offer of the past campaign: incremental profit and revenue per customer, predicted and
+/// observed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoneyCell {
+    pub arm: String,
+    pub treated: usize,
+    pub control: usize,
+    pub profit: MoneyFigure,
+    pub revenue: MoneyFigure,
+}
+
+impl MoneyCell {
+    /// The cell in a line, for the command line.
+    pub fn line(&self) -> String {
+        format!(
+            "profit check vs control group, {}: incremental profit per customer predicted {:+.2}, observed {:+.2} ± {:.2}; revenue {:+.2}, observed {:+.2} ± {:.2} ({} treated, {} control)",
+            self.arm,
+            self.profit.predicted,
+            self.profit.observed,
+            self.profit.standard_error,
+            self.revenue.predicted,
+            self.revenue.observed,
+            self.revenue.standard_error,
+            self.treated,
+            self.control
+        )
+    }
+}
+
+/// What one held-out customer brought in the response window: nothing if they did not buy;
+/// otherwise the profit it made under the offer they got (`None`: the control group) and the
+/// revenue paid, the list-price basket recovered from what was paid.
+pub fn observed_money(offer: Option<&Offer>, margin: f64, bought: bool, paid: f64) -> (f64, f64) {
+    if !bought {
+        return (0.0, 0.0);
+    }
+    let Some(offer) = offer else {
+        return (margin * paid, paid);
+    };
+    let s = offer.shape();
+    // paid = list − cut, cut = cut_share · list · fixed_depth + cut_fixed (the offers a campaign
+    // makes have no depth that depends on the basket in the cut).
+    let list = (paid + s.cut_fixed) / (1.0 - s.cut_share * s.fixed_depth).max(1e-9);
+    (margin * list - (list - paid) - s.other_cost, paid)
+}
+
+/// Mean difference of a figure between treated and control, with its standard error.
+#[derive(Default)]
+struct Sides {
+    n: [usize; 2],
+    sum: [f64; 2],
+    sq: [f64; 2],
+}
+
+impl Sides {
+    fn add(&mut self, treated: bool, v: f64) {
+        let k = usize::from(treated);
+        self.n[k] += 1;
+        self.sum[k] += v;
+        self.sq[k] += v * v;
+    }
+
+    fn figure(&self, predicted: f64) -> MoneyFigure {
+        let mean = |k: usize| self.sum[k] / self.n[k] as f64;
+        let var = |k: usize| {
+            let n = self.n[k] as f64;
+            ((self.sq[k] - n * mean(k).powi(2)) / (n - 1.0)).max(0.0) / n
+        };
+        MoneyFigure {
+            predicted,
+            observed: mean(1) - mean(0),
+            standard_error: (var(1) + var(0)).sqrt(),
+        }
+    }
+}
+
+/// The model's incremental profit and revenue per customer checked against the past campaign's
+/// held-out customers, one cell per offer it made (offers with fewer than `MIN_CELL` customers
+/// on either side are left out). `rows` are table rows of held-out customers, `arm[k]` the arm
+/// row k got (0 = control, offers as `arm_offers`), `bought[k]` and `paid[k]` what they did.
+pub fn money_check(
+    t: &ResponseTable,
+    arm_names: &[String],
+    arm_offers: &[Option<Offer>],
+    rows: &[usize],
+    arm: &[usize],
+    bought: &[bool],
+    paid: &[f32],
+) -> Vec<MoneyCell> {
+    let margin = t.margin_rate;
+    let mut out = Vec::new();
+    for (a, offer) in arm_offers.iter().enumerate().skip(1) {
+        let Some(offer) = offer else { continue };
+        let pricing = Pricing {
+            offer,
+            margin,
+            send_cost: 0.0,
+            serve: 1.0,
+        };
+        let pricer = Pricer::new(t, &t.mean, &pricing);
+        let (mut profit, mut revenue) = (Sides::default(), Sides::default());
+        let (mut predicted_profit, mut predicted_revenue) = (0.0, 0.0);
+        for k in (0..rows.len()).filter(|&k| arm[k] == a || arm[k] == 0) {
+            let e = pricer.effect(rows[k]);
+            predicted_profit += e.incremental_profit;
+            predicted_revenue += e.incremental_revenue;
+            let treated = arm[k] == a;
+            let (p, r) =
+                observed_money(treated.then_some(offer), margin, bought[k], paid[k] as f64);
+            profit.add(treated, p);
+            revenue.add(treated, r);
+        }
+        let [control, treated] = profit.n;
+        if treated < MIN_CELL || control < MIN_CELL {
+            continue;
+        }
+        let n = (treated + control) as f64;
+        out.push(MoneyCell {
+            arm: arm_names[a].clone(),
+            treated,
+            control,
+            profit: profit.figure(predicted_profit / n),
+            revenue: revenue.figure(predicted_revenue / n),
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -204,5 +349,82 @@ mod tests {
         assert!((c.baseline.factor_se - (0.1f64 * 0.9 / 100.0).sqrt() / 0.1).abs() < 1e-5);
         // Groups too small to judge are left out.
         assert!(uplift_check(&names, &arm, &y, &p, 10).cells.is_empty());
+    }
+
+    #[test]
+    fn observed_money_by_hand() {
+        let pct = Offer::PctDiscount { pct: 10.0 };
+        // 90 paid at 10% off: a 100 list basket, margin 40 less the 10 given away.
+        let (p, r) = observed_money(Some(&pct), 0.4, true, 90.0);
+        assert!((p - 30.0).abs() < 1e-9 && r == 90.0, "{p} {r}");
+        // 90 paid with 10 off an order of 60 or more: the same basket, the same profit.
+        let coupon = Offer::Coupon {
+            amount: 10.0,
+            min_spend: 60.0,
+        };
+        let (p, _) = observed_money(Some(&coupon), 0.4, true, 90.0);
+        assert!((p - 30.0).abs() < 1e-9, "{p}");
+        // A gift costs what it costs, the basket is paid in full.
+        let gift = Offer::Gift {
+            threshold: 50.0,
+            gift_cost: 5.0,
+            perceived_value: 1.0,
+        };
+        let (p, _) = observed_money(Some(&gift), 0.4, true, 100.0);
+        assert!((p - 35.0).abs() < 1e-9, "{p}");
+        assert_eq!(observed_money(None, 0.4, true, 100.0), (40.0, 100.0));
+        assert_eq!(observed_money(Some(&pct), 0.4, false, 0.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn money_check_by_hand() {
+        // 100 treated with 10% off, 30 of whom paid 90; 100 control, 10 of whom paid 100.
+        let t = crate::sim::response::one_segment(
+            [vec![], vec![2.0; 200], vec![], vec![]],
+            vec![100.0; 200],
+        );
+        let names = vec!["control".to_string(), "pct_discount 10".to_string()];
+        let offers = vec![None, Some(Offer::PctDiscount { pct: 10.0 })];
+        let rows: Vec<usize> = (0..200).collect();
+        let mut arm = vec![1; 100];
+        arm.extend(vec![0; 100]);
+        let bought: Vec<bool> = (0..200)
+            .map(|k| k < 30 || (100..110).contains(&k))
+            .collect();
+        let paid: Vec<f32> = (0..200)
+            .map(|k| {
+                if !bought[k] {
+                    0.0
+                } else if k < 100 {
+                    90.0
+                } else {
+                    100.0
+                }
+            })
+            .collect();
+        let cells = money_check(&t, &names, &offers, &rows, &arm, &bought, &paid);
+        assert_eq!(cells.len(), 1);
+        let c = &cells[0];
+        assert_eq!((c.treated, c.control), (100, 100));
+        // Profit: 0.3 × 30 − 0.1 × 40 = 5; revenue 0.3 × 90 − 0.1 × 100 = 17.
+        assert!((c.profit.observed - 5.0).abs() < 1e-9, "{:?}", c.profit);
+        assert!((c.revenue.observed - 17.0).abs() < 1e-9, "{:?}", c.revenue);
+        // Sample variances: treated (30 × 30² − 100 × 9²) / 99, control (10 × 40² − 100 × 4²) / 99.
+        let se = ((18900.0 / 99.0 + 14400.0 / 99.0) / 100.0f64).sqrt();
+        assert!((c.profit.standard_error - se).abs() < 1e-9);
+        // The prediction is the engine's own, the same for every customer here.
+        let offer = offers[1].as_ref().unwrap();
+        let pricing = Pricing {
+            offer,
+            margin: 0.4,
+            send_cost: 0.0,
+            serve: 1.0,
+        };
+        let e = Pricer::new(&t, &t.mean, &pricing).effect(0);
+        assert!((c.profit.predicted - e.incremental_profit).abs() < 1e-9);
+        assert!((c.revenue.predicted - e.incremental_revenue).abs() < 1e-9);
+        assert!(e.incremental_revenue > 0.0);
+        // Too few customers on a side: no cell.
+        assert!(money_check(&t, &names, &offers, &rows[..120], &arm, &bought, &paid).is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! a line that opens into its table (the numbers come from `sim::check` and `sim::holdout`).
 
 use super::glossary;
-use crate::sim::check::UpliftCheck;
+use crate::sim::check::{MoneyCell, UpliftCheck};
 use crate::sim::holdout::{ChannelCheck, PlanCheck};
 
 /// The plan checked against the past campaign's held-out customers, in a line and a table.
@@ -117,6 +117,54 @@ pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck, channel: Option<&ChannelC
     })
     .header_response
     .on_hover_text(glossary::MODEL_CHECK);
+    if !c.money.is_empty() {
+        money_check(ui, &c.money);
+    }
+}
+
+/// Incremental profit and revenue per offer, predicted and observed, in a line and a table.
+fn money_check(ui: &mut egui::Ui, cells: &[MoneyCell]) {
+    let within = cells
+        .iter()
+        .filter(|c| (c.profit.observed - c.profit.predicted).abs() <= 2.0 * c.profit.standard_error)
+        .count();
+    egui::CollapsingHeader::new(format!(
+        "Profit check vs control group: incremental profit per customer within 2 standard errors of the prediction for {within} of {} offers",
+        cells.len()
+    ))
+    .id_salt("profit_check")
+    .show(ui, |ui| {
+        ui.label(glossary::PROFIT_CHECK);
+        egui::Grid::new("profit_cells").striped(true).show(ui, |ui| {
+            for h in [
+                "offer",
+                "treated",
+                "control",
+                "profit: predicted",
+                "observed",
+                "± (1 se)",
+                "revenue: predicted",
+                "observed",
+                "± (1 se)",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for c in cells {
+                ui.label(&c.arm);
+                ui.label(c.treated.to_string());
+                ui.label(c.control.to_string());
+                for f in [&c.profit, &c.revenue] {
+                    ui.label(format!("{:+.2}", f.predicted));
+                    ui.label(format!("{:+.2}", f.observed));
+                    ui.label(format!("{:.2}", f.standard_error));
+                }
+                ui.end_row();
+            }
+        });
+    })
+    .header_response
+    .on_hover_text(glossary::PROFIT_CHECK);
 }
 
 /// What the preferred channel did in the past campaign, in a line.
