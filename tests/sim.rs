@@ -180,6 +180,7 @@ proptest! {
             rows: (0..n as u32).collect(),
             arm: (0..n).map(|i| (i % 3) as u16).collect(),
             bought: (0..n).map(|i| (i / 3) % 3 == 0).collect(),
+            paid: (0..n).map(|i| 50.0 + (i % 7) as f32).collect(),
             arm_names: vec!["control".into(), "pct_discount 10".into(), "coupon 10 min 60".into()],
             arm_offers: vec![None, Some(f.offers[0].offer.clone()), Some(f.offers[1].offer.clone())],
         });

@@ -489,6 +489,11 @@ pub fn from_model(
             rows: test.iter().map(|&i| i as u32).collect(),
             arm: test.iter().map(|&i| ds.arm[i] as u16).collect(),
             bought: test.iter().map(|&i| ds.y[i] > 0.5).collect(),
+            paid: if test.iter().any(|&i| ds.y[i] > 0.5 && ds.value[i] > 0.0) {
+                test.iter().map(|&i| ds.value[i]).collect()
+            } else {
+                Vec::new()
+            },
             arm_offers: super::holdout::Holdout::arm_offers(&ds.arm_names),
             arm_names: ds.arm_names.clone(),
         }),

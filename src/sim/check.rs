@@ -228,21 +228,26 @@ pub fn observed_money(offer: Option<&Offer>, margin: f64, bought: bool, paid: f6
 
 /// Mean difference of a figure between treated and control, with its standard error.
 #[derive(Default)]
-struct Sides {
+pub(crate) struct Sides {
     n: [usize; 2],
     sum: [f64; 2],
     sq: [f64; 2],
 }
 
 impl Sides {
-    fn add(&mut self, treated: bool, v: f64) {
+    pub(crate) fn add(&mut self, treated: bool, v: f64) {
         let k = usize::from(treated);
         self.n[k] += 1;
         self.sum[k] += v;
         self.sq[k] += v * v;
     }
 
-    fn figure(&self, predicted: f64) -> MoneyFigure {
+    /// Whether both sides have at least `MIN_CELL` customers.
+    pub(crate) fn judged(&self) -> bool {
+        self.n[0] >= MIN_CELL && self.n[1] >= MIN_CELL
+    }
+
+    pub(crate) fn figure(&self, predicted: f64) -> MoneyFigure {
         let mean = |k: usize| self.sum[k] / self.n[k] as f64;
         let var = |k: usize| {
             let n = self.n[k] as f64;

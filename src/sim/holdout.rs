@@ -8,7 +8,7 @@
 //! Only offers the campaign made can be checked (an arm of the same type and value); the past
 //! campaign went through its own channels, the plan through each offer's.
 
-use super::check::MIN_CELL;
+use super::check::{MIN_CELL, MoneyFigure, Sides, observed_money};
 use super::offer::Offer;
 use super::optimize::OffersFile;
 use super::response::ResponseTable;
@@ -24,6 +24,8 @@ pub struct Holdout {
     pub rows: Vec<u32>,
     pub arm: Vec<u16>,
     pub bought: Vec<bool>,
+    /// What each paid when they bought (empty: the campaign did not record it).
+    pub paid: Vec<f32>,
     /// The campaign's arms ("control" first), and the offer each made (None: the control, or an
     /// arm that is not one of the priced offers).
     pub arm_names: Vec<String>,
@@ -124,6 +126,10 @@ pub struct OfferCheck {
     pub observed: Observed,
     /// What the arm did to the held-out customers the plan does not send this offer to.
     pub others: Observed,
+    /// Incremental profit per customer the plan sends this offer to, before sending costs: the
+    /// model's against the arm's (None when the campaign did not record what buyers paid, or
+    /// too few are on either side).
+    pub profit: Option<MoneyFigure>,
 }
 
 /// A plan checked against the past campaign (module docs).
@@ -141,6 +147,10 @@ pub struct PlanCheck {
     pub predicted_buyers: f64,
     pub observed_buyers: f64,
     pub observed_buyers_se: f64,
+    /// Over the offers with a profit check: incremental profit before sending costs among the
+    /// held-out customers the plan sends them to, model and observed (planned × per customer,
+    /// summed; the standard error treats the offers' checks as independent).
+    pub profit: Option<MoneyFigure>,
 }
 
 impl PlanCheck {
@@ -175,8 +185,14 @@ impl PlanCheck {
             } else {
                 String::new()
             };
+            let profit = c.profit.map_or(String::new(), |f| {
+                format!(
+                    "; profit per customer before sending {:+.2} ± {:.2} (model {:+.2})",
+                    f.observed, f.standard_error, f.predicted
+                )
+            });
             out.push(format!(
-                "  {:<20} sent to {} of them: {mine}{others}",
+                "  {:<20} sent to {} of them: {mine}{others}{profit}",
                 c.offer, c.planned
             ));
         }
@@ -189,6 +205,12 @@ impl PlanCheck {
             out.push(format!(
                 "  incremental conversions (purchases, or the campaign's outcome) among them: observed {:.0} ± {:.0}, model {:.0}",
                 self.observed_buyers, self.observed_buyers_se, self.predicted_buyers
+            ));
+        }
+        if let Some(f) = self.profit {
+            out.push(format!(
+                "  incremental profit before sending costs among them: observed {:.0} ± {:.0}, model {:.0}",
+                f.observed, f.standard_error, f.predicted
             ));
         }
         out
@@ -227,7 +249,30 @@ pub fn check_plan(
             .collect();
         let n_planned = uplifts.len();
         let predicted = uplifts.iter().sum::<f64>() / n_planned.max(1) as f64;
+        let profit = (!h.paid.is_empty())
+            .then(|| {
+                let margin = offers.scenario(j).margin(t);
+                let mut sides = Sides::default();
+                let mut predicted = 0.0;
+                for k in (0..h.rows.len()).filter(|&k| planned(k)) {
+                    let e = pricers[j].effect(h.rows[k] as usize);
+                    predicted += e.incremental_profit + e.send_cost;
+                    let treated = h.arm[k] as usize == arm;
+                    if treated || h.arm[k] == 0 {
+                        let got = treated.then_some(&option.offer);
+                        sides.add(
+                            treated,
+                            observed_money(got, margin, h.bought[k], h.paid[k] as f64).0,
+                        );
+                    }
+                }
+                sides
+                    .judged()
+                    .then(|| sides.figure(predicted / n_planned.max(1) as f64))
+            })
+            .flatten();
         checks.push(OfferCheck {
+            profit,
             offer: option.name.clone(),
             arm: h.arm_names[arm].clone(),
             planned: n_planned,
@@ -244,6 +289,18 @@ pub fn check_plan(
         observed_buyers += n * c.observed.uplift;
         var += (n * c.observed.standard_error).powi(2);
     }
+    let profit = checks.iter().any(|c| c.profit.is_some()).then(|| {
+        let mut total = MoneyFigure::default();
+        let mut var = 0.0;
+        for (c, f) in checks.iter().filter_map(|c| Some((c, c.profit?))) {
+            let n = c.planned as f64;
+            total.predicted += n * f.predicted;
+            total.observed += n * f.observed;
+            var += (n * f.standard_error).powi(2);
+        }
+        total.standard_error = var.sqrt();
+        total
+    });
     Some(PlanCheck {
         customers: h.rows.len(),
         offers: checks,
@@ -251,6 +308,7 @@ pub fn check_plan(
         predicted_buyers,
         observed_buyers,
         observed_buyers_se: var.sqrt(),
+        profit,
     })
 }
 
@@ -344,6 +402,7 @@ mod tests {
             rows: (0..8).collect(),
             arm: vec![1, 1, 0, 0, 1, 0, 0, 2],
             bought: vec![true, false, false, false, false, true, false, true],
+            paid: Vec::new(),
             arm_names: vec![
                 "control".into(),
                 "pct_discount 10".into(),
@@ -457,6 +516,10 @@ mod tests {
             rows: (0..n as u32).collect(),
             arm,
             bought,
+            // Buyers with the offer paid 90 for a basket of 100, those without 100.
+            paid: (0..n)
+                .map(|i| if i % 2 == 0 { 90.0 } else { 100.0 })
+                .collect(),
             arm_names: vec!["control".into(), "pct_discount 10".into()],
             arm_offers: vec![None, Some(pct.clone())],
         });
@@ -485,5 +548,25 @@ mod tests {
         assert!((c.predicted_buyers - 100.0 * ten.predicted).abs() < 1e-9);
         let se = (0.4 * 0.6 / 50.0 + 0.2 * 0.8 / 50.0f64).sqrt();
         assert!((c.observed_buyers_se - 100.0 * se).abs() < 1e-9);
+        // Profit per planned customer: 0.4 × (100 m − 10) − 0.2 × 100 m, before sending.
+        let m = t.margin_rate;
+        let f = ten.profit.unwrap();
+        assert!((f.observed - (0.4 * (100.0 * m - 10.0) - 0.2 * 100.0 * m)).abs() < 1e-9);
+        let pricer = &offers.pricers(&t)[0];
+        let want: f64 = (0..100)
+            .map(|i| {
+                let e = pricer.effect(i);
+                e.incremental_profit + e.send_cost
+            })
+            .sum::<f64>()
+            / 100.0;
+        assert!((f.predicted - want).abs() < 1e-9);
+        let total = c.profit.unwrap();
+        assert!((total.observed - 100.0 * f.observed).abs() < 1e-9);
+        assert!((total.standard_error - 100.0 * f.standard_error).abs() < 1e-9);
+        // Unrecorded payments: no profit check.
+        t.holdout.as_mut().unwrap().paid.clear();
+        let c = check_plan(&t, &offers, &choice).unwrap();
+        assert!(c.profit.is_none() && c.offers[0].profit.is_none());
     }
 }

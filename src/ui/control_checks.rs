@@ -8,13 +8,22 @@ use crate::sim::holdout::{ChannelCheck, PlanCheck};
 /// The plan checked against the past campaign's held-out customers, in a line and a table.
 pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
     let judged = c.offers.iter().any(|o| o.observed.judged);
-    let title = if judged {
-        format!(
+    let title = match c.profit {
+        // (Kept short: the table explains.)
+        Some(f) if judged => format!(
+            "Plan check vs the past campaign: profit before sending {:.0} ± {:.0} observed, {:.0} expected; conversions {:.0} ± {:.0}, {:.0}",
+            f.observed,
+            f.standard_error,
+            f.predicted,
+            c.observed_buyers,
+            c.observed_buyers_se,
+            c.predicted_buyers
+        ),
+        _ if judged => format!(
             "Plan check vs the past campaign: among the held-out customers it sends offers to, {:.0} ± {:.0} incremental conversions observed, {:.0} expected",
             c.observed_buyers, c.observed_buyers_se, c.predicted_buyers
-        )
-    } else {
-        "Plan check vs the past campaign: too few customers to judge".to_string()
+        ),
+        _ => "Plan check vs the past campaign: too few customers to judge".to_string(),
     };
     egui::CollapsingHeader::new(title)
         .id_salt("plan_check")
@@ -34,6 +43,9 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                         "observed",
                         "± (1 se)",
                         "not sent to: observed",
+                        "±",
+                        "profit per customer: expected",
+                        "observed",
                         "±",
                     ] {
                         ui.strong(h);
@@ -55,6 +67,18 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                                 ui.label(format!("{:.1}", 100.0 * side.standard_error));
                             } else {
                                 ui.label("too few");
+                                ui.label("");
+                            }
+                        }
+                        match o.profit {
+                            Some(f) => {
+                                ui.label(format!("{:+.2}", f.predicted));
+                                ui.label(format!("{:+.2}", f.observed));
+                                ui.label(format!("{:.2}", f.standard_error));
+                            }
+                            None => {
+                                ui.label("-");
+                                ui.label("");
                                 ui.label("");
                             }
                         }

@@ -95,6 +95,24 @@ pub struct ScenariosView {
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
+/// Why the sweep's curves can jump: the targeted customers are picked again at each value.
+fn reranked_note(t: &crate::sim::scenario::Targeting) -> Option<String> {
+    use crate::sim::scenario::RankBy;
+    if t.top_share >= 1.0 {
+        return None;
+    }
+    let share = format!("{:.0}%", 100.0 * t.top_share);
+    Some(match t.rank_by {
+        RankBy::Profit => format!(
+            "At each value the best {share} by incremental profit are picked again, so who gets the offer changes along the curves: where the offer loses money on everyone, the best are those it changes least (rare buyers), and revenue drops."
+        ),
+        RankBy::Uplift => format!(
+            "At each value the best {share} by uplift are picked again, so who gets the offer changes along the curves."
+        ),
+        RankBy::Propensity => return None,
+    })
+}
+
 fn sweep_of(t: &ResponseTable, s: &Scenario) -> Vec<SweepPoint> {
     simulate::sweep(t, s, &simulate::sweep_values(&s.offer, 13))
 }
@@ -803,6 +821,9 @@ impl ScenariosView {
                 .response
                 .on_hover_text(glossary::SWEEP_BANDS);
         });
+        if let Some(note) = reranked_note(&self.scenario.targeting) {
+            ui.weak(note);
+        }
         let shown: Vec<_> = o.per_segment.iter().filter(|s| s.customers > 0).collect();
         let bars: Vec<Bar> = shown
             .iter()
