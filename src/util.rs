@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn atomic_write_replaces_content_and_leaves_no_temp_file() {
-        let dir = std::env::temp_dir().join(format!("promolab-atomic-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("atomic");
         let path = dir.join("a.txt");
         write_atomic(&path, b"first").unwrap();
         write_atomic(&path, b"second").unwrap();
@@ -72,6 +73,5 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

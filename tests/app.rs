@@ -7,7 +7,7 @@ use promolab::ui::Tab;
 #[test]
 fn app_opens_on_data_and_shows_tables_report_and_device() {
     let dir = common::sample_dir("app", 300, 1);
-    let mut harness = common::open_app(vec![dir]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.run_steps(3);
     let loaded = harness.state().loaded.as_ref().expect("data loaded");
     assert_eq!(loaded.tables.len(), 5);
@@ -67,7 +67,7 @@ fn a_bad_path_shows_a_readable_message_instead_of_crashing() {
 #[test]
 fn models_tab_trains_an_uplift_model_in_the_background() {
     let dir = common::sample_dir("app-models", 600, 2);
-    let mut harness = common::open_app(vec![dir]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
     harness.get_by_label_contains("Auto picks:");
@@ -85,7 +85,8 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     assert_eq!(harness.query_all_by_label("Qini curve").count(), 5);
     assert_eq!(harness.query_all_by_label("Uplift by decile").count(), 5);
     // The saved model appears in the list and loads back from it.
-    let folder = common::sample_dir("app-models-saved", 10, 1).join("models/first");
+    let saved = common::temp_dir("app-models-saved");
+    let folder = saved.join("models/first");
     harness.state_mut().models_view.save_path = folder.display().to_string();
     harness.get_by_label("Save model").click();
     harness.run_steps(2);
@@ -121,7 +122,7 @@ fn train_on_models_tab(
 #[test]
 fn models_tab_shows_a_response_models_elasticity_against_the_truth() {
     let dir = common::sample_dir("app-elasticity", 600, 3);
-    let mut harness = common::open_app(vec![dir]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
     harness.state_mut().models_view.kind = promolab::model::uplift::ModelKind::Response;
@@ -149,7 +150,7 @@ fn models_tab_shows_a_response_models_elasticity_against_the_truth() {
 #[test]
 fn customers_tab_segments_target_the_scenario_and_show_one_customer() {
     let dir = common::sample_dir("app-customers", 1000, 8);
-    let mut harness = common::open_app(vec![dir]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.get_by_label("Customers").click();
     harness.run_steps(2);
     harness.get_by_label("RFM: champions");
@@ -246,7 +247,7 @@ fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::u
 #[test]
 fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     let dir = common::sample_dir("app-plan", 1500, 4);
-    let mut harness = common::open_app(vec![dir.clone()]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     // The guide leads a new user step by step, with a button to the right screen.
     harness.run_steps(2);
     harness.get_by_label_contains("Step 2 of 4");
@@ -438,7 +439,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
 #[test]
 fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     let dir = common::sample_dir("app-project", 1200, 6);
-    let mut harness = common::open_app(vec![dir.clone()]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     train_planning_model(&mut harness);
     harness.get_by_label("Save for comparison").click();
     harness.run_steps(2);
@@ -489,7 +490,7 @@ fn unrecognized_columns_open_the_mapping_editor_and_a_mapping_loads_them() {
     let german = "Bestellung,Kunde,Artikel,Zeitpunkt,Anzahl,Stückpreis,discount_amount,promo_id";
     let (_, rest) = text.split_once('\n').unwrap();
     std::fs::write(&orders, format!("{german}\n{rest}")).unwrap();
-    let mut harness = common::open_app(vec![dir.clone()]);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.run_steps(2);
     assert!(harness.state().loaded.is_none());
     assert!(harness.state().messages[0].contains("order_lines.csv"));

@@ -3,14 +3,31 @@
 
 use std::path::{Path, PathBuf};
 
-/// A fresh, empty folder under the system temp dir, unique to this call (tests run in parallel).
-pub fn temp_dir(name: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("promolab-test-{}-{n}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty folder under the system temp dir, unique to this call (tests run in parallel),
+/// removed with everything in it when the value is dropped (a test's data does not pile up).
+pub struct TempDir(tempfile::TempDir);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+pub fn temp_dir(name: &str) -> TempDir {
+    TempDir(
+        tempfile::Builder::new()
+            .prefix(&format!("promolab-test-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -34,7 +51,7 @@ pub fn hillstrom() -> Option<PathBuf> {
 }
 
 /// A fresh folder holding generated sample data of `customers` customers.
-pub fn sample_dir(name: &str, customers: usize, seed: u64) -> PathBuf {
+pub fn sample_dir(name: &str, customers: usize, seed: u64) -> TempDir {
     let dir = temp_dir(name);
     promolab::data::sample::generate(promolab::data::sample::SampleConfig { customers, seed })
         .write(&dir)

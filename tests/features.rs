@@ -40,7 +40,7 @@ fn profile_features_match_hand_computed_values() {
          C1,2026-05-25 09:02:00,add_to_cart,P2\n\
          C2,2026-04-01 09:00:00,view,P1\n",
     );
-    let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
+    let tables = load_paths(&[dir.to_path_buf()], &Mapping::default()).unwrap();
     let as_of = parse_time("2026-06-01").unwrap();
     let p = build_profiles(&tables, as_of).unwrap();
     assert_eq!(p.customer_ids, vec!["C1", "C2"]);

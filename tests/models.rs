@@ -199,8 +199,7 @@ fn baskets_match_mean_spend_on_zero_inflated_values() {
 fn saved_models_load_with_identical_scores_and_refuse_other_schemas() {
     let dir = common::temp_dir("model-store");
     let data = common::sample_dir("model-store-data", 1500, 4);
-    let tables =
-        promolab::data::load_paths(std::slice::from_ref(&data), &Default::default()).unwrap();
+    let tables = promolab::data::load_paths(&[data.to_path_buf()], &Default::default()).unwrap();
     let spec = DataSpec::default();
     let ds = pipeline::build_dataset(&tables, &spec).unwrap();
     assert_eq!(ds.arm_names.len(), 6, "control and five offers");
@@ -404,8 +403,7 @@ fn latent_class_response_model_trains_on_wgpu_when_asked() {
 /// latent-class mixture (whose one-curve columns are exact with no offer).
 fn response_model_is_monotone(classes: usize, d: &ComputeDevice) {
     let dir = common::sample_dir(&format!("model-response-{classes}-{}", d.is_gpu()), 2000, 9);
-    let tables =
-        promolab::data::load_paths(std::slice::from_ref(&dir), &Default::default()).unwrap();
+    let tables = promolab::data::load_paths(&[dir.to_path_buf()], &Default::default()).unwrap();
     let ds = pipeline::build_dataset(&tables, &DataSpec::default()).unwrap();
     let arms = ds.arm_names.len();
     assert_eq!(

@@ -471,8 +471,8 @@ mod tests {
 
     #[test]
     fn headers_are_read_from_the_first_line_only() {
-        let dir = std::env::temp_dir().join(format!("promolab-headers-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let path = dir.join("x.csv");
         std::fs::write(&path, "\u{feff}Kunde;\"Menge, Stück\";Preis\n1;2;3\n").unwrap();
         assert_eq!(

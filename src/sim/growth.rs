@@ -220,8 +220,8 @@ mod tests {
 
     #[test]
     fn history_by_hand() {
-        let dir = std::env::temp_dir().join(format!("promolab-growth-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         // A: regular orders of 100 and 2 x 30 (mean 80), one promotion order of 120 at 20% off
         // before the campaign (growth (120 / 80 - 1) / 0.2 = 2.5) and one after it (ignored).
         // B: no promotion order. C: a promotion order (discount, no promo id) of 45 at 10% off
@@ -249,7 +249,6 @@ K,B,none,0,0,sms,2026-06-01 10:00:00,0,0,0,0.00,1
         .unwrap();
         let ids: Vec<String> = ["A", "B", "C", "D"].map(String::from).into();
         let g = history_growth(&tables, &ids);
-        std::fs::remove_dir_all(&dir).unwrap();
         assert!((g[0].unwrap() - 2.5).abs() < 1e-9, "{g:?}");
         assert_eq!(g[1], None);
         assert!((g[2].unwrap() + 1.0).abs() < 1e-9, "{g:?}");

@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn save_then_open_gives_the_same_project_with_paths_relative_in_the_file() {
-        let dir = std::env::temp_dir().join(format!("promolab-project-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         std::fs::create_dir_all(dir.join("data")).unwrap();
         let dir = std::fs::canonicalize(&dir).unwrap();
         std::fs::write(dir.join("data/customers.csv"), "customer_id\n1\n").unwrap();
