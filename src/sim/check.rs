@@ -180,6 +180,30 @@ pub struct MoneyFigure {
     pub standard_error: f64,
 }
 
+/// How a prediction compares with what the control group observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Within two standard errors of what was observed.
+    Agrees,
+    /// Above what was observed by more than two standard errors.
+    Overstated,
+    /// Below it by more than two standard errors.
+    Understated,
+}
+
+impl MoneyFigure {
+    pub fn verdict(&self) -> Verdict {
+        let gap = self.predicted - self.observed;
+        if gap.abs() <= 2.0 * self.standard_error {
+            Verdict::Agrees
+        } else if gap > 0.0 {
+            Verdict::Overstated
+        } else {
+            Verdict::Understated
+        }
+    }
+}
+
 /// One offer of the past campaign: incremental profit and revenue per customer, predicted and
 /// observed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -316,6 +340,21 @@ pub fn money_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdicts_by_hand() {
+        let f = |predicted, observed, standard_error| MoneyFigure {
+            predicted,
+            observed,
+            standard_error,
+        };
+        // The sample plan's 25% off and coupon (docs/models.md).
+        assert_eq!(f(5.62, 1.87, 0.68).verdict(), Verdict::Overstated);
+        assert_eq!(f(2.26, 2.91, 0.76).verdict(), Verdict::Agrees);
+        assert_eq!(f(0.0, 2.0, 0.5).verdict(), Verdict::Understated);
+        // Exactly two standard errors apart still agrees.
+        assert_eq!(f(1.0, 2.0, 0.5).verdict(), Verdict::Agrees);
+    }
 
     #[test]
     fn check_by_hand() {

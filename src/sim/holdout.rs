@@ -8,7 +8,7 @@
 //! Only offers the campaign made can be checked (an arm of the same type and value); the past
 //! campaign went through its own channels, the plan through each offer's.
 
-use super::check::{MIN_CELL, MoneyFigure, Sides, observed_money};
+use super::check::{MIN_CELL, MoneyFigure, Sides, Verdict, observed_money};
 use super::offer::Offer;
 use super::optimize::OffersFile;
 use super::response::ResponseTable;
@@ -155,6 +155,16 @@ pub struct PlanCheck {
 
 impl PlanCheck {
     /// The check in lines of plain text (`optimize` prints them; the Plan screen shows them).
+    /// The plan's offers whose expected profit per customer is above what the past campaign
+    /// shows for the customers the plan sends them to, by more than two standard errors.
+    pub fn overstated(&self) -> Vec<&str> {
+        self.offers
+            .iter()
+            .filter(|o| o.profit.is_some_and(|f| f.verdict() == Verdict::Overstated))
+            .map(|o| o.offer.as_str())
+            .collect()
+    }
+
     pub fn lines(&self) -> Vec<String> {
         let points = |o: &Observed| {
             format!(
@@ -186,8 +196,17 @@ impl PlanCheck {
                 String::new()
             };
             let profit = c.profit.map_or(String::new(), |f| {
+                let verdict = match f.verdict() {
+                    Verdict::Agrees => "",
+                    Verdict::Overstated => {
+                        ": the model overstates it for these customers (by over two standard errors)"
+                    }
+                    Verdict::Understated => {
+                        ": the model understates it for these customers (by over two standard errors)"
+                    }
+                };
                 format!(
-                    "; profit per customer before sending {:+.2} ± {:.2} (model {:+.2})",
+                    "; profit per customer before sending {:+.2} ± {:.2} (model {:+.2}){verdict}",
                     f.observed, f.standard_error, f.predicted
                 )
             });
@@ -564,6 +583,21 @@ mod tests {
         let total = c.profit.unwrap();
         assert!((total.observed - 100.0 * f.observed).abs() < 1e-9);
         assert!((total.standard_error - 100.0 * f.standard_error).abs() < 1e-9);
+        // The offer is flagged, in a line and by name, when the model's profit is more than two
+        // standard errors above the observed one, and only then.
+        let mut flagged = c.clone();
+        let p = flagged.offers[0].profit.as_mut().unwrap();
+        p.predicted = p.observed + 2.5 * p.standard_error;
+        assert_eq!(flagged.overstated(), vec!["ten"]);
+        assert!(
+            flagged.lines()[1].contains("the model overstates it"),
+            "{:?}",
+            flagged.lines()
+        );
+        let p = flagged.offers[0].profit.as_mut().unwrap();
+        p.predicted = p.observed + 1.5 * p.standard_error;
+        assert!(flagged.overstated().is_empty());
+        assert!(!flagged.lines()[1].contains("overstates"));
         // Unrecorded payments: no profit check.
         t.holdout.as_mut().unwrap().paid.clear();
         let c = check_plan(&t, &offers, &choice).unwrap();

@@ -2,7 +2,7 @@
 //! a line that opens into its table (the numbers come from `sim::check` and `sim::holdout`).
 
 use super::glossary;
-use crate::sim::check::{MoneyCell, UpliftCheck};
+use crate::sim::check::{MoneyCell, UpliftCheck, Verdict};
 use crate::sim::holdout::{ChannelCheck, PlanCheck};
 
 /// The plan checked against the past campaign's held-out customers, in a line and a table.
@@ -47,6 +47,7 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                         "profit per customer: expected",
                         "observed",
                         "±",
+                        "model",
                     ] {
                         ui.strong(h);
                     }
@@ -75,9 +76,11 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                                 ui.label(format!("{:+.2}", f.predicted));
                                 ui.label(format!("{:+.2}", f.observed));
                                 ui.label(format!("{:.2}", f.standard_error));
+                                verdict_label(ui, f.verdict());
                             }
                             None => {
                                 ui.label("-");
+                                ui.label("");
                                 ui.label("");
                                 ui.label("");
                             }
@@ -89,6 +92,26 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                 ui.label(format!("{name}: the past campaign never made this offer."));
             }
         });
+    let overstated = c.overstated();
+    if !overstated.is_empty() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "⚠ {}: the expected profit per customer is above what the past campaign shows for the customers the plan sends it to, by more than two standard errors; read its figures as optimistic.",
+                overstated.join(", ")
+            ),
+        )
+        .on_hover_text(glossary::PLAN_CHECK);
+    }
+}
+
+/// A prediction's verdict against the control group, in a table cell.
+fn verdict_label(ui: &mut egui::Ui, v: Verdict) {
+    match v {
+        Verdict::Agrees => ui.label("agrees"),
+        Verdict::Overstated => ui.colored_label(ui.visuals().warn_fg_color, "overstates"),
+        Verdict::Understated => ui.label("understates"),
+    };
 }
 
 /// The model checked against the past campaign's control group, in a line and a table.
@@ -150,7 +173,7 @@ pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck, channel: Option<&ChannelC
 fn money_check(ui: &mut egui::Ui, cells: &[MoneyCell]) {
     let within = cells
         .iter()
-        .filter(|c| (c.profit.observed - c.profit.predicted).abs() <= 2.0 * c.profit.standard_error)
+        .filter(|c| c.profit.verdict() == Verdict::Agrees)
         .count();
     egui::CollapsingHeader::new(format!(
         "Profit check vs control group: incremental profit per customer within 2 standard errors of the prediction for {within} of {} offers",
