@@ -60,6 +60,19 @@ pub fn nice_grid(input: GridInput) -> Vec<GridMark> {
     marks
 }
 
+/// An axis label for a `nice_grid` mark, with as many decimals as its step needs (egui_plot's
+/// default rounds the decimals of the step's logarithm, made for steps of powers of ten: it
+/// labels 0.05 and 0.15 as "0.1" and "0.2").
+pub fn nice_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let decimals = if mark.step_size > 0.0 && mark.step_size.is_finite() {
+        (-mark.step_size.log10() - 1e-9).ceil().max(0.0) as usize
+    } else {
+        0
+    };
+    // (+ 0.0 turns a negative zero into a plain one.)
+    format!("{:.*}", decimals, mark.value + 0.0)
+}
+
 /// A figure's line in `color`.
 pub fn line(name: &str, points: Vec<[f64; 2]>, color: Color32) -> Line<'static> {
     Line::new(name, PlotPoints::from(points)).color(color)
@@ -107,6 +120,21 @@ mod tests {
         assert_eq!(nice_steps(1500.0), [2000.0, 5000.0, 10000.0]);
         assert_eq!(nice_steps(0.0), [1.0, 2.0, 5.0]);
         assert_eq!(nice_steps(f64::NAN), [1.0, 2.0, 5.0]);
+    }
+
+    #[test]
+    fn labels_carry_the_decimals_of_their_step() {
+        let label =
+            |value: f64, step_size: f64| nice_label(GridMark { value, step_size }, &(0.0..=1.0));
+        assert_eq!(label(0.05, 0.05), "0.05");
+        assert_eq!(label(0.15, 0.05), "0.15");
+        assert_eq!(label(0.2, 0.2), "0.2");
+        assert_eq!(label(0.1, 0.1), "0.1");
+        assert_eq!(label(0.5, 0.5), "0.5");
+        assert_eq!(label(20.0, 10.0), "20");
+        assert_eq!(label(1500.0, 500.0), "1500");
+        assert_eq!(label(-0.0, 1.0), "0");
+        assert_eq!(label(0.04, 0.02), "0.04");
     }
 
     #[test]

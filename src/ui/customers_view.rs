@@ -517,6 +517,7 @@ fn histogram_plot(
     };
     Plot::new(format!("hist-{feature}"))
         .y_grid_spacer(super::chart_style::nice_grid)
+        .y_axis_formatter(super::chart_style::nice_label)
         .allow_scroll(false)
         .height(240.0)
         .legend(Legend::default())

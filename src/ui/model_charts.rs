@@ -34,6 +34,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
             .y_grid_spacer(super::chart_style::nice_grid)
+            .y_axis_formatter(super::chart_style::nice_label)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .include_x(0.0)
@@ -61,6 +62,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .fold(0.05, f64::max);
         Plot::new("calibration")
             .y_grid_spacer(super::chart_style::nice_grid)
+            .y_axis_formatter(super::chart_style::nice_label)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
@@ -166,6 +168,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
                 .y_grid_spacer(super::chart_style::nice_grid)
+                .y_axis_formatter(super::chart_style::nice_label)
                 .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())
@@ -191,6 +194,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             .collect();
         Plot::new(format!("deciles-{}", arm.arm))
             .y_grid_spacer(super::chart_style::nice_grid)
+            .y_axis_formatter(super::chart_style::nice_label)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())

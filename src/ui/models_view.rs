@@ -427,16 +427,26 @@ impl ModelsView {
                 .iter()
                 .map(|h| [h.epoch as f64, h.valid_log_loss])
                 .collect();
-            Plot::new("loss")
-                .y_grid_spacer(super::chart_style::nice_grid)
-                .allow_scroll(false)
-                .height(160.0)
-                .legend(Legend::default())
-                .x_axis_label("epoch")
-                .show(ui, |p| {
-                    p.line(Line::new("training loss", train));
-                    p.line(Line::new("validation log loss", valid));
+            if self.history.is_empty() {
+                // An empty plot's axes (−0.5 to 0.5) would look like a result.
+                ui.weak(if self.job.is_some() {
+                    "The training and validation loss appear here after the first epoch."
+                } else {
+                    "Train a model to see its training and validation loss per epoch here."
                 });
+            } else {
+                Plot::new("loss")
+                    .y_grid_spacer(super::chart_style::nice_grid)
+                    .y_axis_formatter(super::chart_style::nice_label)
+                    .allow_scroll(false)
+                    .height(160.0)
+                    .legend(Legend::default())
+                    .x_axis_label("epoch")
+                    .show(ui, |p| {
+                        p.line(Line::new("training loss", train));
+                        p.line(Line::new("validation log loss", valid));
+                    });
+            }
             if let Some((_, meta)) = &self.result
                 && let Some(m) = &meta.test_metrics
             {

@@ -755,6 +755,7 @@ impl ScenariosView {
                 .height(190.0)
                 .legend(chart_style::legend())
                 .y_grid_spacer(chart_style::nice_grid)
+                .y_axis_formatter(chart_style::nice_label)
                 .x_axis_label(label)
                 .show(&mut cols[0], |p| {
                     p.add(band_of(
@@ -786,6 +787,7 @@ impl ScenariosView {
                 .height(190.0)
                 .legend(chart_style::legend())
                 .y_grid_spacer(chart_style::nice_grid)
+                .y_axis_formatter(chart_style::nice_label)
                 .x_axis_label(label)
                 .show(&mut cols[1], |p| {
                     p.add(band_of(
@@ -838,6 +840,7 @@ impl ScenariosView {
                 .on_hover_text(glossary::INCREMENTAL);
             Plot::new("segments")
                 .y_grid_spacer(chart_style::nice_grid)
+                .y_axis_formatter(chart_style::nice_label)
                 .allow_scroll(false)
                 .height(150.0)
                 .x_axis_formatter(move |mark, _| {
@@ -866,6 +869,7 @@ impl ScenariosView {
                 .collect();
             Plot::new("scenario-deciles")
                 .y_grid_spacer(chart_style::nice_grid)
+                .y_axis_formatter(chart_style::nice_label)
                 .allow_scroll(false)
                 .height(150.0)
                 .legend(Legend::default())
@@ -978,6 +982,7 @@ impl ScenariosView {
         }
         Plot::new("frontier")
             .y_grid_spacer(chart_style::nice_grid)
+            .y_axis_formatter(chart_style::nice_label)
             .allow_scroll(false)
             .height(180.0)
             .legend(chart_style::legend())
