@@ -1,6 +1,7 @@
-//! What the charts share: axis steps of 1, 2 and 5 times a power of ten (egui_plot's default
-//! steps by powers of ten, which leaves a 190-point chart with one or two labelled values), and
-//! the colours of a figure's line and its 5–95% band.
+//! What the charts share: axis steps of 1 and 5 times a power of ten, nested, with labels that
+//! carry their step's decimals (egui_plot's default steps by powers of ten, which leaves a
+//! 190-point chart with one or two labelled values), and the colours of a figure's line and its
+//! 5–95% band.
 
 use crate::sim::simulate::Interval;
 use egui::Color32;
@@ -14,25 +15,19 @@ pub const CONVERSION: Color32 = Color32::from_rgb(215, 140, 30);
 pub const ROI: Color32 = Color32::from_rgb(130, 80, 180);
 pub const CURRENT: Color32 = Color32::from_rgb(60, 160, 60);
 
-/// The grid steps for a smallest sensible step of `base`: the first three of 1, 2, 5 × 10^k
-/// at or above it (the middle and coarse ones are far enough apart to carry labels).
-pub fn nice_steps(base: f64) -> [f64; 3] {
-    if !(base.is_finite() && base > 0.0) {
-        return [1.0, 2.0, 5.0];
-    }
-    let mut power = 10f64.powf(base.log10().floor());
-    let mut steps = Vec::with_capacity(3);
-    while steps.len() < 3 {
-        for m in [1.0, 2.0, 5.0] {
-            let s = m * power;
-            // A tolerance for log10's rounding (base 100 must give 100, not 200).
-            if s >= base * (1.0 - 1e-9) && steps.len() < 3 {
-                steps.push(s);
-            }
-        }
-        power *= 10.0;
-    }
-    [steps[0], steps[1], steps[2]]
+/// The grid steps for a smallest sensible step of `base`: 1 and 5 × 10^k from the power of ten
+/// at or below it up, each a whole multiple of the one before, so that every coarser line is also
+/// a finer one and the labelled values never crowd (as 0.4, 0.5, 0.6 do from steps of 0.2 and
+/// 0.5). Steps finer than `base` fade out; egui_plot labels the first step far enough apart.
+pub fn nice_steps(base: f64) -> [f64; 5] {
+    let base = if base.is_finite() && base > 0.0 {
+        base
+    } else {
+        1.0
+    };
+    // A tolerance for log10's rounding (base 100 must give 100, not 10).
+    let p = 10f64.powf((base.log10() + 1e-9).floor());
+    [p, 5.0 * p, 10.0 * p, 50.0 * p, 100.0 * p]
 }
 
 /// A grid spacer for `Plot::x_grid_spacer` / `y_grid_spacer` with `nice_steps`.
@@ -112,14 +107,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn steps_of_one_two_five() {
-        assert_eq!(nice_steps(8.5), [10.0, 20.0, 50.0]);
-        assert_eq!(nice_steps(100.0), [100.0, 200.0, 500.0]);
-        assert_eq!(nice_steps(3.0), [5.0, 10.0, 20.0]);
-        assert_eq!(nice_steps(0.013), [0.02, 0.05, 0.1]);
-        assert_eq!(nice_steps(1500.0), [2000.0, 5000.0, 10000.0]);
-        assert_eq!(nice_steps(0.0), [1.0, 2.0, 5.0]);
-        assert_eq!(nice_steps(f64::NAN), [1.0, 2.0, 5.0]);
+    fn steps_of_one_and_five_nested() {
+        let close = |got: [f64; 5], want: [f64; 5]| {
+            got.iter()
+                .zip(want)
+                .all(|(g, w)| (g - w).abs() <= 1e-12 * w)
+        };
+        for (base, want) in [
+            (8.5, [1.0, 5.0, 10.0, 50.0, 100.0]),
+            (100.0, [100.0, 500.0, 1000.0, 5000.0, 10000.0]),
+            (0.013, [0.01, 0.05, 0.1, 0.5, 1.0]),
+            (0.0, [1.0, 5.0, 10.0, 50.0, 100.0]),
+            (f64::NAN, [1.0, 5.0, 10.0, 50.0, 100.0]),
+        ] {
+            let got = nice_steps(base);
+            assert!(close(got, want), "{base}: {got:?}");
+            assert!(got.windows(2).all(|w| {
+                let r = w[1] / w[0];
+                (r - r.round()).abs() < 1e-9
+            }));
+        }
     }
 
     #[test]
@@ -144,11 +151,13 @@ mod tests {
             base_step_size: 8.0,
         });
         let at = |v: f64| marks.iter().find(|m| m.value == v).map(|m| m.step_size);
-        assert_eq!(at(0.0), Some(50.0));
+        // Steps 1, 5, 10, 50, 100.
+        assert_eq!(at(0.0), Some(100.0));
         assert_eq!(at(50.0), Some(50.0));
-        assert_eq!(at(20.0), Some(20.0));
-        assert_eq!(at(-10.0), Some(10.0));
+        assert_eq!(at(20.0), Some(10.0));
+        assert_eq!(at(-15.0), Some(5.0));
+        assert_eq!(at(-7.0), Some(1.0));
         assert_eq!(at(-30.0), None);
-        assert_eq!(marks.len(), 9); // -20, -10, 0, 10, ..., 60
+        assert_eq!(marks.len(), 86); // -25, -24, ..., 60
     }
 }
