@@ -92,6 +92,11 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                 ui.label(format!("{name}: the past campaign never made this offer."));
             }
         });
+    overstated_warning(ui, c);
+}
+
+/// A warning line naming the plan's offers the model overstates (nothing when there are none).
+pub fn overstated_warning(ui: &mut egui::Ui, c: &PlanCheck) {
     let overstated = c.overstated();
     if !overstated.is_empty() {
         ui.colored_label(
@@ -106,7 +111,7 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
 }
 
 /// A prediction's verdict against the control group, in a table cell.
-fn verdict_label(ui: &mut egui::Ui, v: Verdict) {
+pub fn verdict_label(ui: &mut egui::Ui, v: Verdict) {
     match v {
         Verdict::Agrees => ui.label("agrees"),
         Verdict::Overstated => ui.colored_label(ui.visuals().warn_fg_color, "overstates"),

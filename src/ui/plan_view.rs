@@ -253,7 +253,10 @@ impl PlanView {
         }
         let opt = sv.optimized.as_ref().expect("checked");
         let plan: &Plan = &opt.plan;
-        summary(ui, plan);
+        summary(ui, plan, opt.control_check.as_ref());
+        if let Some(c) = &opt.control_check {
+            super::control_checks::overstated_warning(ui, c);
+        }
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("offer")
                 .selected_text(self.filter_offer.as_deref().unwrap_or("all"))
@@ -287,10 +290,13 @@ impl PlanView {
             ("cost", glossary::COST),
             ("message", ""),
         ];
+        // Widths for the content (truncated labels do not size their columns); the message
+        // takes what is left.
         let mut builder = TableBuilder::new(ui).striped(true);
-        for _ in heads {
-            builder = builder.column(Column::auto().at_least(60.0).resizable(true));
+        for w in [80.0, 85.0, 120.0, 60.0, 120.0, 60.0, 60.0, 60.0] {
+            builder = builder.column(Column::initial(w).at_least(40.0).resizable(true));
         }
+        builder = builder.column(Column::remainder().at_least(100.0));
         builder
             .header(22.0, |mut h| {
                 for (name, tip) in heads {
@@ -321,7 +327,7 @@ impl PlanView {
 }
 
 /// What the plan is expected to do, per offer and in total, with the 5–95% ranges.
-fn summary(ui: &mut egui::Ui, plan: &Plan) {
+fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::PlanCheck>) {
     egui::Grid::new("plan-summary")
         .striped(true)
         .show(ui, |ui| {
@@ -332,6 +338,7 @@ fn summary(ui: &mut egui::Ui, plan: &Plan) {
                 ("spend", glossary::SPEND),
                 ("+profit", glossary::INCREMENTAL),
                 ("5-95%", glossary::INTERVAL),
+                ("past campaign", glossary::PLAN_CHECK),
             ] {
                 glossary::header(ui, h, tip);
             }
@@ -347,6 +354,18 @@ fn summary(ui: &mut egui::Ui, plan: &Plan) {
                 ui.label(format!("{:.0}", f.spend()));
                 ui.label(format!("{:.0}", f.incremental_profit));
                 ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
+                // The model's profit for this offer's customers against the past campaign's.
+                let profit = check.and_then(|c| match c.offers.iter().find(|o| o.offer == name) {
+                    Some(o) => o.profit,
+                    None if name == "total" => c.profit,
+                    None => None,
+                });
+                match profit {
+                    Some(f) => super::control_checks::verdict_label(ui, f.verdict()),
+                    None => {
+                        ui.label("");
+                    }
+                }
                 ui.end_row();
             }
         });
