@@ -431,6 +431,18 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
             .status
             .contains("replace existing file")
     );
+    // One customer's profile says what the plan does with them.
+    let first = plan(&harness).rows[0].clone();
+    harness.get_by_label("Customers").click();
+    harness.run_steps(1);
+    harness.get_by_label("One customer").click();
+    harness.run_steps(1);
+    harness.state_mut().customers_view.query = first.customer_id.clone();
+    harness.run_steps(2);
+    harness.get_by_label_contains(&format!(
+        "In the plan: {} through {}",
+        first.offer, first.channel
+    ));
 }
 
 /// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan

@@ -660,6 +660,7 @@ impl eframe::App for PromolabApp {
                         self.loaded.as_ref(),
                         self.scenarios_view.table.as_deref(),
                         &self.scenarios_view.scenario,
+                        self.scenarios_view.optimized.as_ref().map(|o| &o.plan),
                     )
                 {
                     let text: Vec<String> =

@@ -5,6 +5,7 @@ use super::filter_edit;
 use super::glossary;
 use super::jobs::Loaded;
 use crate::data::features::Profiles;
+use crate::plan::export::Plan;
 use crate::sim::ResponseTable;
 use crate::sim::scenario::{Filter, Scenario};
 use crate::sim::segments::{self, CustomSegment, RFM_NAMES, SegmentStats};
@@ -91,6 +92,7 @@ impl CustomersView {
         loaded: Option<&Loaded>,
         table: Option<&ResponseTable>,
         scenario: &Scenario,
+        plan: Option<&Plan>,
     ) -> Option<CustomersAction> {
         ui.heading("Customers");
         let Some(loaded) = loaded else {
@@ -122,7 +124,7 @@ impl CustomersView {
         ui.separator();
         match self.pane {
             Pane::Segments => return self.segments_pane(ui, loaded, p),
-            Pane::Customer => self.customer_pane(ui, loaded, p, table, scenario),
+            Pane::Customer => self.customer_pane(ui, loaded, p, table, scenario, plan),
             Pane::Features => features_pane(ui, loaded),
         }
         None
@@ -353,6 +355,7 @@ impl CustomersView {
         p: &Profiles,
         table: Option<&ResponseTable>,
         scenario: &Scenario,
+        plan: Option<&Plan>,
     ) {
         ui.horizontal(|ui| {
             ui.label("Customer id");
@@ -445,6 +448,9 @@ impl CustomersView {
         } else {
             ui.weak("Train a planning model on the Scenarios tab to see this customer's predicted response.");
         }
+        if let Some(plan) = plan {
+            ui.label(plan_line(plan, &p.customer_ids[i]));
+        }
         ui.separator();
         egui::ScrollArea::vertical().show(ui, |ui| {
             egui::Grid::new("customer_profile")
@@ -529,6 +535,30 @@ fn histogram_plot(
                 plot.bar_chart(BarChart::new(name, bars(mine, 0.25)));
             }
         });
+}
+
+/// What the optimized plan does with customer `id`, in a line.
+fn plan_line(plan: &Plan, id: &str) -> String {
+    if plan.pseudonymized {
+        return "In the plan: its customer ids are pseudonymized, so this customer cannot be looked up (clear the salt on the Plan screen).".into();
+    }
+    match plan.rows.iter().find(|r| r.customer_id == id) {
+        Some(r) => {
+            let when = if r.send_time.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", r.send_time)
+            };
+            format!(
+                "In the plan: {} through {}{when} (expected uplift {:+.1} points, incremental profit {:.2}).",
+                r.offer,
+                r.channel,
+                100.0 * r.expected_uplift,
+                r.expected_incremental_profit
+            )
+        }
+        None => "Not in the plan: no offer for this customer.".into(),
+    }
 }
 
 fn features_pane(ui: &mut egui::Ui, loaded: &Loaded) {
