@@ -263,7 +263,7 @@ pub fn simulate_cmd(
     if let Some(out) = out {
         refuse_overwrite(out, force)?;
         let p = plan::plan_from_scenario(t, &s, &sel, salt);
-        let written = plan::write_plan(&p, out)
+        let written = plan::write_plan(&p, out, None)
             .with_context(|| format!("{}: cannot write the plan", out.display()))?;
         eprintln!("wrote {}", joined(&written));
     }
@@ -341,7 +341,8 @@ pub fn optimize_cmd(
     let frontier = frontier_path.map(|_| optimize::frontier(t, &offers, &problem, 21));
     pb.finish_and_clear();
     let plan = plan::plan_from_choice(t, &offers, &sol.choice, salt);
-    let written = plan::write_plan(&plan, out)
+    let control_check = holdout::check_plan(t, &offers, &sol.choice);
+    let written = plan::write_plan(&plan, out, control_check.as_ref())
         .with_context(|| format!("{}: cannot write the plan", out.display()))?;
     if let (Some(fp), Some(points)) = (frontier_path, &frontier) {
         promolab::util::write_atomic(fp, optimize::frontier_csv(points).as_bytes())
@@ -353,7 +354,6 @@ pub fn optimize_cmd(
         .map(|tr| truth::check_plan(t, tr, &offers, &problem, &sol, budget))
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let control_check = holdout::check_plan(t, &offers, &sol.choice);
     if json {
         let mut v = serde_json::json!({
             "solution": sol,

@@ -357,18 +357,33 @@ fn train_evaluate_and_score_from_the_command_line() {
                 .lines()
                 .next()
                 .unwrap()
-                .ends_with(",incremental_buyers_p95")
+                .ends_with(",incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check")
     );
-    let total: Vec<f64> = summary
-        .lines()
-        .find(|l| l.starts_with("total,"))
-        .unwrap()
+    let total_line = summary.lines().find(|l| l.starts_with("total,")).unwrap();
+    let total: Vec<f64> = total_line
         .split(',')
         .skip(1)
+        .take(12)
         .map(|v| v.parse().unwrap())
         .collect();
     assert_eq!(total.len(), 12, "{summary}");
     assert!(total[6] <= total[5] && total[5] <= total[7], "{summary}");
+    // Each offer's check against the past campaign: a verdict where the plan check judged its
+    // profit (as in the JSON), the total's from the summed figure.
+    for line in summary.lines().skip(1) {
+        let verdict = line.rsplit(',').next().unwrap();
+        assert!(
+            ["", "agrees", "overstates", "understates"].contains(&verdict),
+            "{line}"
+        );
+    }
+    let judged = opt["control_group_check"]["profit"].is_object();
+    assert_eq!(
+        !total_line.ends_with(','),
+        judged,
+        "{summary}\n{}",
+        opt["control_group_check"]
+    );
     let text = promolab_ok(&source(
         d,
         m,

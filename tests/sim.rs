@@ -189,7 +189,7 @@ proptest! {
         let p = plan::plan_from_choice(&t, &f, &s.choice, salt);
         let dir = common::temp_dir("plan-roundtrip");
         let path = dir.join("plan.csv");
-        plan::write_plan(&p, &path).unwrap();
+        plan::write_plan(&p, &path, None).unwrap();
         let back = plan::read_plan(&t, &path, salt).unwrap();
         prop_assert_eq!(back.rows, p.rows.len());
         prop_assert_eq!(back.total.targeted, p.total.targeted);
@@ -227,7 +227,7 @@ fn an_edited_plan_file_reads_back_and_a_repeated_customer_is_refused() {
     let p = plan::plan_from_choice(&t, &f, &choice, None);
     let dir = common::temp_dir("plan-edited");
     let path = dir.join("plan.csv");
-    plan::write_plan(&p, &path).unwrap();
+    plan::write_plan(&p, &path, None).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = written.lines().map(String::from).collect();
     assert_eq!(lines.len(), 3, "{written}");

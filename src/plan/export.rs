@@ -8,6 +8,8 @@
 
 use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
+use crate::sim::check::Verdict;
+use crate::sim::holdout::PlanCheck;
 use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures, plan_intervals};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
@@ -228,11 +230,29 @@ impl Plan {
         s
     }
 
-    pub fn summary_csv(&self) -> String {
+    /// Expected figures per offer and in total, and, with `check`, each offer's check against the
+    /// past campaign: incremental profit per held-out customer the plan sends it to, before
+    /// sending costs (the model's, the observed one and its standard error; empty where not
+    /// judged) and the verdict (agrees, overstates, understates; the total's from the summed
+    /// figure).
+    pub fn summary_csv(&self, check: Option<&PlanCheck>) -> String {
         let mut s = String::from(
-            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95\n",
+            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",
         );
-        let line = |name: &str, f: &Figures, iv: &Intervals| {
+        let checked = |name: &str| -> String {
+            let figure = check.and_then(|c| c.offers.iter().find(|o| o.offer == name)?.profit);
+            match figure {
+                Some(f) => format!(
+                    ",{:.4},{:.4},{:.4},{}",
+                    f.predicted,
+                    f.observed,
+                    f.standard_error,
+                    verdict_word(f.verdict())
+                ),
+                None => ",,,,".into(),
+            }
+        };
+        let line = |name: &str, f: &Figures, iv: &Intervals, check: String| {
             let mut row = format!(
                 "{},{},{:.3},{:.3},{:.2},{:.2},{:.2}",
                 field(name),
@@ -249,14 +269,19 @@ impl Plan {
                 row.push_str(&format!(",{:.2},{:.2}", r.p5, r.p95));
             }
             let b = iv.incremental_buyers;
-            row.push_str(&format!(",{:.3},{:.3}\n", b.p5, b.p95));
+            row.push_str(&format!(",{:.3},{:.3}{check}\n", b.p5, b.p95));
             row
         };
         let parts = self.offers.offers.iter().zip(&self.per_offer);
         for ((o, f), iv) in parts.zip(&self.per_offer_intervals) {
-            s.push_str(&line(&o.name, f, iv));
+            s.push_str(&line(&o.name, f, iv, checked(&o.name)));
         }
-        s.push_str(&line("total", &self.total, &self.intervals));
+        let total = check
+            .and_then(|c| c.profit)
+            .map_or(",,,,".to_string(), |f| {
+                format!(",,,,{}", verdict_word(f.verdict()))
+            });
+        s.push_str(&line("total", &self.total, &self.intervals, total));
         s
     }
 }
@@ -270,13 +295,26 @@ pub fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{stem}.{suffix}"))
 }
 
-/// Writes the plan, its summary and its offers, each atomically; returns the paths written.
-pub fn write_plan(plan: &Plan, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Agrees => "agrees",
+        Verdict::Overstated => "overstates",
+        Verdict::Understated => "understates",
+    }
+}
+
+/// Writes the plan, its summary (with the check against the past campaign, when there is one)
+/// and its offers, each atomically; returns the paths written.
+pub fn write_plan(
+    plan: &Plan,
+    path: &Path,
+    check: Option<&PlanCheck>,
+) -> std::io::Result<Vec<PathBuf>> {
     let summary = sidecar(path, "summary.csv");
     let offers = sidecar(path, "offers.json");
     let json = serde_json::to_string_pretty(&plan.offers).map_err(std::io::Error::other)?;
     write_atomic(&offers, json.as_bytes())?;
-    write_atomic(&summary, plan.summary_csv().as_bytes())?;
+    write_atomic(&summary, plan.summary_csv(check).as_bytes())?;
     write_atomic(path, plan.to_csv().as_bytes())?;
     Ok(vec![path.to_path_buf(), summary, offers])
 }

@@ -583,6 +583,26 @@ mod tests {
         let total = c.profit.unwrap();
         assert!((total.observed - 100.0 * f.observed).abs() < 1e-9);
         assert!((total.standard_error - 100.0 * f.standard_error).abs() < 1e-9);
+        // The plan's summary CSV carries the check: per offer the model's and the observed profit
+        // per customer with its standard error and the verdict; the total's verdict.
+        let plan = crate::plan::export::plan_from_choice(&t, &offers, &choice, None);
+        let csv = plan.summary_csv(Some(&c));
+        let ten_row = csv.lines().find(|l| l.starts_with("ten,")).unwrap();
+        let fields: Vec<&str> = ten_row.rsplitn(5, ',').collect();
+        assert_eq!(fields[0], "agrees", "{csv}");
+        assert_eq!(fields[1], format!("{:.4}", f.standard_error));
+        assert_eq!(fields[2], format!("{:.4}", f.observed));
+        assert_eq!(
+            fields[3].rsplit(',').next().unwrap(),
+            format!("{:.4}", f.predicted)
+        );
+        let total_row = csv.lines().find(|l| l.starts_with("total,")).unwrap();
+        assert!(total_row.ends_with(",,,,agrees"), "{csv}");
+        assert!(
+            plan.summary_csv(None)
+                .lines()
+                .all(|l| !l.ends_with("agrees"))
+        );
         // The offer is flagged, in a line and by name, when the model's profit is more than two
         // standard errors above the observed one, and only then.
         let mut flagged = c.clone();

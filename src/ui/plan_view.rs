@@ -143,7 +143,7 @@ impl PlanView {
             .optimized
             .as_ref()
             .ok_or("optimize a plan first (Scenarios screen)")?;
-        let written = plan::write_plan(&opt.plan, &path)
+        let written = plan::write_plan(&opt.plan, &path, opt.control_check.as_ref())
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
         // The charts' data beside the plan: the frontier, and the current scenario's sweep and
         // per-segment figures.
