@@ -68,6 +68,17 @@ pub fn nice_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> Str
     format!("{:.*}", decimals, mark.value + 0.0)
 }
 
+/// `Plot::nice_y`: the y axis with `nice_grid` and `nice_label`.
+pub trait NiceY {
+    fn nice_y(self) -> Self;
+}
+
+impl NiceY for egui_plot::Plot<'_> {
+    fn nice_y(self) -> Self {
+        self.y_grid_spacer(nice_grid).y_axis_formatter(nice_label)
+    }
+}
+
 /// A figure's line in `color`.
 pub fn line(name: &str, points: Vec<[f64; 2]>, color: Color32) -> Line<'static> {
     Line::new(name, PlotPoints::from(points)).color(color)

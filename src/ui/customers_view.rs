@@ -1,6 +1,7 @@
 //! The Customers tab: segment overview (sizes, revenue share, RFM histograms), a segment editor
 //! with filters on profile features, one customer's profile, and the feature summary.
 
+use super::chart_style::NiceY;
 use super::filter_edit;
 use super::glossary;
 use super::jobs::Loaded;
@@ -522,8 +523,7 @@ fn histogram_plot(
             .collect()
     };
     Plot::new(format!("hist-{feature}"))
-        .y_grid_spacer(super::chart_style::nice_grid)
-        .y_axis_formatter(super::chart_style::nice_label)
+        .nice_y()
         .allow_scroll(false)
         .height(240.0)
         .legend(Legend::default())

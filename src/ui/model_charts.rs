@@ -1,6 +1,7 @@
 //! A trained model's test results as charts: headline metrics, ROC, calibration, per offer the Qini
 //! curve and uplift by decile, permutation feature importance and recovered elasticities.
 
+use super::chart_style::NiceY;
 use super::glossary;
 use crate::model::evaluate::{ArmEvaluation, Evaluation, SegmentElasticity};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
@@ -33,8 +34,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         cols[0].label("ROC curve").on_hover_text(glossary::ROC);
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
-            .y_grid_spacer(super::chart_style::nice_grid)
-            .y_axis_formatter(super::chart_style::nice_label)
+            .nice_y()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .include_x(0.0)
@@ -61,8 +61,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .flat_map(|p| [p[0], p[1]])
             .fold(0.05, f64::max);
         Plot::new("calibration")
-            .y_grid_spacer(super::chart_style::nice_grid)
-            .y_axis_formatter(super::chart_style::nice_label)
+            .nice_y()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
@@ -167,8 +166,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let curve: Vec<[f64; 2]> = c.qini.iter().map(|&(x, y)| [x, y]).collect();
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
-                .y_grid_spacer(super::chart_style::nice_grid)
-                .y_axis_formatter(super::chart_style::nice_label)
+                .nice_y()
                 .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())
@@ -193,8 +191,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             .map(|d| [d.decile as f64, d.predicted])
             .collect();
         Plot::new(format!("deciles-{}", arm.arm))
-            .y_grid_spacer(super::chart_style::nice_grid)
-            .y_axis_formatter(super::chart_style::nice_label)
+            .nice_y()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())

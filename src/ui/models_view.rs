@@ -1,6 +1,7 @@
 //! The Models tab: choose model, device and settings; train in the background with live loss
 //! curves and cancel; see test metrics and Qini curves; save and load models.
 
+use super::chart_style::NiceY;
 use super::glossary;
 use super::jobs::{Job, Loaded, spawn};
 use crate::data::TableKind;
@@ -436,8 +437,7 @@ impl ModelsView {
                 });
             } else {
                 Plot::new("loss")
-                    .y_grid_spacer(super::chart_style::nice_grid)
-                    .y_axis_formatter(super::chart_style::nice_label)
+                    .nice_y()
                     .allow_scroll(false)
                     .height(160.0)
                     .legend(Legend::default())

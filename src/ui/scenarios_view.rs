@@ -2,6 +2,7 @@
 //! compare scenarios, and optimize who gets which offer under a budget. Every number comes from
 //! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
 
+use super::chart_style::NiceY;
 use super::jobs::{Job, Loaded, spawn};
 use super::{chart_style, control_checks, glossary};
 use crate::model::device::{self, DeviceChoice};
@@ -754,8 +755,7 @@ impl ScenariosView {
                 .allow_scroll(false)
                 .height(190.0)
                 .legend(chart_style::legend())
-                .y_grid_spacer(chart_style::nice_grid)
-                .y_axis_formatter(chart_style::nice_label)
+                .nice_y()
                 .x_axis_label(label)
                 .show(&mut cols[0], |p| {
                     p.add(band_of(
@@ -786,8 +786,7 @@ impl ScenariosView {
                 .allow_scroll(false)
                 .height(190.0)
                 .legend(chart_style::legend())
-                .y_grid_spacer(chart_style::nice_grid)
-                .y_axis_formatter(chart_style::nice_label)
+                .nice_y()
                 .x_axis_label(label)
                 .show(&mut cols[1], |p| {
                     p.add(band_of(
@@ -839,8 +838,7 @@ impl ScenariosView {
                 .label("Incremental profit per segment")
                 .on_hover_text(glossary::INCREMENTAL);
             Plot::new("segments")
-                .y_grid_spacer(chart_style::nice_grid)
-                .y_axis_formatter(chart_style::nice_label)
+                .nice_y()
                 .allow_scroll(false)
                 .height(150.0)
                 .x_axis_formatter(move |mark, _| {
@@ -868,8 +866,7 @@ impl ScenariosView {
                 .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
                 .collect();
             Plot::new("scenario-deciles")
-                .y_grid_spacer(chart_style::nice_grid)
-                .y_axis_formatter(chart_style::nice_label)
+                .nice_y()
                 .allow_scroll(false)
                 .height(150.0)
                 .legend(Legend::default())
@@ -981,8 +978,7 @@ impl ScenariosView {
             return;
         }
         Plot::new("frontier")
-            .y_grid_spacer(chart_style::nice_grid)
-            .y_axis_formatter(chart_style::nice_label)
+            .nice_y()
             .allow_scroll(false)
             .height(180.0)
             .legend(chart_style::legend())
