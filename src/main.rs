@@ -19,11 +19,15 @@ mod plan_cmd;
 #[command(
     name = "promolab",
     version,
-    about = "Plan promotions from sales data: validate, model uplift, simulate offers, export a plan."
+    about = "Plan promotions from sales data: validate, model uplift, simulate offers, export a plan.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Files or folders to open in the desktop app (`promolab sales.csv`, as a file manager's
+    /// "Open with" passes them); the same as `promolab app --data ...`.
+    files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -371,7 +375,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command.unwrap_or(Command::App { data: Vec::new() }) {
+    match cli.command.unwrap_or(Command::App { data: cli.files }) {
         Command::App { data } => {
             let paths = if data.is_empty() {
                 vec![
@@ -794,4 +798,24 @@ fn score(saved: &SavedModelArgs, out: &Path) -> Result<()> {
         meta.kind.label()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_paths_open_the_app_and_subcommands_still_parse() {
+        let cli = Cli::try_parse_from(["promolab", "sales.csv", "shop"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.files,
+            vec![PathBuf::from("sales.csv"), PathBuf::from("shop")]
+        );
+        let cli = Cli::try_parse_from(["promolab", "inspect", "sales.csv"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Inspect { .. })));
+        assert!(cli.files.is_empty());
+        let cli = Cli::try_parse_from(["promolab"]).unwrap();
+        assert!(cli.command.is_none() && cli.files.is_empty());
+    }
 }

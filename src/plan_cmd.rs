@@ -71,9 +71,14 @@ fn train_default(tables: &[Table], dev: &device::ComputeDevice, out: &Path) -> R
             ));
         }
     };
-    let (model, meta) =
-        build::train_planning_model(tables, dev, &on_event, &AtomicBool::new(false))
-            .map_err(anyhow::Error::msg)?;
+    let (model, meta) = build::train_planning_model(
+        tables,
+        &Default::default(),
+        dev,
+        &on_event,
+        &AtomicBool::new(false),
+    )
+    .map_err(anyhow::Error::msg)?;
     pb.finish_and_clear();
     store::save(&model, &meta, out)?;
     Ok(())

@@ -558,3 +558,68 @@ fn unrecognized_columns_open_the_mapping_editor_and_a_mapping_loads_them() {
     );
     assert_eq!(fresh.state().loaded.as_ref().unwrap().tables.len(), 5);
 }
+
+/// A flat campaign table (one row per customer, a treatment column with a control group, a 0/1
+/// outcome and a spend column, like Hillstrom's): the planning model is an uplift network on the
+/// Models screen's control group and outcome, the scenario and the offers become a plain message
+/// (it cannot price discounts), and the optimizer plans and the plan exports.
+#[test]
+fn a_flat_campaign_table_plans_a_message_from_the_screens() {
+    let dir = common::temp_dir("app-flat");
+    let mut text = String::from("recency,history,zip_code,segment,visit,spend\n");
+    for i in 0..800u32 {
+        // Recent customers visit more, and the e-mail adds 15 points for them, 5 for the others.
+        let recent = i % 3 != 0;
+        let mailed = i % 2 == 0;
+        let chance = 10
+            + if recent { 20 } else { 0 }
+            + match (mailed, recent) {
+                (true, true) => 15,
+                (true, false) => 5,
+                _ => 0,
+            };
+        let visit = (i.wrapping_mul(2_654_435_761) >> 7) % 100 < chance;
+        let spend = if visit && i % 5 == 0 { 40 + i % 60 } else { 0 };
+        text.push_str(&format!(
+            "{},{}.5,{},{},{},{}\n",
+            if recent { 1 + i % 4 } else { 8 + i % 5 },
+            100 + i % 300,
+            ["Urban", "Rural"][(i % 2) as usize],
+            if mailed { "E-Mail" } else { "No E-Mail" },
+            visit as u8,
+            spend
+        ));
+    }
+    let path = common::write(&dir, "flat.csv", &text);
+    let mut harness = common::open_app(vec![path]);
+    train_planning_model(&mut harness);
+    assert!(
+        harness.state().messages.is_empty(),
+        "{:?}",
+        harness.state().messages
+    );
+    let view = &harness.state().scenarios_view;
+    let t = view.table.as_ref().expect("scored");
+    assert!(t.source.contains("control 'No E-Mail'"), "{}", t.source);
+    assert!(t.source.contains("revenue 'spend'"), "{}", t.source);
+    assert!(view.adapted.is_some());
+    assert_eq!(view.scenario.offer, promolab::sim::Offer::Message);
+    let names: Vec<&str> = view.offers.offers.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["message"]);
+    let o = view.outcome.as_ref().expect("the message is simulated");
+    assert!(o.totals.targeted > 0 && o.totals.incremental_buyers > 0.0);
+    harness.get_by_label_contains("learned the campaign's message");
+    harness.get_by_label("Optimize").click_accesskit();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let plan = &harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .expect("a plan")
+        .plan;
+    assert!(!plan.rows.is_empty());
+    assert!(plan.rows.iter().all(|r| r.offer == "message"));
+}

@@ -34,8 +34,14 @@ fn check() -> Checked {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
     let dev = device::select(DeviceChoice::Cpu).unwrap();
-    let (model, meta) =
-        build::train_planning_model(&tables, &dev, &|_| {}, &AtomicBool::new(false)).unwrap();
+    let (model, meta) = build::train_planning_model(
+        &tables,
+        &Default::default(),
+        &dev,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
     let t = build::from_model(&tables, &model, &meta, &dev).unwrap();
     let offers = read_offers(&dir.join("offers.json")).unwrap();
     offers.validate(&t).unwrap();

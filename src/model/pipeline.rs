@@ -28,10 +28,25 @@ pub struct DataSpec {
 impl DataSpec {
     pub fn describe(&self) -> String {
         match &self.flat {
-            Some(f) => format!(
-                "flat table: control '{}', treatments {:?}, outcome '{}'",
-                f.control, f.treatments, f.outcome
-            ),
+            Some(f) => {
+                let treatments = if f.treatments.is_empty() {
+                    "every other treatment".to_string()
+                } else {
+                    f.treatments
+                        .iter()
+                        .map(|t| format!("'{t}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let value = f
+                    .value
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(", revenue '{v}'"));
+                format!(
+                    "flat table: control '{}' against {treatments}, outcome '{}'{value}",
+                    f.control, f.outcome
+                )
+            }
             None => format!("campaign {}", self.campaign.as_deref().unwrap_or("(first)")),
         }
     }

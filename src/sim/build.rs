@@ -28,20 +28,30 @@ pub fn planning_config() -> crate::model::train::TrainConfig {
     }
 }
 
-/// Trains the model the planning screens and commands use by default: the discount-response
-/// model (`planning_config`; the members' spread is the model part of the intervals).
+/// Trains the model the planning screens and commands use by default on `spec`'s data: the
+/// discount-response model (`planning_config`; the members' spread is the model part of the
+/// intervals) on a campaign history; on a flat campaign table, whose arms are messages rather
+/// than priced offers, the uplift network with three bootstrap members.
 pub fn train_planning_model(
     tables: &[Table],
+    spec: &pipeline::DataSpec,
     device: &ComputeDevice,
     on_event: &dyn Fn(crate::model::train::TrainEvent),
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<(TrainedModel, ModelMeta), String> {
-    let spec = pipeline::DataSpec::default();
-    let ds = pipeline::build_dataset(tables, &spec)?;
-    let cfg = planning_config();
+    let ds = pipeline::build_dataset(tables, spec)?;
+    let (kind, cfg) = if spec.flat.is_some() {
+        let cfg = crate::model::train::TrainConfig {
+            ensemble: 3,
+            ..Default::default()
+        };
+        (ModelKind::Uplift, cfg)
+    } else {
+        (ModelKind::Response, planning_config())
+    };
     let req = pipeline::TrainRequest {
-        kind: ModelKind::Response,
-        spec: &spec,
+        kind,
+        spec,
         cfg: &cfg,
         truth: None,
     };

@@ -678,12 +678,20 @@ impl eframe::App for PromolabApp {
                 self.loaded.as_ref(),
                 (&self.device_label, &self.device_reason),
             ),
-            Tab::Scenarios => self.scenarios_view.ui(
-                ui,
-                self.loaded.as_ref(),
-                self.models_view.result.as_ref(),
-                self.models_view.device,
-            ),
+            Tab::Scenarios => {
+                let spec = self
+                    .loaded
+                    .as_ref()
+                    .map(|l| self.models_view.data_spec(l))
+                    .unwrap_or_default();
+                self.scenarios_view.ui(
+                    ui,
+                    self.loaded.as_ref(),
+                    self.models_view.result.as_ref(),
+                    spec,
+                    self.models_view.device,
+                )
+            }
             Tab::Plan => self.plan_view.ui(ui, &mut self.scenarios_view),
         });
         commands.extend(self.shortcuts(&ctx));

@@ -63,6 +63,19 @@ impl Default for ModelsView {
     }
 }
 
+/// A flat table's revenue column, when it has one ("spend" or "revenue") that is not `outcome`:
+/// the baskets, and so the revenue and profit, come from it.
+fn flat_value(loaded: &Loaded, outcome: &str) -> Option<String> {
+    let t = loaded
+        .tables
+        .iter()
+        .find(|t| t.kind == TableKind::FlatCampaign)?;
+    ["spend", "revenue"]
+        .into_iter()
+        .find(|v| *v != outcome && t.column(v).is_some())
+        .map(String::from)
+}
+
 fn flat_choices(loaded: &Loaded) -> Option<(Vec<String>, Vec<String>)> {
     let t = loaded
         .tables
@@ -148,19 +161,44 @@ impl ModelsView {
         }
     }
 
-    fn start(&mut self, ctx: egui::Context, loaded: &Loaded) {
-        let spec = match flat_choices(loaded) {
-            Some(_) => DataSpec {
-                flat: Some(FlatSpec {
-                    control: self.control.clone(),
-                    treatments: Vec::new(),
-                    outcome: self.outcome.clone(),
-                    value: None,
-                }),
-                campaign: None,
-            },
+    /// A flat table's control group and outcome: kept while they are among the table's, else a
+    /// treatment value with "no" in it (or the first) and the first outcome column.
+    fn default_flat_choices(&mut self, values: &[String], outcomes: &[String]) {
+        if !values.contains(&self.control)
+            && let Some(v) = values
+                .iter()
+                .find(|v| v.to_lowercase().contains("no"))
+                .or(values.first())
+        {
+            self.control = v.clone();
+        }
+        if !outcomes.contains(&self.outcome) && !outcomes.is_empty() {
+            self.outcome = outcomes[0].clone();
+        }
+    }
+
+    /// What the loaded data is to train on: for a flat campaign table, the control group and
+    /// outcome chosen on this screen (the Scenarios screen's planning model uses them too).
+    pub fn data_spec(&mut self, loaded: &Loaded) -> DataSpec {
+        match flat_choices(loaded) {
+            Some((values, outcomes)) => {
+                self.default_flat_choices(&values, &outcomes);
+                DataSpec {
+                    flat: Some(FlatSpec {
+                        control: self.control.clone(),
+                        treatments: Vec::new(),
+                        outcome: self.outcome.clone(),
+                        value: flat_value(loaded, &self.outcome),
+                    }),
+                    campaign: None,
+                }
+            }
             None => DataSpec::default(),
-        };
+        }
+    }
+
+    fn start(&mut self, ctx: egui::Context, loaded: &Loaded) {
+        let spec = self.data_spec(loaded);
         let tables = loaded.tables.clone();
         let truth = loaded.truth.clone();
         let (kind, choice, cfg) = (self.kind, self.device, self.cfg.clone());
@@ -315,16 +353,7 @@ impl ModelsView {
                     return;
                 }
                 if let Some((values, outcomes)) = flat_choices(loaded) {
-                    if !values.contains(&self.control) {
-                        self.control = values
-                            .iter()
-                            .find(|v| v.to_lowercase().contains("no"))
-                            .unwrap_or(&values[0])
-                            .clone();
-                    }
-                    if !outcomes.contains(&self.outcome) && !outcomes.is_empty() {
-                        self.outcome = outcomes[0].clone();
-                    }
+                    self.default_flat_choices(&values, &outcomes);
                     egui::ComboBox::from_label("control group")
                         .selected_text(&self.control)
                         .show_ui(ui, |ui| {
@@ -339,6 +368,10 @@ impl ModelsView {
                                 ui.selectable_value(&mut self.outcome, v.clone(), v);
                             }
                         });
+                    match flat_value(loaded, &self.outcome) {
+                        Some(v) => ui.weak(format!("revenue from the '{v}' column")),
+                        None => ui.weak("no revenue column: profit counts sending costs only"),
+                    };
                 }
                 ui.add(egui::Slider::new(&mut self.cfg.epochs, 1..=200).text("epochs"));
                 ui.add(

@@ -6,11 +6,12 @@ use super::chart_style::NiceY;
 use super::jobs::{Job, Loaded, spawn};
 use super::{chart_style, control_checks, glossary};
 use crate::model::device::{self, DeviceChoice};
+use crate::model::pipeline::DataSpec;
 use crate::model::store::ModelMeta;
 use crate::model::train::TrainEvent;
 use crate::model::uplift::TrainedModel;
 use crate::plan::{self, Plan};
-use crate::sim::optimize::{self, FrontierPoint, OffersFile, Problem, Solution};
+use crate::sim::optimize::{self, FrontierPoint, OfferOption, OffersFile, Problem, Solution};
 use crate::sim::scenario::RankBy;
 use crate::sim::select;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
@@ -93,6 +94,10 @@ pub struct ScenariosView {
     pub optimized: Option<Optimized>,
     /// Saved scenarios from an opened project, simulated once a model has scored the customers.
     pending_saved: Vec<Scenario>,
+    /// Why the scenario and the offers were changed to fit the model (`fit_offers_to`).
+    pub adapted: Option<String>,
+    /// Why the current scenario cannot be simulated (shown where its figures would be).
+    invalid: Option<String>,
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
@@ -152,6 +157,8 @@ impl Default for ScenariosView {
             sweep_job: None,
             saved: Vec::new(),
             pending_saved: Vec::new(),
+            adapted: None,
+            invalid: None,
             undo: Vec::new(),
             redo: Vec::new(),
             job: None,
@@ -217,9 +224,22 @@ impl ScenariosView {
     }
 
     /// Trains a response model for planning (3 bootstrap members) and scores every customer.
-    pub fn prepare(&mut self, ctx: egui::Context, loaded: &Loaded, choice: DeviceChoice) {
+    pub fn prepare(
+        &mut self,
+        ctx: egui::Context,
+        loaded: &Loaded,
+        spec: DataSpec,
+        choice: DeviceChoice,
+    ) {
         let tables = loaded.tables.clone();
-        self.status = "training a response model for planning…".into();
+        self.status = if spec.flat.is_some() {
+            format!(
+                "training an uplift model for planning ({})…",
+                spec.describe()
+            )
+        } else {
+            "training a response model for planning…".into()
+        };
         self.job = Some(spawn("plan-model", ctx, move |send, cancel| {
             let r = (|| {
                 let dev = device::select(choice)?;
@@ -233,7 +253,8 @@ impl ScenariosView {
                         )));
                     }
                 };
-                let (model, meta) = build::train_planning_model(&tables, &dev, &on_event, cancel)?;
+                let (model, meta) =
+                    build::train_planning_model(&tables, &spec, &dev, &on_event, cancel)?;
                 send(PrepEvent::Progress("scoring customers…".into()));
                 build::from_model(&tables, &model, &meta, &dev)
             })();
@@ -264,11 +285,61 @@ impl ScenariosView {
             .and_then(|l| l.truth.as_ref())
             .and_then(|tr| truth::oracle_table(&t, tr).ok())
             .map(Arc::new);
+        self.adapted = self.fit_offers_to(&t);
         self.table = Some(Arc::new(t));
         self.simulated = None;
         self.sweep_key = None;
         self.optimized = None;
         self.simulate_pending();
+    }
+
+    /// A model that learned a campaign message but no discount depths (an uplift model on a flat
+    /// campaign table such as Hillstrom's) cannot price the discount scenarios: the scenario and
+    /// the optimizer's offers become a plain message, and the returned line says so.
+    fn fit_offers_to(&mut self, t: &ResponseTable) -> Option<String> {
+        let message = crate::sim::Offer::Message;
+        if t.cannot_simulate(&self.scenario.offer).is_none()
+            || t.cannot_simulate(&message).is_some()
+        {
+            return None;
+        }
+        let arm = t
+            .holdout
+            .as_ref()
+            .and_then(|h| h.arm_names.get(1))
+            .map_or(String::new(), |a| format!(" ('{a}')"));
+        let mut s = self.scenario.clone();
+        s.name = format!(
+            "message, best {:.0}% by profit",
+            100.0 * s.targeting.top_share
+        );
+        s.offer = message.clone();
+        s.message = "Hi {name}, news from us this week.".into();
+        self.scenario = s.clone();
+        self.committed = s;
+        self.undo.clear();
+        self.redo.clear();
+        if self
+            .offers
+            .offers
+            .iter()
+            .any(|o| t.cannot_simulate(&o.offer).is_some())
+        {
+            self.offers = OffersFile {
+                offers: vec![OfferOption {
+                    name: "message".into(),
+                    offer: message,
+                    channel: Default::default(),
+                    redemption_cap: None,
+                    stock: None,
+                    message: "Hi {name}, news from us this week.".into(),
+                }],
+                ..OffersFile::standard()
+            };
+        }
+        Some(format!(
+            "This model learned the campaign's message{arm}, not a response to discount depths, so the scenario and the optimizer send a plain message. Discounts, coupons and gifts need a campaign history with such offers."
+        ))
     }
 
     fn simulate_pending(&mut self) {
@@ -393,10 +464,11 @@ impl ScenariosView {
             return;
         };
         if let Err(e) = self.scenario.validate(&t) {
-            self.status = e;
+            self.invalid = Some(e);
             self.outcome = None;
             return;
         }
+        self.invalid = None;
         if self.simulated.as_ref() != Some(&self.scenario) {
             // One selection serves the model's figures and the truth's.
             let sel = select::select(&t, &self.scenario);
@@ -482,6 +554,7 @@ impl ScenariosView {
         ui: &mut egui::Ui,
         loaded: Option<&Loaded>,
         trained: Option<&(TrainedModel, ModelMeta)>,
+        spec: DataSpec,
         choice: DeviceChoice,
     ) {
         ui.heading("Scenarios");
@@ -493,10 +566,14 @@ impl ScenariosView {
             let idle = self.job.is_none();
             if ui
                 .add_enabled(idle, egui::Button::new("Train a planning model"))
-                .on_hover_text("Trains a discount-response model with 3 bootstrap members on the loaded campaign (about 10 s on the sample data) and scores every customer.")
+                .on_hover_text(if spec.flat.is_some() {
+                    "Trains an uplift network with 3 bootstrap members on the flat campaign table, with the control group and outcome chosen on the Models screen, and scores every customer."
+                } else {
+                    "Trains a discount-response model with 3 bootstrap members on the loaded campaign (about 10 s on the sample data) and scores every customer."
+                })
                 .clicked()
             {
-                self.prepare(ui.ctx().clone(), l, choice);
+                self.prepare(ui.ctx().clone(), l, spec, choice);
             }
             if let Some(m) = trained
                 && ui
@@ -668,7 +745,16 @@ impl ScenariosView {
     }
 
     fn results(&mut self, ui: &mut egui::Ui) {
+        if let Some(why) = &self.adapted {
+            ui.label(why);
+        }
         let Some(o) = &self.outcome else {
+            if let Some(why) = &self.invalid {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Cannot simulate this scenario: {why}."),
+                );
+            }
             return;
         };
         let t = &o.totals;
@@ -734,96 +820,101 @@ impl ScenariosView {
                 o.stock_served_share * 100.0
             ));
         }
-        if self.sweep_is_stale() {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Updating the charts against the offer's value…");
+        // Curves against the offer's value (a plain message has none to vary).
+        let (_, lo, hi) = self.scenario.offer.value_range();
+        if hi > lo {
+            if self.sweep_is_stale() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Updating the charts against the offer's value…");
+                });
+            }
+            let (label, _, _) = self.scenario.offer.value_range();
+            let current = self.scenario.offer.value();
+            let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
+                self.sweep.iter().map(|p| [p.value, f(p)]).collect()
+            };
+            // A band over the points where `f` gives an interval.
+            let band_of =
+                |name: &str, f: &dyn Fn(&SweepPoint) -> Option<simulate::Interval>, color| {
+                    let points = self.sweep.iter().filter_map(|p| Some((p.value, f(p)?)));
+                    chart_style::band(name, points, color)
+                };
+            ui.columns(2, |cols| {
+                Plot::new("profit-vs-value")
+                    .allow_scroll(false)
+                    .height(190.0)
+                    .legend(chart_style::legend())
+                    .nice_y()
+                    .x_axis_label(label)
+                    .show(&mut cols[0], |p| {
+                        p.add(band_of(
+                            "incremental revenue",
+                            &|p| Some(p.intervals.incremental_revenue),
+                            chart_style::REVENUE,
+                        ));
+                        p.add(band_of(
+                            "incremental profit",
+                            &|p| Some(p.intervals.incremental_profit),
+                            chart_style::PROFIT,
+                        ));
+                        p.line(chart_style::line(
+                            "incremental revenue",
+                            series(&|p| p.totals.incremental_revenue),
+                            chart_style::REVENUE,
+                        ));
+                        p.line(chart_style::line(
+                            "incremental profit",
+                            series(&|p| p.totals.incremental_profit),
+                            chart_style::PROFIT,
+                        ));
+                        p.vline(chart_style::current(current));
+                    })
+                    .response
+                    .on_hover_text(glossary::SWEEP_BANDS);
+                Plot::new("conversion-roi")
+                    .allow_scroll(false)
+                    .height(190.0)
+                    .legend(chart_style::legend())
+                    .nice_y()
+                    .x_axis_label(label)
+                    .show(&mut cols[1], |p| {
+                        p.add(band_of(
+                            "conversion of targeted, %",
+                            &|p| p.conversion_interval().map(|i| i.times(100.0)),
+                            chart_style::CONVERSION,
+                        ));
+                        // ROI where something is redeemed (a bare message's ROI is only its send cost).
+                        let redeemed = |p: &SweepPoint| p.totals.redemption_cost > 0.0;
+                        p.add(band_of(
+                            "ROI x 100",
+                            &|p| {
+                                p.roi_interval()
+                                    .filter(|_| redeemed(p))
+                                    .map(|i| i.times(100.0))
+                            },
+                            chart_style::ROI,
+                        ));
+                        p.line(chart_style::line(
+                            "conversion of targeted, %",
+                            series(&|p| p.conversion_rate * 100.0),
+                            chart_style::CONVERSION,
+                        ));
+                        let roi: Vec<[f64; 2]> = self
+                            .sweep
+                            .iter()
+                            .filter(|p| redeemed(p))
+                            .filter_map(|p| p.roi.map(|r| [p.value, r * 100.0]))
+                            .collect();
+                        p.line(chart_style::line("ROI x 100", roi, chart_style::ROI));
+                        p.vline(chart_style::current(current));
+                    })
+                    .response
+                    .on_hover_text(glossary::SWEEP_BANDS);
             });
-        }
-        let (label, _, _) = self.scenario.offer.value_range();
-        let current = self.scenario.offer.value();
-        let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
-            self.sweep.iter().map(|p| [p.value, f(p)]).collect()
-        };
-        // A band over the points where `f` gives an interval.
-        let band_of = |name: &str, f: &dyn Fn(&SweepPoint) -> Option<simulate::Interval>, color| {
-            let points = self.sweep.iter().filter_map(|p| Some((p.value, f(p)?)));
-            chart_style::band(name, points, color)
-        };
-        ui.columns(2, |cols| {
-            Plot::new("profit-vs-value")
-                .allow_scroll(false)
-                .height(190.0)
-                .legend(chart_style::legend())
-                .nice_y()
-                .x_axis_label(label)
-                .show(&mut cols[0], |p| {
-                    p.add(band_of(
-                        "incremental revenue",
-                        &|p| Some(p.intervals.incremental_revenue),
-                        chart_style::REVENUE,
-                    ));
-                    p.add(band_of(
-                        "incremental profit",
-                        &|p| Some(p.intervals.incremental_profit),
-                        chart_style::PROFIT,
-                    ));
-                    p.line(chart_style::line(
-                        "incremental revenue",
-                        series(&|p| p.totals.incremental_revenue),
-                        chart_style::REVENUE,
-                    ));
-                    p.line(chart_style::line(
-                        "incremental profit",
-                        series(&|p| p.totals.incremental_profit),
-                        chart_style::PROFIT,
-                    ));
-                    p.vline(chart_style::current(current));
-                })
-                .response
-                .on_hover_text(glossary::SWEEP_BANDS);
-            Plot::new("conversion-roi")
-                .allow_scroll(false)
-                .height(190.0)
-                .legend(chart_style::legend())
-                .nice_y()
-                .x_axis_label(label)
-                .show(&mut cols[1], |p| {
-                    p.add(band_of(
-                        "conversion of targeted, %",
-                        &|p| p.conversion_interval().map(|i| i.times(100.0)),
-                        chart_style::CONVERSION,
-                    ));
-                    // ROI where something is redeemed (a bare message's ROI is only its send cost).
-                    let redeemed = |p: &SweepPoint| p.totals.redemption_cost > 0.0;
-                    p.add(band_of(
-                        "ROI x 100",
-                        &|p| {
-                            p.roi_interval()
-                                .filter(|_| redeemed(p))
-                                .map(|i| i.times(100.0))
-                        },
-                        chart_style::ROI,
-                    ));
-                    p.line(chart_style::line(
-                        "conversion of targeted, %",
-                        series(&|p| p.conversion_rate * 100.0),
-                        chart_style::CONVERSION,
-                    ));
-                    let roi: Vec<[f64; 2]> = self
-                        .sweep
-                        .iter()
-                        .filter(|p| redeemed(p))
-                        .filter_map(|p| p.roi.map(|r| [p.value, r * 100.0]))
-                        .collect();
-                    p.line(chart_style::line("ROI x 100", roi, chart_style::ROI));
-                    p.vline(chart_style::current(current));
-                })
-                .response
-                .on_hover_text(glossary::SWEEP_BANDS);
-        });
-        if let Some(note) = reranked_note(&self.scenario.targeting) {
-            ui.weak(note);
+            if let Some(note) = reranked_note(&self.scenario.targeting) {
+                ui.weak(note);
+            }
         }
         let shown: Vec<_> = o.per_segment.iter().filter(|s| s.customers > 0).collect();
         let bars: Vec<Bar> = shown
