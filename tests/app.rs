@@ -570,7 +570,9 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
     for i in 0..800u32 {
         // Recent customers visit more, and the e-mail adds 15 points for them, 5 for the others.
         let recent = i % 3 != 0;
-        let mailed = i % 2 == 0;
+        // Two e-mails and no e-mail, a third each; e-mail B is the one planned below.
+        let arm = ["No E-Mail", "E-Mail A", "E-Mail B"][(i % 3) as usize];
+        let mailed = i % 3 == 2;
         let chance = 10
             + if recent { 20 } else { 0 }
             + match (mailed, recent) {
@@ -585,13 +587,15 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
             if recent { 1 + i % 4 } else { 8 + i % 5 },
             100 + i % 300,
             ["Urban", "Rural"][(i % 2) as usize],
-            if mailed { "E-Mail" } else { "No E-Mail" },
+            arm,
             visit as u8,
             spend
         ));
     }
     let path = common::write(&dir, "flat.csv", &text);
     let mut harness = common::open_app(vec![path]);
+    // One treatment against the control: the message is that e-mail.
+    harness.state_mut().models_view.treatment = "E-Mail B".into();
     train_planning_model(&mut harness);
     assert!(
         harness.state().messages.is_empty(),
@@ -600,7 +604,11 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
     );
     let view = &harness.state().scenarios_view;
     let t = view.table.as_ref().expect("scored");
-    assert!(t.source.contains("control 'No E-Mail'"), "{}", t.source);
+    assert!(
+        t.source.contains("control 'No E-Mail' against 'E-Mail B'"),
+        "{}",
+        t.source
+    );
     assert!(t.source.contains("revenue 'spend'"), "{}", t.source);
     assert!(view.adapted.is_some());
     assert_eq!(view.scenario.offer, promolab::sim::Offer::Message);
@@ -608,7 +616,7 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
     assert_eq!(names, ["message"]);
     let o = view.outcome.as_ref().expect("the message is simulated");
     assert!(o.totals.targeted > 0 && o.totals.incremental_buyers > 0.0);
-    harness.get_by_label_contains("learned the campaign's message");
+    harness.get_by_label_contains("learned the campaign's message ('E-Mail B')");
     harness.get_by_label("Optimize").click_accesskit();
     harness.run_steps(1);
     harness.state_mut().wait_for_jobs();
@@ -622,4 +630,16 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
         .plan;
     assert!(!plan.rows.is_empty());
     assert!(plan.rows.iter().all(|r| r.offer == "message"));
+    // The plan is checked against the customers who got e-mail B or nothing.
+    let check = harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .unwrap()
+        .control_check
+        .as_ref()
+        .expect("held-out customers");
+    assert!(check.unchecked.is_empty(), "{check:?}");
+    assert_eq!(check.offers[0].arm, "E-Mail B");
 }

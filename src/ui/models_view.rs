@@ -27,6 +27,8 @@ pub struct ModelsView {
     pub device: DeviceChoice,
     pub cfg: TrainConfig,
     pub control: String,
+    /// A flat table's treatment to compare with the control; empty: every other value.
+    pub treatment: String,
     pub outcome: String,
     pub job: Option<Job<ModelEvent>>,
     pub history: Vec<EpochStats>,
@@ -50,6 +52,7 @@ impl Default for ModelsView {
                 ..TrainConfig::default()
             },
             control: String::new(),
+            treatment: String::new(),
             outcome: String::new(),
             job: None,
             history: Vec::new(),
@@ -175,6 +178,11 @@ impl ModelsView {
         if !outcomes.contains(&self.outcome) && !outcomes.is_empty() {
             self.outcome = outcomes[0].clone();
         }
+        if !self.treatment.is_empty()
+            && (self.treatment == self.control || !values.contains(&self.treatment))
+        {
+            self.treatment.clear();
+        }
     }
 
     /// What the loaded data is to train on: for a flat campaign table, the control group and
@@ -186,7 +194,11 @@ impl ModelsView {
                 DataSpec {
                     flat: Some(FlatSpec {
                         control: self.control.clone(),
-                        treatments: Vec::new(),
+                        treatments: if self.treatment.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![self.treatment.clone()]
+                        },
                         outcome: self.outcome.clone(),
                         value: flat_value(loaded, &self.outcome),
                     }),
@@ -361,6 +373,21 @@ impl ModelsView {
                                 ui.selectable_value(&mut self.control, v.clone(), v);
                             }
                         });
+                    let every = "every other";
+                    egui::ComboBox::from_label("treatment")
+                        .selected_text(if self.treatment.is_empty() {
+                            every
+                        } else {
+                            &self.treatment
+                        })
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut self.treatment, String::new(), every);
+                            for v in values.iter().filter(|v| **v != self.control) {
+                                ui.selectable_value(&mut self.treatment, v.clone(), v);
+                            }
+                        })
+                        .response
+                        .on_hover_text("Compared with the control group. With one treatment, the Scenarios screen's message is that treatment and the plan is checked against its customers.");
                     egui::ComboBox::from_label("outcome")
                         .selected_text(&self.outcome)
                         .show_ui(ui, |ui| {
