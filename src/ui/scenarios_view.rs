@@ -585,7 +585,10 @@ impl ScenariosView {
             if self.job.is_some() {
                 ui.spinner();
             }
-            ui.label(&self.status);
+            // One line, cut at the window's edge (a long model description would otherwise
+            // widen the whole screen past it); the full text on hover.
+            ui.add(egui::Label::new(&self.status).truncate())
+                .on_hover_text(&self.status);
         });
         if self.table.is_none() {
             ui.label("Scenarios are simulated from a model's per-customer response. Train a planning model to start.");
