@@ -23,6 +23,26 @@ pub struct Loaded {
     /// Each profiled customer's RFM segment (index into `sim::segments::RFM_NAMES`), when the
     /// data has purchase history.
     pub rfm: Option<Vec<u16>>,
+    /// For a flat campaign table: its treatment values (sorted, once each) and outcome columns
+    /// (computed once: the Models and Scenarios screens ask every frame).
+    pub flat_choices: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// A flat campaign table's treatment values and outcome columns, when the tables have one.
+fn flat_choices(tables: &[Table]) -> Option<(Vec<String>, Vec<String>)> {
+    let t = tables
+        .iter()
+        .find(|t| t.kind == crate::data::TableKind::FlatCampaign)?;
+    let mut values: Vec<String> = t.text("treatment")?.iter().flatten().cloned().collect();
+    values.sort();
+    values.dedup();
+    let outcomes = t
+        .columns
+        .iter()
+        .filter(|c| crate::data::schema::FLAT_OUTCOMES.contains(&c.name.as_str()))
+        .map(|c| c.name.clone())
+        .collect();
+    Some((values, outcomes))
 }
 
 fn summarize(p: &Profiles) -> Vec<(String, [f64; 4])> {
@@ -177,6 +197,7 @@ pub fn load(
                 .ok()
                 .and_then(crate::sim::segments::rfm_of_profiles);
             Ok(Loaded {
+                flat_choices: flat_choices(&tables),
                 tables: Arc::new(tables),
                 report,
                 profiles,

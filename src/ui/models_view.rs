@@ -80,20 +80,7 @@ fn flat_value(loaded: &Loaded, outcome: &str) -> Option<String> {
 }
 
 fn flat_choices(loaded: &Loaded) -> Option<(Vec<String>, Vec<String>)> {
-    let t = loaded
-        .tables
-        .iter()
-        .find(|t| t.kind == TableKind::FlatCampaign)?;
-    let mut values: Vec<String> = t.text("treatment")?.iter().flatten().cloned().collect();
-    values.sort();
-    values.dedup();
-    let outcomes = t
-        .columns
-        .iter()
-        .filter(|c| crate::data::schema::FLAT_OUTCOMES.contains(&c.name.as_str()))
-        .map(|c| c.name.clone())
-        .collect();
-    Some((values, outcomes))
+    loaded.flat_choices.clone()
 }
 
 impl ModelsView {
