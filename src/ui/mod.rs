@@ -14,6 +14,7 @@ mod model_charts;
 mod models_view;
 pub mod plan_view;
 pub mod project;
+mod scenario_charts;
 pub mod scenarios_view;
 
 pub use app::{PromolabApp, Tab};

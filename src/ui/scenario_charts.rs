@@ -1,0 +1,187 @@
+//! The Scenarios screen's charts: the scenario's figures against its offer's value (with their
+//! 5–95% bands), its incremental profit per segment and its uplift by decile.
+
+use super::chart_style::{self, NiceY};
+use super::glossary;
+use crate::sim::Scenario;
+use crate::sim::select::UpliftDecile;
+use crate::sim::simulate::{self, Outcome, SweepPoint};
+use egui_plot::{Bar, BarChart, Legend, Plot, Points, VLine};
+
+/// Why the sweep's curves can jump: the targeted customers are picked again at each value.
+fn reranked_note(t: &crate::sim::scenario::Targeting) -> Option<String> {
+    use crate::sim::scenario::RankBy;
+    if t.top_share >= 1.0 {
+        return None;
+    }
+    let share = format!("{:.0}%", 100.0 * t.top_share);
+    Some(match t.rank_by {
+        RankBy::Profit => format!(
+            "At each value the best {share} by incremental profit are picked again, so who gets the offer changes along the curves: where the offer loses money on everyone, the best are those it changes least (rare buyers), and revenue drops."
+        ),
+        RankBy::Uplift => format!(
+            "At each value the best {share} by uplift are picked again, so who gets the offer changes along the curves."
+        ),
+        RankBy::Propensity => return None,
+    })
+}
+
+/// Profit and revenue, conversion and ROI against the offer's value (nothing for an offer
+/// without one, such as a plain message), with a line while `stale` curves are recomputed.
+pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario, stale: bool) {
+    // Curves against the offer's value (a plain message has none to vary).
+    let (_, lo, hi) = scenario.offer.value_range();
+    if hi > lo {
+        if stale {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Updating the charts against the offer's value…");
+            });
+        }
+        let (label, _, _) = scenario.offer.value_range();
+        let current = scenario.offer.value();
+        let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
+            sweep.iter().map(|p| [p.value, f(p)]).collect()
+        };
+        // A band over the points where `f` gives an interval.
+        let band_of = |name: &str, f: &dyn Fn(&SweepPoint) -> Option<simulate::Interval>, color| {
+            let points = sweep.iter().filter_map(|p| Some((p.value, f(p)?)));
+            chart_style::band(name, points, color)
+        };
+        ui.columns(2, |cols| {
+            Plot::new("profit-vs-value")
+                .allow_scroll(false)
+                .height(190.0)
+                .legend(chart_style::legend())
+                .nice_y()
+                .x_axis_label(label)
+                .show(&mut cols[0], |p| {
+                    p.add(band_of(
+                        "incremental revenue",
+                        &|p| Some(p.intervals.incremental_revenue),
+                        chart_style::REVENUE,
+                    ));
+                    p.add(band_of(
+                        "incremental profit",
+                        &|p| Some(p.intervals.incremental_profit),
+                        chart_style::PROFIT,
+                    ));
+                    p.line(chart_style::line(
+                        "incremental revenue",
+                        series(&|p| p.totals.incremental_revenue),
+                        chart_style::REVENUE,
+                    ));
+                    p.line(chart_style::line(
+                        "incremental profit",
+                        series(&|p| p.totals.incremental_profit),
+                        chart_style::PROFIT,
+                    ));
+                    p.vline(chart_style::current(current));
+                })
+                .response
+                .on_hover_text(glossary::SWEEP_BANDS);
+            Plot::new("conversion-roi")
+                .allow_scroll(false)
+                .height(190.0)
+                .legend(chart_style::legend())
+                .nice_y()
+                .x_axis_label(label)
+                .show(&mut cols[1], |p| {
+                    p.add(band_of(
+                        "conversion of targeted, %",
+                        &|p| p.conversion_interval().map(|i| i.times(100.0)),
+                        chart_style::CONVERSION,
+                    ));
+                    // ROI where something is redeemed (a bare message's ROI is only its send cost).
+                    let redeemed = |p: &SweepPoint| p.totals.redemption_cost > 0.0;
+                    p.add(band_of(
+                        "ROI x 100",
+                        &|p| {
+                            p.roi_interval()
+                                .filter(|_| redeemed(p))
+                                .map(|i| i.times(100.0))
+                        },
+                        chart_style::ROI,
+                    ));
+                    p.line(chart_style::line(
+                        "conversion of targeted, %",
+                        series(&|p| p.conversion_rate * 100.0),
+                        chart_style::CONVERSION,
+                    ));
+                    let roi: Vec<[f64; 2]> = sweep
+                        .iter()
+                        .filter(|p| redeemed(p))
+                        .filter_map(|p| p.roi.map(|r| [p.value, r * 100.0]))
+                        .collect();
+                    p.line(chart_style::line("ROI x 100", roi, chart_style::ROI));
+                    p.vline(chart_style::current(current));
+                })
+                .response
+                .on_hover_text(glossary::SWEEP_BANDS);
+        });
+        if let Some(note) = reranked_note(&scenario.targeting) {
+            ui.weak(note);
+        }
+    }
+}
+
+/// Incremental profit per segment and uplift by decile (the targeted share `top` marked).
+pub fn segment_and_decile_charts(
+    ui: &mut egui::Ui,
+    o: &Outcome,
+    deciles: &[UpliftDecile],
+    top: f64,
+) {
+    let shown: Vec<_> = o.per_segment.iter().filter(|s| s.customers > 0).collect();
+    let bars: Vec<Bar> = shown
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
+        .collect();
+    let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
+    ui.columns(2, |cols| {
+        cols[0]
+            .label("Incremental profit per segment")
+            .on_hover_text(glossary::INCREMENTAL);
+        Plot::new("segments")
+            .nice_y()
+            .allow_scroll(false)
+            .height(150.0)
+            .x_axis_formatter(move |mark, _| {
+                let k = mark.value.round();
+                if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
+                    names.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(&mut cols[0], |p| {
+                p.bar_chart(BarChart::new("incremental profit", bars))
+            });
+        cols[1]
+            .label("Uplift by decile")
+            .on_hover_text(glossary::SCENARIO_DECILES);
+        let predicted: Vec<Bar> = deciles
+            .iter()
+            .map(|d| Bar::new(d.decile as f64, d.predicted * 100.0).width(0.7))
+            .collect();
+        let truth: Vec<[f64; 2]> = deciles
+            .iter()
+            .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
+            .collect();
+        Plot::new("scenario-deciles")
+            .nice_y()
+            .allow_scroll(false)
+            .height(150.0)
+            .legend(Legend::default())
+            .x_axis_label("decile of eligible customers (1 = first in line)")
+            .y_axis_label("uplift, points")
+            .show(&mut cols[1], |p| {
+                p.bar_chart(BarChart::new("predicted uplift", predicted));
+                if !truth.is_empty() {
+                    p.points(Points::new("true uplift", truth).radius(4.0));
+                }
+                p.vline(VLine::new("targeted up to here", 0.5 + 10.0 * top));
+            });
+    });
+}
