@@ -102,6 +102,15 @@ pub fn load(src: &Source) -> Result<Loaded> {
             }
             dir
         }
+        None if tables
+            .iter()
+            .any(|t| t.kind == promolab::data::TableKind::FlatCampaign) =>
+        {
+            bail!(
+                "--model is required with --data; for a flat campaign table train an uplift model, e.g. `promolab train --data {} --model uplift --control segment='No E-Mail' --treatment segment='Womens E-Mail' --outcome visit --value spend --out models/flat`, and plan a `message` offer",
+                src.data[0].display()
+            )
+        }
         None => bail!(
             "--model is required with --data (train one with `promolab train --model response`)"
         ),

@@ -101,6 +101,38 @@ fn a_bad_file_gets_a_one_line_error_and_exit_code_2() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nope.csv"));
 }
 
+/// Planning on data without a model: a flat campaign table gets the command that trains the
+/// model it needs (an uplift model on its control group), in one line with exit code 2.
+#[test]
+fn optimize_without_a_model_says_how_to_train_one_for_a_flat_table() {
+    let dir = temp_dir("cli-flat-advice");
+    let flat = common::write(
+        &dir,
+        "flat.csv",
+        "recency,segment,visit,spend\n3,Womens E-Mail,1,0\n5,No E-Mail,0,0\n",
+    );
+    let out = dir.join("plan.csv");
+    let o = promolab(&[
+        "optimize",
+        "--data",
+        flat.to_str().unwrap(),
+        "--budget",
+        "100",
+        "--offers",
+        "sample_data/offers.json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--model uplift --control") && err.contains("flat.csv"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn write_clean_never_overwrites_the_input() {
     let dir = temp_dir("cli-clean");
