@@ -381,6 +381,8 @@ pub fn optimize_cmd(
         }
         if let Some(c) = &control_check {
             v["control_group_check"] = serde_json::to_value(c)?;
+            // The offers whose expected profit the past campaign shows to be too high.
+            v["control_group_check"]["overstated"] = serde_json::to_value(c.overstated())?;
         }
         if let Some(c) = &t.channel_check {
             v["channel_check"] = serde_json::to_value(c)?;

@@ -410,6 +410,14 @@ fn train_evaluate_and_score_from_the_command_line() {
         );
     }
     let judged = opt["control_group_check"]["profit"].is_object();
+    if opt["control_group_check"].is_object() {
+        let overstated = opt["control_group_check"]["overstated"].as_array().unwrap();
+        let verdicts = summary
+            .lines()
+            .filter(|l| !l.starts_with("total,") && l.ends_with(",overstates"))
+            .count();
+        assert_eq!(overstated.len(), verdicts, "{summary}");
+    }
     assert_eq!(
         !total_line.ends_with(','),
         judged,
