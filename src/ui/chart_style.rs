@@ -1,7 +1,7 @@
-//! What the charts share: axis steps of 1 and 5 times a power of ten, nested, with labels that
-//! carry their step's decimals (egui_plot's default steps by powers of ten, which leaves a
-//! 190-point chart with one or two labelled values), and the colours of a figure's line and its
-//! 5–95% band.
+//! What the charts share: nested axis steps of 1, 2 or 5 times a power of ten, chosen so that
+//! labels stand as close as they can without crowding, with the decimals their step needs
+//! (egui_plot's default steps by powers of ten, which leaves a 190-point chart with one or two
+//! labelled values), and the colours of a figure's line and its 5–95% band.
 
 use crate::sim::simulate::Interval;
 use egui::Color32;
@@ -15,19 +15,34 @@ pub const CONVERSION: Color32 = Color32::from_rgb(215, 140, 30);
 pub const ROI: Color32 = Color32::from_rgb(130, 80, 180);
 pub const CURRENT: Color32 = Color32::from_rgb(60, 160, 60);
 
-/// The grid steps for a smallest sensible step of `base`: 1 and 5 × 10^k from the power of ten
-/// at or below it up, each a whole multiple of the one before, so that every coarser line is also
-/// a finer one and the labelled values never crowd (as 0.4, 0.5, 0.6 do from steps of 0.2 and
-/// 0.5). Steps finer than `base` fade out; egui_plot labels the first step far enough apart.
+/// How much farther apart than the finest grid lines (egui_plot's `base_step_size`, 8 points)
+/// a y axis's labels must be to show (its label spacing starts at 20 points).
+const LABEL_OVER_GRID: f64 = 2.5;
+
+/// The grid steps for a smallest sensible step of `base`: the labelled step L, the first of 1, 2,
+/// 5 × 10^k at least `LABEL_OVER_GRID` times `base`, with two finer and two coarser steps, each a
+/// whole multiple of the one before (so every coarser line is also a finer one and labels never
+/// crowd, as 0.4, 0.5, 0.6 do from steps of 0.2 and 0.5): L/10, L/2, L, 5L, 10L, or for L of
+/// 5 × 10^k, L/10, L/5, L, 2L, 10L.
 pub fn nice_steps(base: f64) -> [f64; 5] {
     let base = if base.is_finite() && base > 0.0 {
         base
     } else {
         1.0
     };
-    // A tolerance for log10's rounding (base 100 must give 100, not 10).
-    let p = 10f64.powf((base.log10() + 1e-9).floor());
-    [p, 5.0 * p, 10.0 * p, 50.0 * p, 100.0 * p]
+    let want = LABEL_OVER_GRID * base;
+    // A tolerance for log10's rounding (100 must give 100, not 200).
+    let power = 10f64.powf((want.log10() + 1e-9).floor());
+    let (m, power) = [1.0, 2.0, 5.0]
+        .into_iter()
+        .find(|&m| m * power >= want * (1.0 - 1e-9))
+        .map_or((1.0, 10.0 * power), |m| (m, power));
+    let l = m * power;
+    if m == 5.0 {
+        [l / 10.0, l / 5.0, l, 2.0 * l, 10.0 * l]
+    } else {
+        [l / 10.0, l / 2.0, l, 5.0 * l, 10.0 * l]
+    }
 }
 
 /// A grid spacer for `Plot::x_grid_spacer` / `y_grid_spacer` with `nice_steps`.
@@ -118,18 +133,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn steps_of_one_and_five_nested() {
+    fn steps_nested_around_the_labelled_one() {
         let close = |got: [f64; 5], want: [f64; 5]| {
             got.iter()
                 .zip(want)
                 .all(|(g, w)| (g - w).abs() <= 1e-12 * w)
         };
         for (base, want) in [
-            (8.5, [1.0, 5.0, 10.0, 50.0, 100.0]),
-            (100.0, [100.0, 500.0, 1000.0, 5000.0, 10000.0]),
-            (0.013, [0.01, 0.05, 0.1, 0.5, 1.0]),
-            (0.0, [1.0, 5.0, 10.0, 50.0, 100.0]),
-            (f64::NAN, [1.0, 5.0, 10.0, 50.0, 100.0]),
+            (8.5, [5.0, 10.0, 50.0, 100.0, 500.0]),
+            (100.0, [50.0, 100.0, 500.0, 1000.0, 5000.0]),
+            (0.013, [0.005, 0.01, 0.05, 0.1, 0.5]),
+            (8.0, [2.0, 10.0, 20.0, 100.0, 200.0]),
+            (0.4, [0.1, 0.5, 1.0, 5.0, 10.0]),
+            (0.0, [0.5, 1.0, 5.0, 10.0, 50.0]),
+            (f64::NAN, [0.5, 1.0, 5.0, 10.0, 50.0]),
         ] {
             let got = nice_steps(base);
             assert!(close(got, want), "{base}: {got:?}");
@@ -162,13 +179,14 @@ mod tests {
             base_step_size: 8.0,
         });
         let at = |v: f64| marks.iter().find(|m| m.value == v).map(|m| m.step_size);
-        // Steps 1, 5, 10, 50, 100.
-        assert_eq!(at(0.0), Some(100.0));
-        assert_eq!(at(50.0), Some(50.0));
-        assert_eq!(at(20.0), Some(10.0));
-        assert_eq!(at(-15.0), Some(5.0));
-        assert_eq!(at(-7.0), Some(1.0));
+        // Steps 2, 10, 20, 100, 200.
+        assert_eq!(at(0.0), Some(200.0));
+        assert_eq!(at(50.0), Some(10.0));
+        assert_eq!(at(20.0), Some(20.0));
+        assert_eq!(at(-10.0), Some(10.0));
+        assert_eq!(at(-24.0), Some(2.0));
+        assert_eq!(at(-7.0), None);
         assert_eq!(at(-30.0), None);
-        assert_eq!(marks.len(), 86); // -25, -24, ..., 60
+        assert_eq!(marks.len(), 43); // -24, -22, ..., 60
     }
 }

@@ -918,7 +918,9 @@ impl ScenariosView {
             .nice_y()
             .allow_scroll(false)
             .height(180.0)
-            .legend(chart_style::legend())
+            // Bottom right: the frontier rises to the right and the chosen point is often at its
+            // end, where a top-right legend would cover it.
+            .legend(chart_style::legend().position(egui_plot::Corner::RightBottom))
             .x_axis_label("budget")
             .show(ui, |p| {
                 let name = "best incremental profit (efficient frontier)";
