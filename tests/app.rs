@@ -642,4 +642,31 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
         .expect("held-out customers");
     assert!(check.unchecked.is_empty(), "{check:?}");
     assert_eq!(check.offers[0].arm, "E-Mail B");
+    // Every other value as treatments: the message is the model's first one, and the plan is
+    // checked against that arm.
+    harness.state_mut().models_view.treatment.clear();
+    train_planning_model(&mut harness);
+    let view = &harness.state().scenarios_view;
+    assert!(
+        view.adapted
+            .as_deref()
+            .is_some_and(|a| a.contains("('E-Mail A')")),
+        "{:?}",
+        view.adapted
+    );
+    harness.get_by_label("Optimize").click_accesskit();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let check = harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .unwrap()
+        .control_check
+        .clone()
+        .expect("held-out customers");
+    assert!(check.unchecked.is_empty(), "{check:?}");
+    assert_eq!(check.offers[0].arm, "E-Mail A");
 }

@@ -462,6 +462,16 @@ pub fn from_model(
             .collect::<Vec<_>>(),
         3,
     );
+    // Which offer each campaign arm made. A model that learned no discounts simulates a message
+    // as its first treatment (`contact` above), so with several unpriced arms (two e-mails) that
+    // arm is the message's: the checks judge what the plan's figures come from.
+    let mut arm_offers = super::holdout::Holdout::arm_offers(&ds.arm_names);
+    if model.kind != ModelKind::Response
+        && arm_offers.len() > 2
+        && arm_offers.iter().all(Option::is_none)
+    {
+        arm_offers[1] = Some(crate::sim::Offer::Message);
+    }
     let mut table = ResponseTable {
         segment,
         segment_names,
@@ -504,7 +514,7 @@ pub fn from_model(
             } else {
                 Vec::new()
             },
-            arm_offers: super::holdout::Holdout::arm_offers(&ds.arm_names),
+            arm_offers: arm_offers.clone(),
             arm_names: ds.arm_names.clone(),
         }),
         depth_seen,
@@ -515,7 +525,7 @@ pub fn from_model(
         let money = super::check::money_check(
             &table,
             &ds.arm_names,
-            &super::holdout::Holdout::arm_offers(&ds.arm_names),
+            &arm_offers,
             &checked,
             &checked.iter().map(|&i| ds.arm[i]).collect::<Vec<_>>(),
             &checked.iter().map(|&i| ds.y[i] > 0.5).collect::<Vec<_>>(),

@@ -280,9 +280,8 @@ impl ScenariosView {
     /// the optimizer's offers become a plain message, and the returned line says so.
     fn fit_offers_to(&mut self, t: &ResponseTable) -> Option<String> {
         let message = crate::sim::Offer::Message;
-        if t.cannot_simulate(&self.scenario.offer).is_none()
-            || t.cannot_simulate(&message).is_some()
-        {
+        let discount = crate::sim::Offer::PctDiscount { pct: 10.0 };
+        if t.cannot_simulate(&discount).is_none() || t.cannot_simulate(&message).is_some() {
             return None;
         }
         let arm = t
@@ -290,17 +289,19 @@ impl ScenariosView {
             .as_ref()
             .and_then(|h| h.arm_names.get(1))
             .map_or(String::new(), |a| format!(" ('{a}')"));
-        let mut s = self.scenario.clone();
-        s.name = format!(
-            "message, best {:.0}% by profit",
-            100.0 * s.targeting.top_share
-        );
-        s.offer = message.clone();
-        s.message = "Hi {name}, news from us this week.".into();
-        self.scenario = s.clone();
-        self.committed = s;
-        self.undo.clear();
-        self.redo.clear();
+        if t.cannot_simulate(&self.scenario.offer).is_some() {
+            let mut s = self.scenario.clone();
+            s.name = format!(
+                "message, best {:.0}% by profit",
+                100.0 * s.targeting.top_share
+            );
+            s.offer = message.clone();
+            s.message = "Hi {name}, news from us this week.".into();
+            self.scenario = s.clone();
+            self.committed = s;
+            self.undo.clear();
+            self.redo.clear();
+        }
         if self
             .offers
             .offers
