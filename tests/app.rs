@@ -242,6 +242,27 @@ fn train_planning_model(harness: &mut egui_kittest::Harness<'static, promolab::u
     harness.run_steps(1);
 }
 
+/// Presses Optimize on the Scenarios screen and waits for the plan. (On a small table Optimize can
+/// sit just below the view at 1280×800; an accessibility click reaches it there.)
+fn optimize(harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>) {
+    harness.get_by_label("Optimize").click_accesskit();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+}
+
+/// The optimizer's answer shown on the Scenarios screen.
+fn optimized<'h>(
+    harness: &'h egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+) -> &'h promolab::ui::scenarios_view::Optimized {
+    harness
+        .state()
+        .scenarios_view
+        .optimized
+        .as_ref()
+        .expect("a plan")
+}
+
 /// Sample data to an exported plan through the screens: train a planning model, move the
 /// discount, see totals and chart data change, optimize, export, read the CSV back.
 #[test]
@@ -341,18 +362,8 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(2);
     // What the preferred channel did in the campaign is said beside the model check.
     harness.get_by_label_contains("preferred channel");
-    // On this small table the model check's explanation takes two lines and Optimize sits just
-    // below the view at 1280×800; an accessibility click reaches it there.
-    harness.get_by_label("Optimize").click_accesskit();
-    harness.run_steps(1);
-    harness.state_mut().wait_for_jobs();
-    harness.run_steps(2);
-    let opt = harness
-        .state()
-        .scenarios_view
-        .optimized
-        .as_ref()
-        .expect("a plan");
+    optimize(&mut harness);
+    let opt = optimized(&harness);
     assert!(opt.solution.spend <= opt.solution.budget + 1e-6);
     assert!(opt.frontier.len() > 2);
     // The plan checked against the past campaign: every offer on the screen is one of
@@ -617,29 +628,12 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
     let o = view.outcome.as_ref().expect("the message is simulated");
     assert!(o.totals.targeted > 0 && o.totals.incremental_buyers > 0.0);
     harness.get_by_label_contains("learned the campaign's message ('E-Mail B')");
-    harness.get_by_label("Optimize").click_accesskit();
-    harness.run_steps(1);
-    harness.state_mut().wait_for_jobs();
-    harness.run_steps(2);
-    let plan = &harness
-        .state()
-        .scenarios_view
-        .optimized
-        .as_ref()
-        .expect("a plan")
-        .plan;
-    assert!(!plan.rows.is_empty());
-    assert!(plan.rows.iter().all(|r| r.offer == "message"));
+    optimize(&mut harness);
+    let opt = optimized(&harness);
+    assert!(!opt.plan.rows.is_empty());
+    assert!(opt.plan.rows.iter().all(|r| r.offer == "message"));
     // The plan is checked against the customers who got e-mail B or nothing.
-    let check = harness
-        .state()
-        .scenarios_view
-        .optimized
-        .as_ref()
-        .unwrap()
-        .control_check
-        .as_ref()
-        .expect("held-out customers");
+    let check = opt.control_check.as_ref().expect("held-out customers");
     assert!(check.unchecked.is_empty(), "{check:?}");
     assert_eq!(check.offers[0].arm, "E-Mail B");
     // Every other value as treatments: the message is the model's first one, and the plan is
@@ -654,18 +648,10 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
         "{:?}",
         view.adapted
     );
-    harness.get_by_label("Optimize").click_accesskit();
-    harness.run_steps(1);
-    harness.state_mut().wait_for_jobs();
-    harness.run_steps(2);
-    let check = harness
-        .state()
-        .scenarios_view
-        .optimized
-        .as_ref()
-        .unwrap()
+    optimize(&mut harness);
+    let check = optimized(&harness)
         .control_check
-        .clone()
+        .as_ref()
         .expect("held-out customers");
     assert!(check.unchecked.is_empty(), "{check:?}");
     assert_eq!(check.offers[0].arm, "E-Mail A");

@@ -8,7 +8,6 @@
 
 use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
-use crate::sim::check::Verdict;
 use crate::sim::holdout::PlanCheck;
 use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures, plan_intervals};
 use crate::sim::response::ResponseTable;
@@ -240,14 +239,13 @@ impl Plan {
             "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",
         );
         let checked = |name: &str| -> String {
-            let figure = check.and_then(|c| c.offers.iter().find(|o| o.offer == name)?.profit);
-            match figure {
+            match check.and_then(|c| c.profit_of(name)) {
                 Some(f) => format!(
                     ",{:.4},{:.4},{:.4},{}",
                     f.predicted,
                     f.observed,
                     f.standard_error,
-                    verdict_word(f.verdict())
+                    f.verdict().word()
                 ),
                 None => ",,,,".into(),
             }
@@ -276,10 +274,11 @@ impl Plan {
         for ((o, f), iv) in parts.zip(&self.per_offer_intervals) {
             s.push_str(&line(&o.name, f, iv, checked(&o.name)));
         }
+        // The total's figure is a sum, in other units than the offers' per customer.
         let total = check
-            .and_then(|c| c.profit)
+            .and_then(|c| c.profit_of("total"))
             .map_or(",,,,".to_string(), |f| {
-                format!(",,,,{}", verdict_word(f.verdict()))
+                format!(",,,,{}", f.verdict().word())
             });
         s.push_str(&line("total", &self.total, &self.intervals, total));
         s
@@ -293,14 +292,6 @@ pub fn sidecar(path: &Path, suffix: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plan".into());
     path.with_file_name(format!("{stem}.{suffix}"))
-}
-
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Agrees => "agrees",
-        Verdict::Overstated => "overstates",
-        Verdict::Understated => "understates",
-    }
 }
 
 /// Writes the plan, its summary (with the check against the past campaign, when there is one)

@@ -191,6 +191,17 @@ pub enum Verdict {
     Understated,
 }
 
+impl Verdict {
+    /// The verdict as the CSV export and the screens write it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Agrees => "agrees",
+            Verdict::Overstated => "overstates",
+            Verdict::Understated => "understates",
+        }
+    }
+}
+
 impl MoneyFigure {
     pub fn verdict(&self) -> Verdict {
         let gap = self.predicted - self.observed;
@@ -321,10 +332,10 @@ pub fn money_check(
             profit.add(treated, p);
             revenue.add(treated, r);
         }
-        let [control, treated] = profit.n;
-        if treated < MIN_CELL || control < MIN_CELL {
+        if !profit.judged() {
             continue;
         }
+        let [control, treated] = profit.n;
         let n = (treated + control) as f64;
         out.push(MoneyCell {
             arm: arm_names[a].clone(),

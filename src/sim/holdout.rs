@@ -154,7 +154,16 @@ pub struct PlanCheck {
 }
 
 impl PlanCheck {
-    /// The check in lines of plain text (`optimize` prints them; the Plan screen shows them).
+    /// The profit check of the plan's offer `name` (per customer), or of the whole plan for
+    /// "total" (summed); None where it was not judged.
+    pub fn profit_of(&self, name: &str) -> Option<MoneyFigure> {
+        match self.offers.iter().find(|o| o.offer == name) {
+            Some(o) => o.profit,
+            None if name == "total" => self.profit,
+            None => None,
+        }
+    }
+
     /// The plan's offers whose expected profit per customer is above what the past campaign
     /// shows for the customers the plan sends them to, by more than two standard errors.
     pub fn overstated(&self) -> Vec<&str> {
@@ -165,6 +174,7 @@ impl PlanCheck {
             .collect()
     }
 
+    /// The check in lines of plain text (`optimize` prints them; the Plan screen shows them).
     pub fn lines(&self) -> Vec<String> {
         let points = |o: &Observed| {
             format!(

@@ -113,9 +113,8 @@ pub fn overstated_warning(ui: &mut egui::Ui, c: &PlanCheck) {
 /// A prediction's verdict against the control group, in a table cell.
 pub fn verdict_label(ui: &mut egui::Ui, v: Verdict) {
     match v {
-        Verdict::Agrees => ui.label("agrees"),
-        Verdict::Overstated => ui.colored_label(ui.visuals().warn_fg_color, "overstates"),
-        Verdict::Understated => ui.label("understates"),
+        Verdict::Overstated => ui.colored_label(ui.visuals().warn_fg_color, v.word()),
+        _ => ui.label(v.word()),
     };
 }
 

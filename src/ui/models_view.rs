@@ -79,10 +79,6 @@ fn flat_value(loaded: &Loaded, outcome: &str) -> Option<String> {
         .map(String::from)
 }
 
-fn flat_choices(loaded: &Loaded) -> Option<(Vec<String>, Vec<String>)> {
-    loaded.flat_choices.clone()
-}
-
 impl ModelsView {
     fn on_event(&mut self, e: ModelEvent) {
         match e {
@@ -175,9 +171,9 @@ impl ModelsView {
     /// What the loaded data is to train on: for a flat campaign table, the control group and
     /// outcome chosen on this screen (the Scenarios screen's planning model uses them too).
     pub fn data_spec(&mut self, loaded: &Loaded) -> DataSpec {
-        match flat_choices(loaded) {
+        match &loaded.flat_choices {
             Some((values, outcomes)) => {
-                self.default_flat_choices(&values, &outcomes);
+                self.default_flat_choices(values, outcomes);
                 DataSpec {
                     flat: Some(FlatSpec {
                         control: self.control.clone(),
@@ -345,18 +341,18 @@ impl ModelsView {
                     });
                 ui.weak(format!("Auto picks: {}", detected.0))
                     .on_hover_text(detected.1);
-                if let Some((values, _)) = flat_choices(loaded)
+                if let Some((values, _)) = &loaded.flat_choices
                     && values.is_empty()
                 {
                     ui.label("The treatment column is empty: there is nothing to train on.");
                     return;
                 }
-                if let Some((values, outcomes)) = flat_choices(loaded) {
-                    self.default_flat_choices(&values, &outcomes);
+                if let Some((values, outcomes)) = &loaded.flat_choices {
+                    self.default_flat_choices(values, outcomes);
                     egui::ComboBox::from_label("control group")
                         .selected_text(&self.control)
                         .show_ui(ui, |ui| {
-                            for v in &values {
+                            for v in values {
                                 ui.selectable_value(&mut self.control, v.clone(), v);
                             }
                         });
@@ -378,7 +374,7 @@ impl ModelsView {
                     egui::ComboBox::from_label("outcome")
                         .selected_text(&self.outcome)
                         .show_ui(ui, |ui| {
-                            for v in &outcomes {
+                            for v in outcomes {
                                 ui.selectable_value(&mut self.outcome, v.clone(), v);
                             }
                         });

@@ -355,12 +355,7 @@ fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::P
                 ui.label(format!("{:.0}", f.incremental_profit));
                 ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
                 // The model's profit for this offer's customers against the past campaign's.
-                let profit = check.and_then(|c| match c.offers.iter().find(|o| o.offer == name) {
-                    Some(o) => o.profit,
-                    None if name == "total" => c.profit,
-                    None => None,
-                });
-                match profit {
+                match check.and_then(|c| c.profit_of(name)) {
                     Some(f) => super::control_checks::verdict_label(ui, f.verdict()),
                     None => {
                         ui.label("");

@@ -101,6 +101,10 @@ pub struct ScenariosView {
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
+/// The plain message a scenario and the offers fall back to when the model cannot price
+/// discounts (`ScenariosView::fit_offers_to`).
+const MESSAGE_TEXT: &str = "Hi {name}, news from us this week.";
+
 fn sweep_of(t: &ResponseTable, s: &Scenario) -> Vec<SweepPoint> {
     simulate::sweep(t, s, &simulate::sweep_values(&s.offer, 13))
 }
@@ -296,7 +300,7 @@ impl ScenariosView {
                 100.0 * s.targeting.top_share
             );
             s.offer = message.clone();
-            s.message = "Hi {name}, news from us this week.".into();
+            s.message = MESSAGE_TEXT.into();
             self.scenario = s.clone();
             self.committed = s;
             self.undo.clear();
@@ -315,7 +319,7 @@ impl ScenariosView {
                     channel: Default::default(),
                     redemption_cap: None,
                     stock: None,
-                    message: "Hi {name}, news from us this week.".into(),
+                    message: MESSAGE_TEXT.into(),
                 }],
                 ..OffersFile::standard()
             };
