@@ -92,16 +92,11 @@ pub fn load(src: &Source) -> Result<Loaded> {
         src.data.clone()
     };
     let tables = load_with_progress(&data, &Mapping::default())?;
-    let dev = device::select(src.device).map_err(anyhow::Error::msg)?;
+    // Arguments are judged before the device is probed: a GPU driver may print its own
+    // warnings, which should not bury a one-line usage error.
     let model_dir = match &src.model {
-        Some(m) => m.clone(),
-        None if sample_default => {
-            let dir = default_model_dir();
-            if store::load(&dir, &dev.device).is_err() {
-                train_default(&tables, &dev, &dir)?;
-            }
-            dir
-        }
+        Some(m) => Some(m.clone()),
+        None if sample_default => None,
         None if tables
             .iter()
             .any(|t| t.kind == promolab::data::TableKind::FlatCampaign) =>
@@ -115,6 +110,11 @@ pub fn load(src: &Source) -> Result<Loaded> {
             "--model is required with --data (train one with `promolab train --model response`)"
         ),
     };
+    let dev = device::select(src.device).map_err(anyhow::Error::msg)?;
+    let model_dir = model_dir.unwrap_or_else(default_model_dir);
+    if sample_default && src.model.is_none() && store::load(&model_dir, &dev.device).is_err() {
+        train_default(&tables, &dev, &model_dir)?;
+    }
     let (model, meta) = store::load(&model_dir, &dev.device)?;
     let pb = spinner(&format!("scoring customers with {}", model_dir.display()));
     let table = build::from_model(&tables, &model, &meta, &dev)
