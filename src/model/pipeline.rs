@@ -47,7 +47,10 @@ impl DataSpec {
                     f.control, f.outcome
                 )
             }
-            None => format!("campaign {}", self.campaign.as_deref().unwrap_or("(first)")),
+            None => match &self.campaign {
+                Some(id) => format!("campaign {id}"),
+                None => "the first campaign in the history".into(),
+            },
         }
     }
 }

@@ -83,14 +83,56 @@ pub fn nice_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> Str
     format!("{:.*}", decimals, mark.value + 0.0)
 }
 
-/// `Plot::nice_y`: the y axis with `nice_grid` and `nice_label`.
+/// A grid spacer for an axis of numbered things (deciles 1 to 10): one line and label at each
+/// whole number from `first` to `last` that is in view, and none between or beyond (egui_plot's
+/// default labelled only "10" of a decile chart 450 points wide).
+pub fn numbered(first: i64, last: i64) -> impl Fn(GridInput) -> Vec<GridMark> {
+    move |input| {
+        let (lo, hi) = input.bounds;
+        let lo = (lo.ceil() as i64).max(first);
+        let hi = (hi.floor() as i64).min(last);
+        (lo..=hi)
+            .map(|k| GridMark {
+                value: k as f64,
+                step_size: 1.0,
+            })
+            .collect()
+    }
+}
+
+/// `Plot::nice_y`: the y axis with `nice_grid` and `nice_label`; `numbered_x`: an x axis of
+/// numbered things (`numbered`); `short_x`: an x axis of short labels. Call the x ones before
+/// `x_axis_label`, which they would reset.
 pub trait NiceY {
     fn nice_y(self) -> Self;
+    fn numbered_x(self, first: i64, last: i64) -> Self;
+    fn short_x(self) -> Self;
 }
 
 impl NiceY for egui_plot::Plot<'_> {
     fn nice_y(self) -> Self {
         self.y_grid_spacer(nice_grid).y_axis_formatter(nice_label)
+    }
+
+    /// An x axis with `nice_grid` and `nice_label` for labels of a few characters (shares from 0
+    /// to 1), which may stand closer than egui_plot's 60 points (a ROC chart was labelled "0"
+    /// and "1" only).
+    fn short_x(self) -> Self {
+        self.x_grid_spacer(nice_grid).custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .formatter(nice_label)
+                .label_spacing(28.0..=36.0),
+        ])
+    }
+
+    fn numbered_x(self, first: i64, last: i64) -> Self {
+        // Labels of one or two digits need less room than egui_plot's 60 points for x labels.
+        self.x_grid_spacer(numbered(first, last))
+            .custom_x_axes(vec![
+                egui_plot::AxisHints::new_x()
+                    .formatter(nice_label)
+                    .label_spacing(16.0..=24.0),
+            ])
     }
 }
 
@@ -155,6 +197,25 @@ mod tests {
                 (r - r.round()).abs() < 1e-9
             }));
         }
+    }
+
+    #[test]
+    fn numbered_axes_mark_each_whole_number_in_view_and_range() {
+        let marks = |lo: f64, hi: f64| -> Vec<f64> {
+            numbered(1, 10)(GridInput {
+                bounds: (lo, hi),
+                base_step_size: 0.2,
+            })
+            .iter()
+            .map(|m| m.value)
+            .collect()
+        };
+        assert_eq!(
+            marks(0.2, 10.8),
+            (1..=10).map(f64::from).collect::<Vec<_>>()
+        );
+        assert_eq!(marks(2.5, 4.5), vec![3.0, 4.0]);
+        assert!(marks(11.0, 12.0).is_empty());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub const LOG_LOSS: &str = "Log loss: how far the predicted probabilities are fr
 pub const ECE: &str = "ECE (calibration error): the average gap between the predicted chance to buy and the share that really bought, over groups of similar predictions. 0.01 means predictions are off by about one point.";
 pub const ROC: &str = "ROC curve: the share of buyers found (up) against the share of non-buyers wrongly flagged (right) as the cut-off is lowered. The higher above the diagonal, the better.";
 pub const CALIBRATION: &str = "Calibration: customers grouped by predicted chance to buy; each point compares the prediction with the share that really bought. Points on the diagonal mean the probabilities can be taken at face value.";
-pub const QINI: &str = "Qini: extra buyers gained by sending the offer to customers in the model's order, beyond picking them at random (0 = no better than random). The curve shows it for every share targeted.";
+pub const QINI: &str = "Qini: extra buyers gained by sending the offer to customers in the model's order, beyond picking them at random (0 = no better than random). The curve shows it for every share targeted, as extra buyers per customer in the test group.";
 pub const AUUC: &str = "AUUC: area under the cumulative uplift curve. Compare it with the random-targeting value beside it: higher means the model puts the persuadable customers first.";
 pub const UPLIFT_AT: &str = "Uplift at 10% / 30%: among the 10% (30%) of customers the model rates most persuadable, how much more often treated customers bought than control customers.";
 pub const PEHE: &str = "PEHE: the typical error of the predicted uplift against the true uplift the sample generator planted (sample data only). Lower is better.";

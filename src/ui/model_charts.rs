@@ -35,6 +35,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
             .nice_y()
+            .short_x()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .include_x(0.0)
@@ -62,6 +63,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .fold(0.05, f64::max);
         Plot::new("calibration")
             .nice_y()
+            .short_x()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
@@ -167,11 +169,12 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
                 .nice_y()
+                .short_x()
                 .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())
                 .x_axis_label("share targeted")
-                .y_axis_label("extra buyers per customer")
+                .y_axis_label("extra buyers")
                 .show(&mut cols[0], |p| {
                     p.line(Line::new("model", curve));
                     p.line(Line::new("random targeting", vec![[0.0, 0.0], [1.0, end]]));
@@ -192,6 +195,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             .collect();
         Plot::new(format!("deciles-{}", arm.arm))
             .nice_y()
+            .numbered_x(1, 10)
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())

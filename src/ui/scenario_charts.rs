@@ -171,6 +171,7 @@ pub fn segment_and_decile_charts(
             .collect();
         Plot::new("scenario-deciles")
             .nice_y()
+            .numbered_x(1, 10)
             .allow_scroll(false)
             .height(150.0)
             .legend(Legend::default())
