@@ -83,6 +83,52 @@ pub fn nice_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> Str
     format!("{:.*}", decimals, mark.value + 0.0)
 }
 
+/// Points one character of an axis label takes, and the room kept between two labels.
+const LABEL_CHAR: f64 = 7.0;
+const LABEL_GAP: f64 = 16.0;
+
+/// A grid spacer for x axes, whose labels stand side by side: the finest step of 1, 2 or 5 ×
+/// 10^k at which the widest label of the range fits between its neighbours, and only that step
+/// (egui_plot's default hides x labels closer than 60 points and steps by powers of ten, so a
+/// 240-point histogram of revenue was labelled "0" and "1000" only).
+pub fn fitted_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(input.base_step_size.is_finite() && input.base_step_size > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    // egui_plot's base step is the data span of its finest grid spacing, 8 points.
+    let points_per_unit = 8.0 / input.base_step_size;
+    let mut power = 10f64.powf(input.base_step_size.log10().floor());
+    let step = 'found: loop {
+        for m in [1.0, 2.0, 5.0] {
+            let step = m * power;
+            let widest = [lo, hi]
+                .iter()
+                .map(|&v| {
+                    let mark = GridMark {
+                        value: (v / step).round() * step,
+                        step_size: step,
+                    };
+                    nice_label(mark, &(lo..=hi)).chars().count()
+                })
+                .max()
+                .unwrap_or(1);
+            if step * points_per_unit >= widest as f64 * LABEL_CHAR + LABEL_GAP {
+                break 'found step;
+            }
+        }
+        power *= 10.0;
+    };
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last)
+        .map(|k| GridMark {
+            value: k as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
 /// A grid spacer for an axis of numbered things (deciles 1 to 10): one line and label at each
 /// whole number from `first` to `last` that is in view, and none between or beyond (egui_plot's
 /// default labelled only "10" of a decile chart 450 points wide).
@@ -101,12 +147,12 @@ pub fn numbered(first: i64, last: i64) -> impl Fn(GridInput) -> Vec<GridMark> {
 }
 
 /// `Plot::nice_y`: the y axis with `nice_grid` and `nice_label`; `numbered_x`: an x axis of
-/// numbered things (`numbered`); `short_x`: an x axis of short labels. Call the x ones before
+/// numbered things (`numbered`); `nice_x`: an x axis with `fitted_grid`. Call the x ones before
 /// `x_axis_label`, which they would reset.
 pub trait NiceY {
     fn nice_y(self) -> Self;
     fn numbered_x(self, first: i64, last: i64) -> Self;
-    fn short_x(self) -> Self;
+    fn nice_x(self) -> Self;
 }
 
 impl NiceY for egui_plot::Plot<'_> {
@@ -114,14 +160,12 @@ impl NiceY for egui_plot::Plot<'_> {
         self.y_grid_spacer(nice_grid).y_axis_formatter(nice_label)
     }
 
-    /// An x axis with `nice_grid` and `nice_label` for labels of a few characters (shares from 0
-    /// to 1), which may stand closer than egui_plot's 60 points (a ROC chart was labelled "0"
-    /// and "1" only).
-    fn short_x(self) -> Self {
-        self.x_grid_spacer(nice_grid).custom_x_axes(vec![
+    fn nice_x(self) -> Self {
+        // Every mark `fitted_grid` returns is spaced for its label: show them all.
+        self.x_grid_spacer(fitted_grid).custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .formatter(nice_label)
-                .label_spacing(28.0..=36.0),
+                .label_spacing(1.0..=2.0),
         ])
     }
 
@@ -216,6 +260,33 @@ mod tests {
         );
         assert_eq!(marks(2.5, 4.5), vec![3.0, 4.0]);
         assert!(marks(11.0, 12.0).is_empty());
+    }
+
+    #[test]
+    fn x_steps_leave_room_for_their_labels() {
+        // 400 points for 0 to 1: labels "0.1" (3 characters, 37 points) fit 40 points apart.
+        let step = |lo: f64, hi: f64, points: f64| {
+            let marks = fitted_grid(GridInput {
+                bounds: (lo, hi),
+                base_step_size: 8.0 * (hi - lo) / points,
+            });
+            (marks[1].value - marks[0].value, marks.len())
+        };
+        let (s, n) = step(0.0, 1.0, 400.0);
+        assert!((s - 0.1).abs() < 1e-12 && n == 11, "{s} {n}");
+        // 240 points for 0 to 1,900: "1500" needs 44 points, 200 is 25 points, 500 is 63.
+        let (s, n) = step(0.0, 1900.0, 240.0);
+        assert!((s - 500.0).abs() < 1e-9 && n == 4, "{s} {n}");
+        // 240 points for 0 to 365: "300" needs 37 points, 50 is 33 points, 100 is 66.
+        let (s, _) = step(0.0, 365.0, 240.0);
+        assert!((s - 100.0).abs() < 1e-9, "{s}");
+        assert!(
+            fitted_grid(GridInput {
+                bounds: (1.0, 1.0),
+                base_step_size: 0.0
+            })
+            .is_empty()
+        );
     }
 
     #[test]

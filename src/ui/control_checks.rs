@@ -128,7 +128,7 @@ pub fn model_check(ui: &mut egui::Ui, c: &UpliftCheck, channel: Option<&ChannelC
         )
     });
     egui::CollapsingHeader::new(format!(
-        "Model check vs control group: uplift × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2}){channel_summary}",
+        "Model check vs control group: incremental buyers × {:.2} (± {:.2}), no-offer buying × {:.2} (± {:.2}){channel_summary}",
         c.uplift.factor, c.uplift.factor_se, c.baseline.factor, c.baseline.factor_se
     ))
     .id_salt("model_check")

@@ -524,6 +524,7 @@ fn histogram_plot(
     };
     Plot::new(format!("hist-{feature}"))
         .nice_y()
+        .nice_x()
         .allow_scroll(false)
         .height(240.0)
         .legend(Legend::default())

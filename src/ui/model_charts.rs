@@ -35,7 +35,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
         let roc: Vec<[f64; 2]> = m.roc.iter().map(|&(x, y)| [x, y]).collect();
         Plot::new("roc")
             .nice_y()
-            .short_x()
+            .nice_x()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .include_x(0.0)
@@ -63,7 +63,7 @@ pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
             .fold(0.05, f64::max);
         Plot::new("calibration")
             .nice_y()
-            .short_x()
+            .nice_x()
             .allow_scroll(false)
             .height(CHART_HEIGHT)
             .legend(Legend::default())
@@ -169,7 +169,7 @@ fn arm_section(ui: &mut egui::Ui, arm: &ArmEvaluation) {
             let end = c.qini.last().map_or(0.0, |p| p.1);
             Plot::new(format!("qini-{}", arm.arm))
                 .nice_y()
-                .short_x()
+                .nice_x()
                 .allow_scroll(false)
                 .height(CHART_HEIGHT)
                 .legend(Legend::default())

@@ -54,6 +54,7 @@ pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario
                 .height(190.0)
                 .legend(chart_style::legend())
                 .nice_y()
+                .nice_x()
                 .x_axis_label(label)
                 .show(&mut cols[0], |p| {
                     p.add(band_of(
@@ -85,6 +86,7 @@ pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario
                 .height(190.0)
                 .legend(chart_style::legend())
                 .nice_y()
+                .nice_x()
                 .x_axis_label(label)
                 .show(&mut cols[1], |p| {
                     p.add(band_of(

@@ -921,6 +921,7 @@ impl ScenariosView {
         }
         Plot::new("frontier")
             .nice_y()
+            .nice_x()
             .allow_scroll(false)
             .height(180.0)
             // Bottom right: the frontier rises to the right and the chosen point is often at its
