@@ -232,8 +232,8 @@ impl Plan {
     /// Expected figures per offer and in total, and, with `check`, each offer's check against the
     /// past campaign: incremental profit per held-out customer the plan sends it to, before
     /// sending costs (the model's, the observed one and its standard error; empty where not
-    /// judged) and the verdict (agrees, overstates, understates; the total's from the summed
-    /// figure).
+    /// judged) and the verdict (agrees, overstates, understates, or why it was not judged; the
+    /// total's from the summed figure).
     pub fn summary_csv(&self, check: Option<&PlanCheck>) -> String {
         let mut s = String::from(
             "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",
@@ -247,7 +247,7 @@ impl Plan {
                     f.standard_error,
                     f.verdict().word()
                 ),
-                None => ",,,,".into(),
+                None => format!(",,,,{}", check.map_or("", |c| c.unjudged(name))),
             }
         };
         let line = |name: &str, f: &Figures, iv: &Intervals, check: String| {

@@ -164,6 +164,23 @@ impl PlanCheck {
         }
     }
 
+    /// Why `profit_of(name)` is None, in a few words for a table cell: the campaign never made
+    /// the offer, or did not record what buyers paid, or too few held-out customers got it (or
+    /// nothing) among those the plan sends it to.
+    pub fn unjudged(&self, name: &str) -> &'static str {
+        if self.unchecked.iter().any(|u| u == name) {
+            "never offered"
+        } else if self
+            .offers
+            .iter()
+            .any(|o| o.offer == name && o.observed.judged)
+        {
+            "no payments recorded"
+        } else {
+            "too few to judge"
+        }
+    }
+
     /// The plan's offers whose expected profit per customer is above what the past campaign
     /// shows for the customers the plan sends them to, by more than two standard errors.
     pub fn overstated(&self) -> Vec<&str> {
@@ -628,9 +645,20 @@ mod tests {
         p.predicted = p.observed + 1.5 * p.standard_error;
         assert!(flagged.overstated().is_empty());
         assert!(!flagged.lines()[1].contains("overstates"));
-        // Unrecorded payments: no profit check.
+        // Unrecorded payments: no profit check, and the summary says why.
         t.holdout.as_mut().unwrap().paid.clear();
         let c = check_plan(&t, &offers, &choice).unwrap();
         assert!(c.profit.is_none() && c.offers[0].profit.is_none());
+        assert_eq!(c.unjudged("ten"), "no payments recorded");
+        let csv = plan.summary_csv(Some(&c));
+        let ten_row = csv.lines().find(|l| l.starts_with("ten,")).unwrap();
+        assert!(ten_row.ends_with(",,,,no payments recorded"), "{csv}");
+        // Planned for only 10 held-out customers (5 got the offer): too few to judge.
+        let few: Vec<Option<u8>> = (0..n).map(|i| (i < 10).then_some(0)).collect();
+        let c = check_plan(&t, &offers, &few).unwrap();
+        assert_eq!(c.unjudged("ten"), "too few to judge");
+        let mut c = c;
+        c.unchecked.push("bundle".into());
+        assert_eq!(c.unjudged("bundle"), "never offered");
     }
 }

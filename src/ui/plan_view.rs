@@ -355,9 +355,12 @@ fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::P
                 ui.label(format!("{:.0}", f.incremental_profit));
                 ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
                 // The model's profit for this offer's customers against the past campaign's.
-                match check.and_then(|c| c.profit_of(name)) {
-                    Some(f) => super::control_checks::verdict_label(ui, f.verdict()),
-                    None => {
+                match check.map(|c| (c.profit_of(name), c)) {
+                    Some((Some(f), _)) => super::control_checks::verdict_label(ui, f.verdict()),
+                    Some((None, c)) if name != "total" => {
+                        ui.weak(c.unjudged(name));
+                    }
+                    _ => {
                         ui.label("");
                     }
                 }
