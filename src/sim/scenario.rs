@@ -20,6 +20,17 @@ pub enum RankBy {
     Propensity,
 }
 
+impl RankBy {
+    /// The ranking in one word, for a scenario's name ("best 30% by profit").
+    pub fn word(self) -> &'static str {
+        match self {
+            RankBy::Profit => "profit",
+            RankBy::Uplift => "uplift",
+            RankBy::Propensity => "propensity",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     #[serde(rename = "<")]

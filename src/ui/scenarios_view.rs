@@ -296,8 +296,9 @@ impl ScenariosView {
         if t.cannot_simulate(&self.scenario.offer).is_some() {
             let mut s = self.scenario.clone();
             s.name = format!(
-                "message, best {:.0}% by profit",
-                100.0 * s.targeting.top_share
+                "message, best {:.0}% by {}",
+                100.0 * s.targeting.top_share,
+                s.targeting.rank_by.word()
             );
             s.offer = message.clone();
             s.message = MESSAGE_TEXT.into();
