@@ -82,7 +82,7 @@ pub fn plan_check(ui: &mut egui::Ui, c: &PlanCheck) {
                                 ui.label("-");
                                 ui.label("");
                                 ui.label("");
-                                ui.label("");
+                                ui.weak(c.unjudged(&o.offer));
                             }
                         }
                         ui.end_row();
