@@ -1,7 +1,7 @@
 //! The real app driven through egui_kittest: it opens on data, shows tables and the device.
 
 mod common;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use promolab::ui::Tab;
 
 #[test]
@@ -459,6 +459,76 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
 /// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan
 /// settings: saved with Ctrl+S, reopened in a fresh window, the saved scenario is simulated again
 /// once a planning model has scored the customers.
+/// The optimizer's offers are edited on the Scenarios screen: an offer removed is not in the
+/// next plan, a redemption cap holds, and the offer being edited above joins the list.
+#[test]
+fn the_optimizers_offers_can_be_removed_capped_and_added() {
+    let dir = common::sample_dir("app-offers", 1500, 4);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
+    harness.run_steps(2);
+    train_planning_model(&mut harness);
+    optimize(&mut harness);
+    let names = |h: &egui_kittest::Harness<'static, promolab::ui::PromolabApp>| -> Vec<String> {
+        plan(h)
+            .offers
+            .offers
+            .iter()
+            .map(|o| o.name.clone())
+            .collect()
+    };
+    assert!(names(&harness).contains(&"25% off".to_string()));
+    // Remove "25% off" (the third offer): the shown plan is flagged until Optimize runs again.
+    harness
+        .query_all_by_label("Remove")
+        .nth(2)
+        .unwrap()
+        .click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label_contains("The offers changed since this plan");
+    optimize(&mut harness);
+    assert!(
+        harness
+            .query_by_label_contains("The offers changed")
+            .is_none()
+    );
+    assert!(!names(&harness).contains(&"25% off".to_string()));
+    assert!(plan(&harness).rows.iter().all(|r| r.offer != "25% off"));
+    // A cap on the coupon's expected redemptions: ticked on the screen, then set.
+    harness
+        .query_all_by_label("at most")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    harness.run_steps(2);
+    let cap = &mut harness.state_mut().scenarios_view.offers.offers[0];
+    assert_eq!(cap.name, "coupon 10 off 60");
+    assert!(cap.redemption_cap.is_some(), "the tick sets a cap");
+    cap.redemption_cap = Some(20.0);
+    optimize(&mut harness);
+    let coupon = &plan(&harness).per_offer[0];
+    assert!(
+        coupon.buyers_with_offer <= 20.0 + 1e-6 && coupon.targeted > 0,
+        "{coupon:?}"
+    );
+    // The scenario's offer (20% off) joins the list, once.
+    harness.get_by_label("Add \"20% off\"").click_accesskit();
+    harness.run_steps(2);
+    optimize(&mut harness);
+    assert!(names(&harness).contains(&"20% off".to_string()));
+    assert!(
+        harness
+            .get_by_label("Add \"20% off\"")
+            .accesskit_node()
+            .is_disabled(),
+        "already in the list"
+    );
+    // The standard offers come back.
+    harness.get_by_label("Standard offers").click_accesskit();
+    harness.run_steps(2);
+    let offers = &harness.state().scenarios_view.offers;
+    assert_eq!(offers, &promolab::sim::optimize::OffersFile::standard());
+}
+
 #[test]
 fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     let dir = common::sample_dir("app-project", 1200, 6);

@@ -166,6 +166,13 @@ impl OffersFile {
             return Err("an offers file needs 1 to 255 offers".into());
         }
         for (k, o) in self.offers.iter().enumerate() {
+            // Plans, summaries and checks name offers: two of one name could not be told apart.
+            if self.offers[..k].iter().any(|p| p.name == o.name) {
+                return Err(format!(
+                    "two offers are named '{}'; give each its own name",
+                    o.name
+                ));
+            }
             self.scenario(k)
                 .validate(t)
                 .map_err(|e| format!("offer '{}': {e}", o.name))?;
@@ -886,6 +893,17 @@ pub fn frontier(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Offers are told apart by name (plans, summaries and checks name them).
+    #[test]
+    fn two_offers_of_one_name_are_refused() {
+        let t = crate::sim::bench::random_table(100, 0, 1);
+        let mut f = OffersFile::standard();
+        assert!(f.validate(&t).is_ok());
+        f.offers[1].name = f.offers[0].name.clone();
+        let e = f.validate(&t).unwrap_err();
+        assert!(e.contains("two offers are named 'coupon 10 off 60'"), "{e}");
+    }
 
     /// Three customers, two offers, by hand: values and costs chosen so the answer is clear.
     #[test]

@@ -56,3 +56,5 @@ pub fn row(ui: &mut egui::Ui, name: &str, value: String, tip: &str) {
     ui.label(value).on_hover_text(tip);
     ui.end_row();
 }
+pub const OFFERS: &str = "The optimizer gives each customer the one offer with the best expected incremental profit (or revenue) per unit of budget, or nothing, until the budget is spent. Offers the past campaign made are checked against its control group; others are the model's extrapolation.";
+pub const REDEMPTION_CAP: &str = "At most this many expected redemptions of the offer (for example the coupons printed or the stock of a gift). The optimizer then gives the offer to the customers it does the most for.";

@@ -12,6 +12,7 @@ mod jobs;
 mod mapping_view;
 mod model_charts;
 mod models_view;
+mod offers_edit;
 pub mod plan_view;
 pub mod project;
 mod scenario_charts;

@@ -4,7 +4,7 @@
 
 use super::chart_style::NiceY;
 use super::jobs::{Job, Loaded, spawn};
-use super::{chart_style, control_checks, glossary};
+use super::{chart_style, control_checks, glossary, offers_edit};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::pipeline::DataSpec;
 use crate::model::store::ModelMeta;
@@ -98,6 +98,8 @@ pub struct ScenariosView {
     pub adapted: Option<String>,
     /// Why the current scenario cannot be simulated (shown where its figures would be).
     invalid: Option<String>,
+    /// The optimizer's offers were edited after the shown plan was solved.
+    pub offers_changed: bool,
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
@@ -145,6 +147,7 @@ impl Default for ScenariosView {
             pending_saved: Vec::new(),
             adapted: None,
             invalid: None,
+            offers_changed: false,
             undo: Vec::new(),
             redo: Vec::new(),
             job: None,
@@ -362,6 +365,7 @@ impl ScenariosView {
         self.budget = budget;
         self.offers = offers;
         self.optimized = None;
+        self.offers_changed = false;
         self.simulated = None;
         self.sweep_key = None;
         self.simulate_pending();
@@ -515,6 +519,7 @@ impl ScenariosView {
             return;
         };
         let (offers, budget) = (self.offers.clone(), self.budget);
+        self.offers_changed = false;
         self.opt_job = Some(spawn("optimize", ctx, move |send, _| {
             if let Err(e) = offers.validate(&t) {
                 send(OptEvent::Planned(Box::new(Err(e))));
@@ -860,15 +865,17 @@ impl ScenariosView {
 
     fn optimizer(&mut self, ui: &mut egui::Ui) {
         ui.strong("Optimize: who gets which offer");
-        ui.label(format!(
-            "Offers: {}",
-            self.offers
-                .offers
-                .iter()
-                .map(|o| o.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        match offers_edit::offers_editor(ui, &mut self.offers, &self.scenario) {
+            offers_edit::Edit::None => {}
+            offers_edit::Edit::Changed => self.offers_changed = self.optimized.is_some(),
+            offers_edit::Edit::Standard => {
+                self.offers = OffersFile::standard();
+                if let Some(t) = self.table.clone() {
+                    self.adapted = self.fit_offers_to(&t);
+                }
+                self.offers_changed = self.optimized.is_some();
+            }
+        }
         ui.horizontal(|ui| {
             ui.add(
                 egui::DragValue::new(&mut self.budget)
@@ -886,6 +893,12 @@ impl ScenariosView {
                 ui.spinner();
             }
         });
+        if self.offers_changed && self.optimized.is_some() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "The offers changed since this plan: press Optimize for a plan with them.",
+            );
+        }
         let Some(opt) = &self.optimized else {
             return;
         };
