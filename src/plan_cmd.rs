@@ -471,11 +471,13 @@ pub fn price_cmd(src: &Source, lo: f64, hi: f64, stock: Option<f64>, json: bool)
     );
     for r in res {
         println!(
-            "  {:<10} {:>7} customers: index {:.3}, incremental profit {:.0}, revenue {:+.0}, buyers {:.1} (at list {:.1}), price elasticity of conversion at list {:.2}",
+            "  {:<10} {:>7} customers: index {:.3}, incremental profit {:.0} (5-95%: {:.0} to {:.0}), revenue {:+.0}, buyers {:.1} (at list {:.1}), price elasticity of conversion at list {:.2}",
             r.segment,
             r.customers,
             r.best_index,
             r.at_best.incremental_profit,
+            r.profit_range.p5,
+            r.profit_range.p95,
             r.at_best.incremental_revenue,
             r.at_best.buyers_with_offer,
             r.buyers_at_list,

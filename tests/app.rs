@@ -529,6 +529,51 @@ fn the_optimizers_offers_can_be_removed_capped_and_added() {
     assert_eq!(offers, &promolab::sim::optimize::OffersFile::standard());
 }
 
+/// A dynamic-price scenario shows the best price index per segment, found in the background by
+/// the search `promolab price` runs.
+#[test]
+fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
+    use promolab::sim::price::optimize_prices;
+    let dir = common::sample_dir("app-prices", 1500, 4);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
+    harness.run_steps(2);
+    train_planning_model(&mut harness);
+    assert!(
+        harness.query_by_label("Find best prices").is_none(),
+        "only for a price offer"
+    );
+    harness.state_mut().scenarios_view.scenario.offer =
+        promolab::sim::Offer::DynamicPrice { price_index: 0.95 };
+    harness.run_steps(1);
+    // The new offer's sweep first (the screen changes when it lands).
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    harness.get_by_label("Find best prices").click_accesskit();
+    harness.run_steps(1);
+    assert!(harness.state().scenarios_view.prices.is_busy());
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let view = &harness.state().scenarios_view;
+    let (query, prices) = view.prices.result.clone().expect("prices found");
+    let t = view.table.clone().unwrap();
+    assert_eq!((query.lo, query.hi, query.stock), (0.7, 1.3, None));
+    assert_eq!(query.margin, t.margin_rate);
+    assert_eq!(
+        prices,
+        optimize_prices(&t, query.lo, query.hi, query.margin, None)
+    );
+    // Every customer is in one segment's row.
+    assert_eq!(prices.iter().map(|p| p.customers).sum::<usize>(), t.len());
+    assert!(
+        prices
+            .iter()
+            .all(|p| (0.7..=1.3).contains(&p.best_index) && p.at_best.incremental_profit >= -1e-6),
+        "{prices:?}"
+    );
+    harness.get_by_label_contains("Searched price indices 0.70 to 1.30");
+    harness.get_by_label(&format!("{:.3}", prices[0].best_index));
+}
+
 #[test]
 fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     let dir = common::sample_dir("app-project", 1200, 6);

@@ -449,7 +449,12 @@ fn train_evaluate_and_score_from_the_command_line() {
         "{text}"
     );
     let text = promolab_ok(&["price", "--data", d, "--model", m, "--device", "cpu"]);
-    assert!(text.contains("price index"), "{text}");
+    assert!(
+        text.contains("price index")
+            && text.contains("incremental profit")
+            && text.contains("(5-95%: "),
+        "{text}"
+    );
     // A scenario naming an unknown feature is refused with the known ones listed.
     let bad = common::write(
         &dir,

@@ -5,7 +5,8 @@
 
 use super::offer::Offer;
 use super::response::ResponseTable;
-use super::simulate::{Figures, Pricer, Pricing};
+use super::scenario::Scenario;
+use super::simulate::{Figures, Interval, Pricer, Pricing};
 use crate::util::sigmoid;
 use serde::Serialize;
 
@@ -15,6 +16,10 @@ pub struct SegmentPrice {
     pub customers: usize,
     pub best_index: f64,
     pub at_best: Figures,
+    /// 5–95% of the incremental profit at the best index: the segment simulated at that price
+    /// as a scenario (customer outcomes, bootstrap members, the model's error against the
+    /// control group).
+    pub profit_range: Interval,
     /// Conversion elasticity with respect to price at the list price (mean over customers).
     pub elasticity_at_list: f64,
     /// Expected buyers at the list price.
@@ -102,18 +107,82 @@ pub fn optimize_prices(
                 })
                 .sum::<f64>()
                 / r.len() as f64;
+            let segment = t
+                .segment_names
+                .get(s)
+                .cloned()
+                .unwrap_or_else(|| "all".into());
+            let mut at = Scenario::new("best price", Offer::DynamicPrice { price_index: best });
+            if !t.segment_names.is_empty() {
+                at.targeting.segments = vec![segment.clone()];
+            }
+            at.channel.send_cost_eur = 0.0;
+            at.margin_rate = Some(margin);
+            let profit_range = super::simulate::simulate(t, &at)
+                .intervals
+                .incremental_profit;
             SegmentPrice {
-                segment: t
-                    .segment_names
-                    .get(s)
-                    .cloned()
-                    .unwrap_or_else(|| "all".into()),
+                segment,
                 customers: r.len(),
                 best_index: best,
                 at_best: figures(t, r, best, margin),
+                profit_range,
                 elasticity_at_list: elasticity,
                 buyers_at_list: figures(t, r, 1.0, margin).buyers_with_offer,
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::response::one_segment;
+
+    /// One segment of 50 customers alike: base logit −2, price sensitivity 5 per unit of depth,
+    /// basket 100, margin 40%. At price index x the depth is 1 − x, so each customer's
+    /// incremental profit is σ(−2 + 5(1 − x)) · (100x − 60) − σ(−2) · 40; the search finds the
+    /// maximum of that curve, and with stock for half the buyers there, the price at which
+    /// demand meets the stock.
+    #[test]
+    fn best_price_and_stock_limit_by_hand() {
+        let n = 50;
+        let t = one_segment(std::array::from_fn(|_| vec![5.0; n]), vec![100.0; n]);
+        let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
+        let buy = |x: f64| sig(-2.0 + 5.0 * (1.0 - x));
+        let profit = |x: f64| n as f64 * (buy(x) * (100.0 * x - 60.0) - buy(1.0) * 40.0);
+        let (mut want, mut best) = (0.0, f64::NEG_INFINITY);
+        for k in 0..=200_000 {
+            let x = 0.5 + k as f64 * 1e-5;
+            if profit(x) > best {
+                (want, best) = (x, profit(x));
+            }
+        }
+        let r = &optimize_prices(&t, 0.5, 2.5, 0.4, None)[0];
+        assert_eq!(r.customers, n);
+        assert!(
+            (r.best_index - want).abs() < 1e-4,
+            "{} vs {want}",
+            r.best_index
+        );
+        assert!((r.at_best.incremental_profit - best).abs() < 1e-3 * best.abs());
+        assert!((r.buyers_at_list - n as f64 * buy(1.0)).abs() < 1e-4);
+        // d ln p / d ln price at list: −5 (1 − σ(−2)).
+        assert!((r.elasticity_at_list + 5.0 * (1.0 - buy(1.0))).abs() < 1e-6);
+        // The range is the same segment simulated at that price: it holds the figure.
+        let iv = r.profit_range;
+        assert!(iv.p5 <= r.at_best.incremental_profit && r.at_best.incremental_profit <= iv.p95);
+        // Stock for half the buyers at the best price: the price rises until demand fits.
+        let stock = 0.5 * n as f64 * buy(want);
+        let r = &optimize_prices(&t, 0.5, 2.5, 0.4, Some(stock))[0];
+        assert!(r.at_best.buyers_with_offer <= stock + 1e-9);
+        // σ(−2 + 5(1 − x)) = stock / n  ⇔  x = 1 − (logit(stock / n) + 2) / 5.
+        let q = stock / n as f64;
+        let at_stock = 1.0 - ((q / (1.0 - q)).ln() + 2.0) / 5.0;
+        assert!(
+            r.best_index >= at_stock - 1e-9 && r.best_index - at_stock < 1e-3,
+            "{} vs {at_stock}",
+            r.best_index
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod model_charts;
 mod models_view;
 mod offers_edit;
 pub mod plan_view;
+pub mod price_panel;
 pub mod project;
 mod scenario_charts;
 pub mod scenarios_view;

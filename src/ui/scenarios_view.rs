@@ -4,7 +4,7 @@
 
 use super::chart_style::NiceY;
 use super::jobs::{Job, Loaded, spawn};
-use super::{chart_style, control_checks, glossary, offers_edit};
+use super::{chart_style, control_checks, glossary, offers_edit, price_panel};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::pipeline::DataSpec;
 use crate::model::store::ModelMeta;
@@ -100,6 +100,8 @@ pub struct ScenariosView {
     invalid: Option<String>,
     /// The optimizer's offers were edited after the shown plan was solved.
     pub offers_changed: bool,
+    /// Best price index per segment (shown for a dynamic-price offer).
+    pub prices: price_panel::PricePanel,
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
@@ -148,6 +150,7 @@ impl Default for ScenariosView {
             adapted: None,
             invalid: None,
             offers_changed: false,
+            prices: Default::default(),
             undo: Vec::new(),
             redo: Vec::new(),
             job: None,
@@ -194,7 +197,10 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
 
 impl ScenariosView {
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.opt_job.is_some() || self.sweep_job.is_some()
+        self.job.is_some()
+            || self.opt_job.is_some()
+            || self.sweep_job.is_some()
+            || self.prices.is_busy()
     }
 
     /// Whether the charts against the offer's value are for another scenario than the one shown
@@ -275,6 +281,8 @@ impl ScenariosView {
             .and_then(|tr| truth::oracle_table(&t, tr).ok())
             .map(Arc::new);
         self.adapted = self.fit_offers_to(&t);
+        // Prices found with the previous model are not this one's.
+        self.prices = Default::default();
         self.table = Some(Arc::new(t));
         self.simulated = None;
         self.sweep_key = None;
@@ -414,6 +422,7 @@ impl ScenariosView {
                 self.sweep_job = None;
             }
         }
+        self.prices.poll();
         if let Some(job) = &self.opt_job {
             let (events, gone) = job.poll();
             for event in events {
@@ -598,6 +607,13 @@ impl ScenariosView {
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 self.results(ui);
+                if let (crate::sim::Offer::DynamicPrice { .. }, Some(t)) =
+                    (&self.scenario.offer, self.table.clone())
+                {
+                    ui.separator();
+                    let margin = self.scenario.margin_rate.unwrap_or(t.margin_rate);
+                    self.prices.ui(ui, &t, margin);
+                }
                 ui.separator();
                 self.optimizer(ui);
             });
