@@ -309,6 +309,11 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     harness.run_steps(2);
     let after = harness.state().scenarios_view.outcome.clone().unwrap();
     assert_ne!(before.totals.redemption_cost, after.totals.redemption_cost);
+    // The name promolab gave follows the offer.
+    assert_eq!(
+        harness.state().scenarios_view.scenario.name,
+        "35% off, best 30% by profit"
+    );
     assert_ne!(
         harness.state().scenarios_view.deciles,
         deciles_before,

@@ -139,6 +139,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The name promolab gives a scenario: its offer, share and ranking ("20% off, best 30% by
+    /// profit").
+    pub fn auto_name(&self) -> String {
+        format!(
+            "{}, best {:.0}% by {}",
+            self.offer.describe(),
+            100.0 * self.targeting.top_share,
+            self.targeting.rank_by.word()
+        )
+    }
+
     pub fn new(name: &str, offer: Offer) -> Self {
         Scenario {
             version: SCENARIO_VERSION,

@@ -113,19 +113,19 @@ fn sweep_of(t: &ResponseTable, s: &Scenario) -> Vec<SweepPoint> {
     simulate::sweep(t, s, &simulate::sweep_values(&s.offer, 13))
 }
 
-/// What the sweep depends on: the scenario with the offer's value zeroed.
+/// What the sweep depends on: the scenario with the offer's value zeroed and no name (the name
+/// follows the value).
 fn sweep_key(s: &Scenario) -> Scenario {
     let mut key = s.clone();
     key.offer = key.offer.with_value(0.0);
+    key.name.clear();
     key
 }
 
 fn default_scenario() -> Scenario {
-    let mut s = Scenario::new(
-        "20% off, best 30% by profit",
-        crate::sim::Offer::PctDiscount { pct: 20.0 },
-    );
+    let mut s = Scenario::new("", crate::sim::Offer::PctDiscount { pct: 20.0 });
     s.targeting.top_share = 0.3;
+    s.name = s.auto_name();
     s.message = "Hi {name}, {discount} off {category} this week only.".into();
     s
 }
@@ -306,12 +306,8 @@ impl ScenariosView {
             .map_or(String::new(), |a| format!(" ('{a}')"));
         if t.cannot_simulate(&self.scenario.offer).is_some() {
             let mut s = self.scenario.clone();
-            s.name = format!(
-                "message, best {:.0}% by {}",
-                100.0 * s.targeting.top_share,
-                s.targeting.rank_by.word()
-            );
             s.offer = message.clone();
+            s.name = s.auto_name();
             s.message = MESSAGE_TEXT.into();
             self.scenario = s.clone();
             self.committed = s;
@@ -464,6 +460,14 @@ impl ScenariosView {
         let Some(t) = self.table.clone() else {
             return;
         };
+        // A name promolab gave follows the offer and the targeting (a saved comparison said "20%
+        // off" for 35% off); a name the user typed stays.
+        if let Some(prev) = &self.simulated
+            && prev != &self.scenario
+            && self.scenario.name == prev.auto_name()
+        {
+            self.scenario.name = self.scenario.auto_name();
+        }
         if let Err(e) = self.scenario.validate(&t) {
             self.invalid = Some(e);
             self.outcome = None;
@@ -976,6 +980,27 @@ impl ScenariosView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The name promolab gives follows the offer and the targeting; a name the user typed stays.
+    #[test]
+    fn a_given_name_follows_the_offer_and_a_typed_one_stays() {
+        let mut v = ScenariosView::default();
+        assert_eq!(v.scenario.name, "20% off, best 30% by profit");
+        v.set_table(crate::sim::bench::random_table(500, 0, 3), None);
+        let ctx = egui::Context::default();
+        v.refresh(&ctx);
+        v.scenario.offer = v.scenario.offer.with_value(35.0);
+        v.refresh(&ctx);
+        assert_eq!(v.scenario.name, "35% off, best 30% by profit");
+        v.scenario.targeting.rank_by = crate::sim::scenario::RankBy::Uplift;
+        v.refresh(&ctx);
+        assert_eq!(v.scenario.name, "35% off, best 30% by uplift");
+        v.scenario.name = "Spring sale".into();
+        v.refresh(&ctx);
+        v.scenario.targeting.top_share = 0.5;
+        v.refresh(&ctx);
+        assert_eq!(v.scenario.name, "Spring sale");
+    }
 
     /// The Plan screen's order: every row once, most expected incremental profit first.
     #[test]
