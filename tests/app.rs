@@ -748,6 +748,26 @@ fn a_flat_campaign_table_plans_a_message_from_the_screens() {
     let o = view.outcome.as_ref().expect("the message is simulated");
     assert!(o.totals.targeted > 0 && o.totals.incremental_buyers > 0.0);
     harness.get_by_label_contains("learned the campaign's message ('E-Mail B')");
+    // The message is the optimizer's one offer: it cannot be removed or added twice, and the
+    // standard offers come back as the message.
+    assert!(
+        harness
+            .get_by_label("Remove")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        harness
+            .get_by_label_contains("Add \"a message")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.get_by_label("Standard offers").click_accesskit();
+    harness.run_steps(2);
+    let names: Vec<String> = (harness.state().scenarios_view.offers.offers.iter())
+        .map(|o| o.name.clone())
+        .collect();
+    assert_eq!(names, ["message"]);
     optimize(&mut harness);
     let opt = optimized(&harness);
     assert!(!opt.plan.rows.is_empty());

@@ -78,7 +78,11 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
     }
     ui.horizontal(|ui| {
         let new = option_of(scenario);
-        let taken = offers.offers.iter().any(|o| o.name == new.name);
+        // The same offer through the same channel twice would only split its customers.
+        let taken = offers
+            .offers
+            .iter()
+            .any(|o| o.name == new.name || (o.offer == new.offer && o.channel == new.channel));
         let full = offers.offers.len() >= 255;
         if ui
             .add_enabled(
@@ -86,7 +90,7 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
                 egui::Button::new(format!("Add \"{}\"", new.name)),
             )
             .on_hover_text("Adds the offer being edited above (its value, channel and message).")
-            .on_disabled_hover_text("An offer of that name is already in the list.")
+            .on_disabled_hover_text("That offer (or one of that name) is already in the list.")
             .clicked()
         {
             offers.offers.push(new);
