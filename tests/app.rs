@@ -532,6 +532,36 @@ fn the_optimizers_offers_can_be_removed_capped_and_added() {
     harness.run_steps(2);
     let offers = &harness.state().scenarios_view.offers;
     assert_eq!(offers, &promolab::sim::optimize::OffersFile::standard());
+    // Offers files, as `promolab optimize --offers` reads them (the buttons ask for a path
+    // through the native dialog; these are the calls it makes).
+    let view = &mut harness.state_mut().scenarios_view;
+    view.offers.offers.truncate(2);
+    let saved = dir.join("two-offers.json");
+    view.save_offers(&saved).unwrap();
+    let back = promolab::sim::optimize::read_offers(&saved).unwrap();
+    assert_eq!(back, view.offers);
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/offers.json");
+    view.open_offers(&sample).unwrap();
+    assert_eq!(
+        view.offers,
+        promolab::sim::optimize::read_offers(&sample).unwrap()
+    );
+    // A file with an offer this model cannot take is refused, naming the file and the offer,
+    // and the offers stay as they were.
+    let bad = common::write(
+        &dir,
+        "bad-offers.json",
+        r#"{"version": 1, "offers": [{"name": "too deep", "offer": {"type": "pct_discount", "pct": 120}}]}"#,
+    );
+    let e = view.open_offers(&bad).unwrap_err();
+    assert!(
+        e.contains("bad-offers.json") && e.contains("too deep"),
+        "{e}"
+    );
+    assert_eq!(
+        view.offers,
+        promolab::sim::optimize::read_offers(&sample).unwrap()
+    );
 }
 
 /// A dynamic-price scenario shows the best price index per segment, found in the background by

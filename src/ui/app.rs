@@ -214,6 +214,16 @@ impl PromolabApp {
             Dialog::OpenProject => self.open_project(&first),
             Dialog::SaveProject => self.save_project(&first),
             Dialog::ExportPlan => self.plan_view.export_to(&first, &mut self.scenarios_view),
+            Dialog::OpenOffers => {
+                if let Err(e) = self.scenarios_view.open_offers(&first) {
+                    self.messages.push(e);
+                }
+            }
+            Dialog::SaveOffers => {
+                if let Err(e) = self.scenarios_view.save_offers(&first) {
+                    self.messages.push(e);
+                }
+            }
         }
     }
 
@@ -697,6 +707,9 @@ impl eframe::App for PromolabApp {
         commands.extend(self.shortcuts(&ctx));
         if std::mem::take(&mut self.plan_view.want_dialog) {
             self.open_dialog(Dialog::ExportPlan);
+        }
+        if let Some(which) = self.scenarios_view.want_dialog.take() {
+            self.open_dialog(which);
         }
         for c in commands {
             self.apply(c);

@@ -227,6 +227,8 @@ pub enum Dialog {
     OpenProject,
     SaveProject,
     ExportPlan,
+    OpenOffers,
+    SaveOffers,
 }
 
 /// A file dialog's answer: the chosen paths, `None` when cancelled, or why there is no dialog.
@@ -252,6 +254,17 @@ pub fn pick(ctx: egui::Context, which: Dialog) -> Job<Picked> {
                     .add_filter("promolab project", &[project])
                     .set_title("Save project")
                     .set_file_name(format!("promotions.{project}"))
+                    .save_file()
+                    .map(|p| vec![p]),
+                Dialog::OpenOffers => d
+                    .add_filter("offers", &["json"])
+                    .set_title("Open offers")
+                    .pick_file()
+                    .map(|p| vec![p]),
+                Dialog::SaveOffers => d
+                    .add_filter("offers", &["json"])
+                    .set_title("Save offers")
+                    .set_file_name("offers.json")
                     .save_file()
                     .map(|p| vec![p]),
                 Dialog::ExportPlan => d

@@ -16,6 +16,9 @@ pub enum Edit {
     /// "Standard offers" was pressed: the caller puts the standard list back (and fits it to the
     /// model).
     Standard,
+    /// "Open offers…" or "Save offers…": the caller asks for a file.
+    Open,
+    Save,
 }
 
 /// The scenario's offer as an option for the optimizer, named as the scenario describes it.
@@ -102,6 +105,20 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
             .clicked()
         {
             edit = Edit::Standard;
+        }
+        if ui
+            .button("Open offers…")
+            .on_hover_text("An offers file as `promolab optimize --offers` reads it (with its caps, channels and objective).")
+            .clicked()
+        {
+            edit = Edit::Open;
+        }
+        if ui
+            .button("Save offers…")
+            .on_hover_text("Writes these offers as a file for `promolab optimize --offers`.")
+            .clicked()
+        {
+            edit = Edit::Save;
         }
     });
     edit

@@ -3,7 +3,7 @@
 //! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
 
 use super::chart_style::NiceY;
-use super::jobs::{Job, Loaded, spawn};
+use super::jobs::{self, Job, Loaded, spawn};
 use super::{chart_style, control_checks, glossary, offers_edit, price_panel};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::pipeline::DataSpec;
@@ -102,6 +102,8 @@ pub struct ScenariosView {
     pub offers_changed: bool,
     /// Best price index per segment (shown for a dynamic-price offer).
     pub prices: price_panel::PricePanel,
+    /// A file dialog the screen asks the app to open (offers files).
+    pub want_dialog: Option<jobs::Dialog>,
 }
 
 /// The charts' sweep: the scenario at 13 values of its offer.
@@ -151,6 +153,7 @@ impl Default for ScenariosView {
             invalid: None,
             offers_changed: false,
             prices: Default::default(),
+            want_dialog: None,
             undo: Vec::new(),
             redo: Vec::new(),
             job: None,
@@ -350,6 +353,27 @@ impl ScenariosView {
                 self.pending_saved.push(s);
             }
         }
+    }
+
+    /// Replaces the optimizer's offers with those of an offers file, if this model can simulate
+    /// them all (else nothing changes and the error says which offer and why).
+    pub fn open_offers(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let offers = optimize::read_offers(path)?;
+        if let Some(t) = &self.table {
+            offers
+                .validate(t)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        self.offers = offers;
+        self.offers_changed = self.optimized.is_some();
+        Ok(())
+    }
+
+    /// Writes the optimizer's offers as an offers file (atomically).
+    pub fn save_offers(&self, path: &std::path::Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(&self.offers).map_err(|e| e.to_string())?;
+        crate::util::write_atomic(path, json.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
     /// The scenario state of an opened project (replaces the current one and its undo history).
@@ -895,6 +919,8 @@ impl ScenariosView {
                 }
                 self.offers_changed = self.optimized.is_some();
             }
+            offers_edit::Edit::Open => self.want_dialog = Some(jobs::Dialog::OpenOffers),
+            offers_edit::Edit::Save => self.want_dialog = Some(jobs::Dialog::SaveOffers),
         }
         ui.horizontal(|ui| {
             ui.add(
