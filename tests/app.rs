@@ -414,6 +414,12 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     // The screen sums the plan up per offer, with the total's range.
     let total = plan(&harness).intervals.incremental_profit;
     harness.get_by_label(&format!("{:.0} to {:.0}", total.p5, total.p95));
+    // One scenario saved for comparison (as its button does on the Scenarios screen).
+    {
+        let sv = &mut harness.state_mut().scenarios_view;
+        let o = sv.outcome.clone().unwrap();
+        sv.saved.push((sv.scenario.clone(), o));
+    }
     let out = dir.join("exported-plan.csv");
     harness.state_mut().plan_view.path = out.display().to_string();
     harness.get_by_label("Export CSV").click();
@@ -432,7 +438,7 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         "guide done"
     );
     // The charts' data is exported beside the plan.
-    for chart in ["frontier", "sweep", "segments"] {
+    for chart in ["frontier", "sweep", "segments", "comparison"] {
         let p = dir.join(format!("exported-plan.{chart}.csv"));
         let csv = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         assert!(csv.lines().count() > 2, "{chart}: {csv}");
@@ -617,6 +623,8 @@ fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     harness.get_by_label("Save for comparison").click();
     harness.run_steps(2);
     assert_eq!(harness.state().scenarios_view.saved.len(), 1);
+    // Saved scenarios are compared with the current one in a table and a chart.
+    harness.get_by_label("Incremental profit side by side (5–95%)");
     let path = dir.join("spring.promolab");
     {
         let app = harness.state_mut();

@@ -85,3 +85,69 @@ impl Comparison {
         s
     }
 }
+
+/// Scenarios side by side as CSV (the Scenarios screen's comparison chart): name, targeted,
+/// incremental buyers, revenue, spend, profit with its 5–95% range, ROI (empty when nothing is
+/// spent). Names are quoted where CSV needs it.
+pub fn comparison_csv(rows: &[(&str, &Outcome)]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "scenario",
+        "targeted",
+        "incremental_buyers",
+        "incremental_revenue",
+        "spend",
+        "incremental_profit",
+        "profit_p5",
+        "profit_p95",
+        "roi",
+    ];
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
+    for (name, o) in rows {
+        let t = &o.totals;
+        let iv = o.intervals.incremental_profit;
+        let _ = w.write_record([
+            name.to_string(),
+            t.targeted.to_string(),
+            format!("{:.3}", t.incremental_buyers),
+            format!("{:.2}", t.incremental_revenue),
+            format!("{:.2}", t.spend()),
+            format!("{:.2}", t.incremental_profit),
+            format!("{:.2}", iv.p5),
+            format!("{:.2}", iv.p95),
+            o.roi.map_or(String::new(), |r| format!("{r:.4}")),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_csv_by_hand() {
+        let mut o = Outcome::default();
+        o.totals.targeted = 10;
+        o.totals.incremental_buyers = 1.5;
+        o.totals.incremental_revenue = 120.0;
+        o.totals.incremental_profit = 30.0;
+        o.intervals.incremental_profit.p5 = -5.0;
+        o.intervals.incremental_profit.p95 = 60.25;
+        let csv = comparison_csv(&[("20% off, best 30%", &o)]);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "scenario,targeted,incremental_buyers,incremental_revenue,spend,incremental_profit,profit_p5,profit_p95,roi"
+            )
+        );
+        let spend = format!("{:.2}", o.totals.spend());
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("\"20% off, best 30%\",10,1.500,120.00,{spend},30.00,-5.00,60.25,")
+        );
+        assert_eq!(lines.next(), None);
+    }
+}

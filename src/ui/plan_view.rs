@@ -145,8 +145,8 @@ impl PlanView {
             .ok_or("optimize a plan first (Scenarios screen)")?;
         let written = plan::write_plan(&opt.plan, &path, opt.control_check.as_ref())
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        // The charts' data beside the plan: the frontier, and the current scenario's sweep and
-        // per-segment figures.
+        // The charts' data beside the plan: the frontier, and the current scenario's sweep,
+        // per-segment figures and comparison with the saved scenarios.
         let mut charts = vec![(
             "frontier.csv",
             crate::sim::optimize::frontier_csv(&opt.frontier),
@@ -158,6 +158,12 @@ impl PlanView {
         }
         if let Some(o) = &sv.outcome {
             charts.push(("segments.csv", crate::sim::simulate::segments_csv(o)));
+            // The comparison chart: the current scenario and the saved ones.
+            if !sv.saved.is_empty() {
+                let mut rows: Vec<(&str, &crate::sim::Outcome)> = vec![("current", o)];
+                rows.extend(sv.saved.iter().map(|(s, o)| (s.name.as_str(), o)));
+                charts.push(("comparison.csv", crate::sim::compare::comparison_csv(&rows)));
+            }
         }
         let mut extra: Vec<String> = written[1..]
             .iter()

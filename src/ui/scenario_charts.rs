@@ -1,12 +1,13 @@
 //! The Scenarios screen's charts: the scenario's figures against its offer's value (with their
-//! 5–95% bands), its incremental profit per segment and its uplift by decile.
+//! 5–95% bands), its incremental profit per segment and its uplift by decile, and the saved
+//! scenarios side by side.
 
 use super::chart_style::{self, NiceY};
 use super::glossary;
 use crate::sim::Scenario;
 use crate::sim::select::UpliftDecile;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
-use egui_plot::{Bar, BarChart, Legend, Plot, Points, VLine};
+use egui_plot::{Bar, BarChart, HLine, Legend, Line, Plot, Points, VLine};
 
 /// Why the sweep's curves can jump: the targeted customers are picked again at each value.
 fn reranked_note(t: &crate::sim::scenario::Targeting) -> Option<String> {
@@ -187,4 +188,65 @@ pub fn segment_and_decile_charts(
                 p.vline(VLine::new("targeted up to here", 0.5 + 10.0 * top));
             });
     });
+}
+
+/// Incremental profit of scenarios side by side, each with its 5–95% range, against no
+/// promotion (0).
+pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
+    let bars: Vec<Bar> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, (name, o))| {
+            Bar::new(k as f64 + 1.0, o.totals.incremental_profit)
+                .name(*name)
+                .width(0.6)
+        })
+        .collect();
+    // Category labels cut to fit under their bar.
+    let names: Vec<String> = rows
+        .iter()
+        .map(|(name, _)| {
+            let mut short: String = name.chars().take(22).collect();
+            if name.chars().count() > 22 {
+                short.push('…');
+            }
+            short
+        })
+        .collect();
+    ui.label("Incremental profit side by side (5–95%)")
+        .on_hover_text(glossary::INTERVAL);
+    let whisker = ui.visuals().strong_text_color();
+    Plot::new("comparison")
+        .nice_y()
+        .x_grid_spacer(chart_style::numbered(1, rows.len() as i64))
+        .x_axis_formatter(move |mark, _| {
+            let k = mark.value.round();
+            if (mark.value - k).abs() < 1e-6 && k >= 1.0 {
+                names.get(k as usize - 1).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .allow_scroll(false)
+        .height(170.0)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new("incremental profit", bars).color(chart_style::PROFIT));
+            // Each range as an error bar: a line from 5% to 95% with a cap at each end.
+            for (k, (_, o)) in rows.iter().enumerate() {
+                let iv = o.intervals.incremental_profit;
+                let x = k as f64 + 1.0;
+                let (l, r) = (x - 0.08, x + 0.08);
+                let bar = vec![
+                    [l, iv.p5],
+                    [r, iv.p5],
+                    [x, iv.p5],
+                    [x, iv.p95],
+                    [l, iv.p95],
+                    [r, iv.p95],
+                ];
+                p.line(Line::new("5–95%", bar).color(whisker).width(1.5));
+            }
+            p.hline(HLine::new("no promotion", 0.0).color(egui::Color32::GRAY));
+        });
 }

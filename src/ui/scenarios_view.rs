@@ -106,11 +106,11 @@ pub struct ScenariosView {
     pub want_dialog: Option<jobs::Dialog>,
 }
 
-/// The charts' sweep: the scenario at 13 values of its offer.
 /// The plain message a scenario and the offers fall back to when the model cannot price
 /// discounts (`ScenariosView::fit_offers_to`).
 const MESSAGE_TEXT: &str = "Hi {name}, news from us this week.";
 
+/// The charts' sweep: the scenario at 13 values of its offer.
 fn sweep_of(t: &ResponseTable, s: &Scenario) -> Vec<SweepPoint> {
     simulate::sweep(t, s, &simulate::sweep_values(&s.offer, 13))
 }
@@ -904,6 +904,9 @@ impl ScenariosView {
                     ui.end_row();
                 }
             });
+            let mut rows: Vec<(&str, &Outcome)> = vec![("current", o)];
+            rows.extend(self.saved.iter().map(|(s, o)| (s.name.as_str(), o)));
+            super::scenario_charts::comparison_chart(ui, &rows);
         }
     }
 
