@@ -613,6 +613,25 @@ fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
     );
     harness.get_by_label_contains("Searched price indices 0.70 to 1.30");
     harness.get_by_label(&format!("{:.3}", prices[0].best_index));
+    // Each segment at its best price joins the comparison, with the search's figures.
+    harness
+        .get_by_label("Compare each at its best price")
+        .click_accesskit();
+    harness.run_steps(2);
+    let saved = &harness.state().scenarios_view.saved;
+    assert_eq!(saved.len(), prices.len());
+    for ((s, o), p) in saved.iter().zip(&prices) {
+        assert_eq!(s.targeting.segments, vec![p.segment.clone()]);
+        assert!(
+            (o.totals.incremental_profit - p.at_best.incremental_profit).abs()
+                <= 1e-6 * (1.0 + p.at_best.incremental_profit.abs()),
+            "{}: {} vs {}",
+            s.name,
+            o.totals.incremental_profit,
+            p.at_best.incremental_profit
+        );
+        assert_eq!(o.intervals.incremental_profit, p.profit_range);
+    }
 }
 
 #[test]

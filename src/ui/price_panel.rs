@@ -80,7 +80,8 @@ impl PricePanel {
         self.job = Some((query, job));
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, t: &Arc<ResponseTable>, margin: f64) {
+    /// The panel; true when "Compare each at its best price" was pressed.
+    pub fn ui(&mut self, ui: &mut egui::Ui, t: &Arc<ResponseTable>, margin: f64) -> bool {
         ui.strong("Best price per segment")
             .on_hover_text(glossary::BEST_PRICE);
         ui.horizontal(|ui| {
@@ -125,7 +126,7 @@ impl PricePanel {
             }
         });
         let Some((query, prices)) = &self.result else {
-            return;
+            return false;
         };
         ui.label(format!(
             "Searched price indices {:.2} to {:.2}{}, margin {:.0}% (1 = list price; 0.9 = 10% below it):",
@@ -166,5 +167,38 @@ impl PricePanel {
                 ui.end_row();
             }
         });
+        ui.button("Compare each at its best price")
+            .on_hover_text("Saves one scenario per segment at its best price index, to compare them side by side with the others.")
+            .clicked()
+    }
+
+    /// One scenario per segment of the last search: its best price index, for everyone in that
+    /// segment, at the search's margin, with no sending cost (a price is not a message).
+    pub fn scenarios(
+        &self,
+        base: &crate::sim::Scenario,
+        t: &ResponseTable,
+    ) -> Vec<crate::sim::Scenario> {
+        let Some((query, prices)) = &self.result else {
+            return Vec::new();
+        };
+        prices
+            .iter()
+            .map(|p| {
+                let mut s = base.clone();
+                s.offer = crate::sim::Offer::DynamicPrice {
+                    price_index: p.best_index,
+                };
+                s.targeting = Default::default();
+                // A table without segments has one row for everyone.
+                if !t.segment_names.is_empty() {
+                    s.targeting.segments = vec![p.segment.clone()];
+                }
+                s.channel.send_cost_eur = 0.0;
+                s.margin_rate = Some(query.margin);
+                s.name = format!("{}: price index {:.3}", p.segment, p.best_index);
+                s
+            })
+            .collect()
     }
 }

@@ -640,7 +640,12 @@ impl ScenariosView {
                 {
                     ui.separator();
                     let margin = self.scenario.margin_rate.unwrap_or(t.margin_rate);
-                    self.prices.ui(ui, &t, margin);
+                    if self.prices.ui(ui, &t, margin) {
+                        for s in self.prices.scenarios(&self.scenario, &t) {
+                            let o = crate::sim::simulate(&t, &s);
+                            self.saved.push((s, o));
+                        }
+                    }
                 }
                 ui.separator();
                 self.optimizer(ui);
