@@ -612,6 +612,17 @@ fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
         "{prices:?}"
     );
     harness.get_by_label_contains("Searched price indices 0.70 to 1.30");
+    // A best index above list (the campaign only gave discounts) or below its deepest discount
+    // is called an extrapolation.
+    let pct = promolab::sim::offer::Lever::Pct as usize;
+    let deepest = t.depth_seen.expect("the sample campaign's depths")[pct] as f64;
+    let outside = (prices.iter()).any(|p| p.best_index > 1.0 || p.best_index < 1.0 - deepest);
+    assert_eq!(
+        harness
+            .query_by_label_contains("is the model's extrapolation")
+            .is_some(),
+        outside
+    );
     harness.get_by_label(&format!("{:.3}", prices[0].best_index));
     // Each segment at its best price joins the comparison, with the search's figures.
     harness

@@ -249,6 +249,8 @@ pub struct Outcome {
     pub beyond_seen_share: f64,
     /// The deepest depth of this kind the past campaign offered (share of the basket).
     pub deepest_seen: Option<f64>,
+    /// The offer sets a price above list (which campaigns of discounts never tried).
+    pub above_list_price: bool,
 }
 
 /// What the scenario fixes for every customer (stock not yet applied).
@@ -513,12 +515,19 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         stock_served_share: sel.serve,
         beyond_seen_share,
         deepest_seen,
+        above_list_price: matches!(s.offer, Offer::DynamicPrice { price_index } if price_index > 1.0),
     }
 }
 
 impl Outcome {
     /// A warning when the offer goes deeper than the past campaign did, for some customers.
     pub fn extrapolation_warning(&self) -> Option<String> {
+        if self.beyond_seen_share > 0.0 && self.above_list_price {
+            return Some(
+                "A price above the list price: the past campaign only gave discounts, so the model extrapolates its response to them, and the 5-95% range does not include that."
+                    .into(),
+            );
+        }
         (self.beyond_seen_share > 0.0).then(|| {
             let deepest = match self.deepest_seen {
                 Some(d) if d > 0.0 => format!("the deepest was {:.0}% of the basket", 100.0 * d),
@@ -543,7 +552,11 @@ fn beyond_seen(t: &ResponseTable, s: &Scenario, sent: &[u32]) -> (f64, Option<f6
         return (0.0, Some(deepest));
     }
     let shape = s.offer.shape();
-    let beyond = |b: f64| shape.depth(b) > deepest + 1e-6;
+    // Deeper than any arm, or a price above list (a negative depth: campaigns give discounts).
+    let beyond = |b: f64| {
+        let d = shape.depth(b);
+        d > deepest + 1e-6 || d < -1e-6
+    };
     let beyond = if shape.worth == 0.0 {
         // The same depth for everyone: no pass over the customers.
         if beyond(1.0) { sent.len() } else { 0 }
@@ -745,6 +758,20 @@ mod engine_tests {
             simulate(&t, &Scenario::new("g", gift)).beyond_seen_share,
             1.0
         );
+        // A price above list is a negative depth, which no campaign discount tried; a price
+        // cut within the 25% is not.
+        let price = |price_index| Scenario::new("d", Offer::DynamicPrice { price_index });
+        let above = simulate(&t, &price(1.1));
+        assert_eq!(above.beyond_seen_share, 1.0);
+        assert!(
+            above
+                .extrapolation_warning()
+                .is_some_and(|w| w.contains("above the list price")),
+            "{:?}",
+            above.extrapolation_warning()
+        );
+        assert_eq!(simulate(&t, &price(0.8)).beyond_seen_share, 0.0);
+        assert_eq!(simulate(&t, &price(1.0)).beyond_seen_share, 0.0);
         t.depth_seen = None;
         assert_eq!(simulate(&t, &s).deepest_seen, None);
     }

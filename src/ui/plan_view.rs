@@ -19,12 +19,16 @@ pub struct PlanView {
     pub status: String,
     /// Set by the "Choose..." button; the app opens the save dialog.
     pub want_dialog: bool,
-    /// The plan being rebuilt with a new template, send time or salt in the background (for
-    /// which optimization), and whether another edit came in meanwhile (about 0.5 s for a
-    /// million customers: too long for a keystroke).
-    rebuild_job: Option<(u64, Job<Plan>)>,
-    rebuild_again: bool,
+    /// The plan being rebuilt with a new template, send time or salt in the background, with
+    /// what it is built from (about 0.5 s for a million customers: too long for a keystroke).
+    rebuild_job: Option<(Settings, Job<Plan>)>,
+    /// What the shown plan was last built (or is being built) from.
+    built_with: Option<Settings>,
 }
+
+/// What a plan's rows are made from besides the optimization's choices: the optimization, the
+/// template, the send time and the salt.
+type Settings = (u64, String, String, Option<String>);
 
 impl Default for PlanView {
     fn default() -> Self {
@@ -41,7 +45,7 @@ impl Default for PlanView {
             status: String::new(),
             want_dialog: false,
             rebuild_job: None,
-            rebuild_again: false,
+            built_with: None,
         }
     }
 }
@@ -64,24 +68,39 @@ impl PlanView {
         (!self.salt.is_empty()).then(|| self.salt.clone())
     }
 
+    /// What the plan should be built from now (None without a plan).
+    fn settings(&self, sv: &ScenariosView) -> Option<Settings> {
+        let opt = sv.optimized.as_ref()?;
+        Some((
+            opt.id,
+            self.template.clone(),
+            self.send_time.clone(),
+            self.salt(),
+        ))
+    }
+
     /// Regenerates the plan's messages (and pseudonyms) with the current template and salt, now
     /// (exports and tests; the screen does it in the background).
-    pub fn rebuild(&self, sv: &mut ScenariosView) {
+    pub fn rebuild(&mut self, sv: &mut ScenariosView) {
         let offers = self.offers(sv);
+        let settings = self.settings(sv);
         let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_mut()) else {
             return;
         };
         let salt = self.salt();
         opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt.as_deref());
+        self.built_with = settings;
     }
 
-    /// `rebuild` in the background; an edit while one runs starts another when it is done.
-    fn rebuild_later(&mut self, sv: &ScenariosView, ctx: &egui::Context) {
-        if self.rebuild_job.is_some() {
-            self.rebuild_again = true;
+    /// `rebuild` in the background, when the plan was built from other settings than the
+    /// current ones and no rebuild is running (one that is will be followed by another).
+    fn rebuild_if_stale(&mut self, sv: &ScenariosView, ctx: &egui::Context) {
+        let wanted = self.settings(sv);
+        if self.rebuild_job.is_some() || wanted.is_none() || self.built_with == wanted {
             return;
         }
-        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_ref()) else {
+        let (Some(t), Some(opt), Some(wanted)) = (sv.table.clone(), sv.optimized.as_ref(), wanted)
+        else {
             return;
         };
         let (offers, salt) = (self.offers(sv), self.salt());
@@ -94,34 +113,37 @@ impl PlanView {
                 salt.as_deref(),
             ));
         });
-        self.rebuild_job = Some((opt.id, job));
-        self.rebuild_again = false;
+        self.built_with = Some(wanted.clone());
+        self.rebuild_job = Some((wanted, job));
     }
 
-    /// Applies a finished background rebuild (to the optimization it was made for).
+    /// Applies a finished background rebuild if it was made from the current settings (one made
+    /// from older ones is dropped: the next frame builds from the new ones).
     pub fn poll(&mut self, sv: &mut ScenariosView) {
-        let Some((id, job)) = &self.rebuild_job else {
+        let Some((made_from, job)) = &self.rebuild_job else {
             return;
         };
         let (mut plans, gone) = job.poll();
-        if let (Some(plan), Some(opt)) = (plans.pop(), sv.optimized.as_mut())
-            && opt.id == *id
-        {
+        let current = self.settings(sv).as_ref() == Some(made_from);
+        if let (Some(plan), Some(opt), true) = (plans.pop(), sv.optimized.as_mut(), current) {
             opt.plan = plan;
         }
         if gone {
+            if !current {
+                self.built_with = None;
+            }
             self.rebuild_job = None;
         }
     }
 
-    /// Blocks until the background rebuild is done and applied, and makes the one an edit
-    /// asked for meanwhile (tests).
+    /// Blocks until the background rebuild is done and applied, and builds the plan from the
+    /// current settings if it was not (tests).
     pub fn wait(&mut self, sv: &mut ScenariosView) {
         while self.rebuild_job.is_some() {
             self.poll(sv);
             std::thread::yield_now();
         }
-        if std::mem::take(&mut self.rebuild_again) {
+        if self.settings(sv).is_some() && self.built_with != self.settings(sv) {
             self.rebuild(sv);
         }
     }
@@ -207,22 +229,15 @@ impl PlanView {
         }
         ui.horizontal(|ui| {
             ui.label("Message template");
-            let r = ui.add(
+            ui.add(
                 egui::TextEdit::singleline(&mut self.template)
                     .hint_text("each offer's own message")
                     .desired_width(420.0),
             );
             ui.label("Send time");
-            let t = ui.text_edit_singleline(&mut self.send_time);
-            let stale = self.rebuild_job.is_none()
-                && sv
-                    .optimized
-                    .as_ref()
-                    .and_then(|o| o.plan.rows.first())
-                    .is_some_and(|r| r.send_time != self.send_time);
-            if r.changed() || t.changed() || stale || self.rebuild_again {
-                self.rebuild_later(sv, ui.ctx());
-            }
+            ui.text_edit_singleline(&mut self.send_time);
+            // Edits, a new plan, or an edit made while a rebuild ran.
+            self.rebuild_if_stale(sv, ui.ctx());
             if self.rebuild_job.is_some() {
                 ui.spinner();
             }

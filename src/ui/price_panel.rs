@@ -137,6 +137,30 @@ impl PricePanel {
                 .map_or(String::new(), |s| format!(", at most {s:.0} buyers per segment")),
             100.0 * query.margin
         ));
+        // What the past campaign tried: its discounts, down to its deepest, and no price above
+        // list; a best index outside that is the model's extrapolation.
+        let deepest = (t.depth_seen)
+            .zip(crate::sim::Offer::DynamicPrice { price_index: 1.0 }.lever())
+            .map(|(seen, lever)| seen[lever as usize] as f64);
+        let outside: Vec<&str> = prices
+            .iter()
+            .filter(|p| {
+                p.best_index > 1.0 + 1e-9 || deepest.is_some_and(|d| p.best_index < 1.0 - d - 1e-9)
+            })
+            .map(|p| p.segment.as_str())
+            .collect();
+        if !outside.is_empty() {
+            let tried = deepest.map_or(String::new(), |d| {
+                format!(" (it tried indices from {:.2} to 1.00)", 1.0 - d)
+            });
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "{}: the best index lies outside what the past campaign tried{tried}, so it is the model's extrapolation, and the range does not include that.",
+                    outside.join(", ")
+                ),
+            );
+        }
         egui::Grid::new("best_prices").striped(true).show(ui, |ui| {
             for h in [
                 "segment",
