@@ -654,7 +654,7 @@ fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     harness.run_steps(2);
     assert_eq!(harness.state().scenarios_view.saved.len(), 1);
     // Saved scenarios are compared with the current one in a table and a chart.
-    harness.get_by_label("Incremental profit side by side (5–95%)");
+    harness.get_by_label_contains("Incremental profit side by side (5–95%)");
     let path = dir.join("spring.promolab");
     {
         let app = harness.state_mut();

@@ -213,7 +213,8 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
             short
         })
         .collect();
-    ui.label("Incremental profit side by side (5–95%)")
+    // No legend (it covered a bar whatever its corner): the heading says what is drawn.
+    ui.label("Incremental profit side by side (5–95%): bars, with their ranges; 0 is no promotion")
         .on_hover_text(glossary::INTERVAL);
     let whisker = ui.visuals().strong_text_color();
     Plot::new("comparison")
@@ -229,7 +230,6 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
         })
         .allow_scroll(false)
         .height(170.0)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show(ui, |p| {
             p.bar_chart(BarChart::new("incremental profit", bars).color(chart_style::PROFIT));
             // Each range as an error bar: a line from 5% to 95% with a cap at each end.
