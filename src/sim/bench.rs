@@ -98,6 +98,9 @@ pub struct SimBench {
     /// The efficient frontier on the planning model's shape: 21 budgets, each solved and its
     /// plan's 5–95% range computed (`optimize::frontier`, in the background after Optimize).
     pub frontier_planning_model_ms: f64,
+    /// The best price index per segment on the planning model's shape (5 segments, indices 0.7
+    /// to 1.3: `price::optimize_prices`, in the background on the Scenarios screen).
+    pub price_search_planning_model_ms: f64,
     /// Solving for a budget of a third of the unconstrained spend.
     pub optimize_solve_ms: f64,
     pub optimize_gap_share: f64,
@@ -199,6 +202,10 @@ pub fn run(customers: usize) -> SimBench {
     let frontier_ms = start.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(frontier.len(), 21);
     drop(planning_problem);
+    let start = Instant::now();
+    let prices = super::price::optimize_prices(&t, 0.7, 1.3, t.margin_rate, None);
+    let price_ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert!(!prices.is_empty());
     t.mean.classes = Classes::default();
     t.members = members;
     let start = Instant::now();
@@ -222,6 +229,7 @@ pub fn run(customers: usize) -> SimBench {
         optimize_build_ms: build_ms,
         optimize_build_planning_model_ms: planning_build_ms,
         frontier_planning_model_ms: frontier_ms,
+        price_search_planning_model_ms: price_ms,
         optimize_solve_ms: solve_ms,
         optimize_gap_share: sol.gap_share,
         plan_rows: plan.rows.len(),

@@ -35,11 +35,17 @@ fn figures(t: &ResponseTable, rows: &[usize], index: f64, margin: f64) -> Figure
         serve: 1.0,
     };
     let pricer = Pricer::new(t, &t.mean, &p);
-    let mut f = Figures::default();
-    for &i in rows {
-        f.add(&pricer.effect(i));
-    }
-    f
+    // In parallel, in fixed chunks merged in order: the same sums on any number of threads.
+    let each = |r: std::ops::Range<usize>| {
+        let mut f = Figures::default();
+        for &i in &rows[r] {
+            f.add(&pricer.effect(i));
+        }
+        f
+    };
+    super::fold_ranges(rows.len(), 1 << 13, each, Figures::default(), |a, b| {
+        a.merge(&b)
+    })
 }
 
 /// Best price index in [lo, hi] for each segment; `stock_units` caps expected buyers per segment.
@@ -79,16 +85,22 @@ pub fn optimize_prices(
                     (best, best_v) = (x, v);
                 }
             }
-            // Golden-section refinement within one grid step either side.
+            // Golden-section refinement within one grid step either side: each step keeps one
+            // of its two inner points, so it evaluates one new one.
             let step = (hi - lo) / steps as f64;
             let (mut a, mut b) = ((best - step).max(lo), (best + step).min(hi));
             let g = 0.618_033_988_749_895;
+            let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
+            let (mut fc, mut fd) = (score(r, c), score(r, d));
             for _ in 0..30 {
-                let (c, d) = (b - g * (b - a), a + g * (b - a));
-                if score(r, c) >= score(r, d) {
-                    b = d;
+                if fc >= fd {
+                    (b, d, fd) = (d, c, fc);
+                    c = b - g * (b - a);
+                    fc = score(r, c);
                 } else {
-                    a = c;
+                    (a, c, fc) = (c, d, fd);
+                    d = a + g * (b - a);
+                    fd = score(r, d);
                 }
             }
             let refined = 0.5 * (a + b);
