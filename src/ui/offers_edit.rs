@@ -99,26 +99,26 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
             offers.offers.push(new);
             edit = Edit::Changed;
         }
-        if ui
-            .button("Standard offers")
-            .on_hover_text("Puts back the five offers promolab starts with.")
-            .clicked()
-        {
-            edit = Edit::Standard;
-        }
-        if ui
-            .button("Open offers…")
-            .on_hover_text("An offers file as `promolab optimize --offers` reads it (with its caps, channels and objective).")
-            .clicked()
-        {
-            edit = Edit::Open;
-        }
-        if ui
-            .button("Save offers…")
-            .on_hover_text("Writes these offers as a file for `promolab optimize --offers`.")
-            .clicked()
-        {
-            edit = Edit::Save;
+        for (label, tip, asked) in [
+            (
+                "Standard offers",
+                "Puts back the five offers promolab starts with.",
+                Edit::Standard,
+            ),
+            (
+                "Open offers…",
+                "An offers file as `promolab optimize --offers` reads it (with its caps, channels and objective).",
+                Edit::Open,
+            ),
+            (
+                "Save offers…",
+                "Writes these offers as a file for `promolab optimize --offers`.",
+                Edit::Save,
+            ),
+        ] {
+            if ui.button(label).on_hover_text(tip).clicked() {
+                edit = asked;
+            }
         }
     });
     edit
