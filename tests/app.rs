@@ -624,6 +624,15 @@ fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
         outside
     );
     harness.get_by_label(&format!("{:.3}", prices[0].best_index));
+    // A price above list: the spend says buyers pay more, and the warning says the campaign
+    // never tried it.
+    harness.state_mut().scenarios_view.scenario.offer =
+        promolab::sim::Offer::DynamicPrice { price_index: 1.1 };
+    harness.run_steps(2);
+    harness.get_by_label_contains("above list in all");
+    harness.get_by_label_contains("A price above the list price");
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
     // Each segment at its best price joins the comparison, with the search's figures.
     harness
         .get_by_label("Compare each at its best price")

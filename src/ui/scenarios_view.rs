@@ -823,7 +823,12 @@ impl ScenariosView {
             );
             row(
                 "spend",
-                format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost),
+                if t.redemption_cost < 0.0 {
+                    // A price above list: the "price cut" is negative, extra paid by buyers.
+                    format!("{:.0} redemptions + {:.0} sending (negative: buyers pay {:.0} above list in all)", t.redemption_cost, t.send_cost, -t.redemption_cost)
+                } else {
+                    format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost)
+                },
                 glossary::SPEND,
             );
             row(
