@@ -379,6 +379,14 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         .expect("the sample's held-out customers");
     assert!(check.unchecked.is_empty() && check.offers.iter().any(|o| o.observed.judged));
     harness.get_by_label_contains("Plan check vs the past campaign");
+    // Offers the check finds overstated are named in a warning line (and only then).
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("read its figures as optimistic")
+            .next()
+            .is_some(),
+        !check.overstated().is_empty()
+    );
     // The plan's profit is shown with its 5-95% range, which contains it.
     let iv = opt.plan.intervals.incremental_profit;
     assert!(

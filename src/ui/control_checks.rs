@@ -102,7 +102,7 @@ pub fn overstated_warning(ui: &mut egui::Ui, c: &PlanCheck) {
         ui.colored_label(
             ui.visuals().warn_fg_color,
             format!(
-                "⚠ {}: the expected profit per customer is above what the past campaign shows for the customers the plan sends it to, by more than two standard errors; read its figures as optimistic.",
+                "Warning: {}: the expected profit per customer is above what the past campaign shows for the customers the plan sends it to, by more than two standard errors; read its figures as optimistic.",
                 overstated.join(", ")
             ),
         )
