@@ -1,7 +1,7 @@
 //! The optimizer's offers on the Scenarios screen: each with an optional redemption cap, each
 //! removable; the offer being edited above (value, channel, message) can be added, and the
-//! standard offers brought back. A plan answers for the offers it was solved with, so any
-//! change here asks for Optimize again.
+//! standard offers brought back (edits are made in place; the Scenarios screen compares the
+//! list with the one the shown plan was solved with).
 
 use super::glossary;
 use crate::sim::Scenario;
@@ -10,9 +10,8 @@ use crate::sim::optimize::{OfferOption, OffersFile};
 /// What the user did to the offers this frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edit {
+    /// Nothing, or an edit made in place.
     None,
-    /// The list or a cap changed.
-    Changed,
     /// "Standard offers" was pressed: the caller puts the standard list back (and fits it to the
     /// model).
     Standard,
@@ -52,16 +51,13 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
                     .changed()
                 {
                     o.redemption_cap = capped.then_some(1000.0);
-                    edit = Edit::Changed;
                 }
                 if let Some(cap) = &mut o.redemption_cap {
                     let drag = egui::DragValue::new(cap)
                         .speed(10.0)
                         .range(0.0..=1e9)
                         .suffix(" redemptions");
-                    if ui.add(drag).changed() {
-                        edit = Edit::Changed;
-                    }
+                    ui.add(drag);
                 } else {
                     ui.weak("no cap");
                 }
@@ -77,7 +73,6 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
         });
     if let Some(k) = remove {
         offers.offers.remove(k);
-        edit = Edit::Changed;
     }
     ui.horizontal(|ui| {
         let new = option_of(scenario);
@@ -97,7 +92,6 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
             .clicked()
         {
             offers.offers.push(new);
-            edit = Edit::Changed;
         }
         for (label, tip, asked) in [
             (

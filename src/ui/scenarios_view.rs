@@ -47,6 +47,9 @@ pub struct Optimized {
     /// The plan checked against the past campaign's held-out customers (when the model has
     /// them).
     pub control_check: Option<crate::sim::holdout::PlanCheck>,
+    /// The offers it was solved with (the plan's own get the Plan screen's template and send
+    /// time).
+    pub solved_with: OffersFile,
 }
 
 impl Optimized {
@@ -58,10 +61,11 @@ impl Optimized {
         Optimized {
             solution,
             frontier,
-            plan,
             by_profit,
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             control_check: None,
+            solved_with: plan.offers.clone(),
+            plan,
         }
     }
 }
@@ -98,8 +102,6 @@ pub struct ScenariosView {
     pub adapted: Option<String>,
     /// Why the current scenario cannot be simulated (shown where its figures would be).
     invalid: Option<String>,
-    /// The optimizer's offers were edited after the shown plan was solved.
-    pub offers_changed: bool,
     /// Best price index per segment (shown for a dynamic-price offer).
     pub prices: price_panel::PricePanel,
     /// A file dialog the screen asks the app to open (offers files).
@@ -151,7 +153,6 @@ impl Default for ScenariosView {
             pending_saved: Vec::new(),
             adapted: None,
             invalid: None,
-            offers_changed: false,
             prices: Default::default(),
             want_dialog: None,
             undo: Vec::new(),
@@ -199,6 +200,11 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
 }
 
 impl ScenariosView {
+    /// Whether the optimizer's offers were edited after the shown plan was solved.
+    pub fn offers_changed(&self) -> bool {
+        (self.optimized.as_ref()).is_some_and(|o| o.solved_with != self.offers)
+    }
+
     pub fn is_busy(&self) -> bool {
         self.job.is_some()
             || self.opt_job.is_some()
@@ -365,7 +371,6 @@ impl ScenariosView {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         self.offers = offers;
-        self.offers_changed = self.optimized.is_some();
         Ok(())
     }
 
@@ -393,7 +398,6 @@ impl ScenariosView {
         self.budget = budget;
         self.offers = offers;
         self.optimized = None;
-        self.offers_changed = false;
         self.simulated = None;
         self.sweep_key = None;
         self.simulate_pending();
@@ -556,7 +560,6 @@ impl ScenariosView {
             return;
         };
         let (offers, budget) = (self.offers.clone(), self.budget);
-        self.offers_changed = false;
         self.opt_job = Some(spawn("optimize", ctx, move |send, _| {
             if let Err(e) = offers.validate(&t) {
                 send(OptEvent::Planned(Box::new(Err(e))));
@@ -924,13 +927,11 @@ impl ScenariosView {
         ui.strong("Optimize: who gets which offer");
         match offers_edit::offers_editor(ui, &mut self.offers, &self.scenario) {
             offers_edit::Edit::None => {}
-            offers_edit::Edit::Changed => self.offers_changed = self.optimized.is_some(),
             offers_edit::Edit::Standard => {
                 self.offers = OffersFile::standard();
                 if let Some(t) = self.table.clone() {
                     self.adapted = self.fit_offers_to(&t);
                 }
-                self.offers_changed = self.optimized.is_some();
             }
             offers_edit::Edit::Open => self.want_dialog = Some(jobs::Dialog::OpenOffers),
             offers_edit::Edit::Save => self.want_dialog = Some(jobs::Dialog::SaveOffers),
@@ -952,7 +953,7 @@ impl ScenariosView {
                 ui.spinner();
             }
         });
-        if self.offers_changed && self.optimized.is_some() {
+        if self.offers_changed() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 "The offers changed since this plan: press Optimize for a plan with them.",
