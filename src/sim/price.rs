@@ -20,10 +20,28 @@ pub struct SegmentPrice {
     /// as a scenario (customer outcomes, bootstrap members, the model's error against the
     /// control group).
     pub profit_range: Interval,
+    /// The best index lies outside what the past campaign tried (deeper than its deepest
+    /// discount, or above list): the model extrapolates there (`Outcome::beyond_seen_share`).
+    pub extrapolated: bool,
     /// Conversion elasticity with respect to price at the list price (mean over customers).
     pub elasticity_at_list: f64,
     /// Expected buyers at the list price.
     pub buyers_at_list: f64,
+}
+
+/// A segment at a price index as a scenario: everyone in the segment (everyone, when the table
+/// has no segments), no sending cost (a price is not a message), at `margin`.
+pub fn segment_scenario(t: &ResponseTable, segment: &str, index: f64, margin: f64) -> Scenario {
+    let mut s = Scenario::new(
+        &format!("{segment}: price index {index:.3}"),
+        Offer::DynamicPrice { price_index: index },
+    );
+    if !t.segment_names.is_empty() {
+        s.targeting.segments = vec![segment.to_string()];
+    }
+    s.channel.send_cost_eur = 0.0;
+    s.margin_rate = Some(margin);
+    s
 }
 
 fn figures(t: &ResponseTable, rows: &[usize], index: f64, margin: f64) -> Figures {
@@ -124,21 +142,14 @@ pub fn optimize_prices(
                 .get(s)
                 .cloned()
                 .unwrap_or_else(|| "all".into());
-            let mut at = Scenario::new("best price", Offer::DynamicPrice { price_index: best });
-            if !t.segment_names.is_empty() {
-                at.targeting.segments = vec![segment.clone()];
-            }
-            at.channel.send_cost_eur = 0.0;
-            at.margin_rate = Some(margin);
-            let profit_range = super::simulate::simulate(t, &at)
-                .intervals
-                .incremental_profit;
+            let at = super::simulate::simulate(t, &segment_scenario(t, &segment, best, margin));
             SegmentPrice {
                 segment,
                 customers: r.len(),
                 best_index: best,
                 at_best: figures(t, r, best, margin),
-                profit_range,
+                profit_range: at.intervals.incremental_profit,
+                extrapolated: at.beyond_seen_share > 0.0,
                 elasticity_at_list: elasticity,
                 buyers_at_list: figures(t, r, 1.0, margin).buyers_with_offer,
             }

@@ -5,7 +5,7 @@
 use super::glossary;
 use super::jobs::{Job, spawn};
 use crate::sim::ResponseTable;
-use crate::sim::price::{SegmentPrice, optimize_prices};
+use crate::sim::price::{SegmentPrice, optimize_prices, segment_scenario};
 use std::sync::Arc;
 
 /// What a search was asked: price index range, stock limit on expected buyers per segment, and
@@ -137,19 +137,16 @@ impl PricePanel {
                 .map_or(String::new(), |s| format!(", at most {s:.0} buyers per segment")),
             100.0 * query.margin
         ));
-        // What the past campaign tried: its discounts, down to its deepest, and no price above
-        // list; a best index outside that is the model's extrapolation.
-        let deepest = (t.depth_seen)
-            .zip(crate::sim::Offer::DynamicPrice { price_index: 1.0 }.lever())
-            .map(|(seen, lever)| seen[lever as usize] as f64);
-        let outside: Vec<&str> = prices
-            .iter()
-            .filter(|p| {
-                p.best_index > 1.0 + 1e-9 || deepest.is_some_and(|d| p.best_index < 1.0 - d - 1e-9)
-            })
+        // A best index outside the past campaign's discounts is the model's extrapolation; the
+        // line says what it tried: its discounts, down to its deepest, and no price above list.
+        let outside: Vec<&str> = (prices.iter())
+            .filter(|p| p.extrapolated)
             .map(|p| p.segment.as_str())
             .collect();
         if !outside.is_empty() {
+            let deepest = (t.depth_seen)
+                .zip(crate::sim::Offer::DynamicPrice { price_index: 1.0 }.lever())
+                .map(|(seen, lever)| seen[lever as usize] as f64);
             let tried = deepest.map_or(String::new(), |d| {
                 format!(" (it tried indices from {:.2} to 1.00)", 1.0 - d)
             });
@@ -198,31 +195,12 @@ impl PricePanel {
 
     /// One scenario per segment of the last search: its best price index, for everyone in that
     /// segment, at the search's margin, with no sending cost (a price is not a message).
-    pub fn scenarios(
-        &self,
-        base: &crate::sim::Scenario,
-        t: &ResponseTable,
-    ) -> Vec<crate::sim::Scenario> {
+    pub fn scenarios(&self, t: &ResponseTable) -> Vec<crate::sim::Scenario> {
         let Some((query, prices)) = &self.result else {
             return Vec::new();
         };
-        prices
-            .iter()
-            .map(|p| {
-                let mut s = base.clone();
-                s.offer = crate::sim::Offer::DynamicPrice {
-                    price_index: p.best_index,
-                };
-                s.targeting = Default::default();
-                // A table without segments has one row for everyone.
-                if !t.segment_names.is_empty() {
-                    s.targeting.segments = vec![p.segment.clone()];
-                }
-                s.channel.send_cost_eur = 0.0;
-                s.margin_rate = Some(query.margin);
-                s.name = format!("{}: price index {:.3}", p.segment, p.best_index);
-                s
-            })
+        (prices.iter())
+            .map(|p| segment_scenario(t, &p.segment, p.best_index, query.margin))
             .collect()
     }
 }

@@ -644,7 +644,7 @@ impl ScenariosView {
                     ui.separator();
                     let margin = self.scenario.margin_rate.unwrap_or(t.margin_rate);
                     if self.prices.ui(ui, &t, margin) {
-                        for s in self.prices.scenarios(&self.scenario, &t) {
+                        for s in self.prices.scenarios(&t) {
                             let o = crate::sim::simulate(&t, &s);
                             self.saved.push((s, o));
                         }
