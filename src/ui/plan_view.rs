@@ -95,15 +95,16 @@ impl PlanView {
     /// `rebuild` in the background, when the plan was built from other settings than the
     /// current ones and no rebuild is running (one that is will be followed by another).
     fn rebuild_if_stale(&mut self, sv: &ScenariosView, ctx: &egui::Context) {
-        let wanted = self.settings(sv);
-        if self.rebuild_job.is_some() || wanted.is_none() || self.built_with == wanted {
-            return;
-        }
-        let (Some(t), Some(opt), Some(wanted)) = (sv.table.clone(), sv.optimized.as_ref(), wanted)
-        else {
+        let Some(wanted) = self.settings(sv) else {
             return;
         };
-        let (offers, salt) = (self.offers(sv), self.salt());
+        if self.rebuild_job.is_some() || self.built_with.as_ref() == Some(&wanted) {
+            return;
+        }
+        let (Some(t), Some(opt)) = (sv.table.clone(), sv.optimized.as_ref()) else {
+            return;
+        };
+        let (offers, salt) = (self.offers(sv), wanted.3.clone());
         let choice = opt.solution.choice.clone();
         let job = spawn("plan", ctx.clone(), move |send, _| {
             send(plan::plan_from_choice(
@@ -143,7 +144,8 @@ impl PlanView {
             self.poll(sv);
             std::thread::yield_now();
         }
-        if self.settings(sv).is_some() && self.built_with != self.settings(sv) {
+        let wanted = self.settings(sv);
+        if wanted.is_some() && self.built_with != wanted {
             self.rebuild(sv);
         }
     }
