@@ -146,38 +146,41 @@ pub fn numbered(first: i64, last: i64) -> impl Fn(GridInput) -> Vec<GridMark> {
     }
 }
 
-/// `Plot::nice_y`: the y axis with `nice_grid` and `nice_label`; `numbered_x`: an x axis of
-/// numbered things (`numbered`); `nice_x`: an x axis with `fitted_grid`. Call the x ones before
-/// `x_axis_label`, which they would reset.
-pub trait NiceY {
+/// The charts' axes: `nice_y`, the y axis with `nice_grid` and `nice_label`; `numbered_x`, an x
+/// axis of numbered things (`numbered`); `nice_x`, an x axis with `fitted_grid`. Call the x ones
+/// before `x_axis_label`, which they would reset.
+pub trait NiceAxes {
     fn nice_y(self) -> Self;
     fn numbered_x(self, first: i64, last: i64) -> Self;
     fn nice_x(self) -> Self;
 }
 
-impl NiceY for egui_plot::Plot<'_> {
+impl NiceAxes for egui_plot::Plot<'_> {
     fn nice_y(self) -> Self {
         self.y_grid_spacer(nice_grid).y_axis_formatter(nice_label)
     }
 
     fn nice_x(self) -> Self {
         // Every mark `fitted_grid` returns is spaced for its label: show them all.
-        self.x_grid_spacer(fitted_grid).custom_x_axes(vec![
-            egui_plot::AxisHints::new_x()
-                .formatter(nice_label)
-                .label_spacing(1.0..=2.0),
-        ])
+        self.x_grid_spacer(fitted_grid)
+            .custom_x_axes(x_axis(1.0..=2.0))
     }
 
     fn numbered_x(self, first: i64, last: i64) -> Self {
         // Labels of one or two digits need less room than egui_plot's 60 points for x labels.
         self.x_grid_spacer(numbered(first, last))
-            .custom_x_axes(vec![
-                egui_plot::AxisHints::new_x()
-                    .formatter(nice_label)
-                    .label_spacing(16.0..=24.0),
-            ])
+            .custom_x_axes(x_axis(16.0..=24.0))
     }
+}
+
+/// An x axis labelled by `nice_label`, its labels shown where they stand at least `spacing`
+/// points apart (fully from the range's end).
+fn x_axis(spacing: std::ops::RangeInclusive<f32>) -> Vec<egui_plot::AxisHints<'static>> {
+    vec![
+        egui_plot::AxisHints::new_x()
+            .formatter(nice_label)
+            .label_spacing(spacing),
+    ]
 }
 
 /// A figure's line in `color`.

@@ -1,7 +1,7 @@
 //! The Customers tab: segment overview (sizes, revenue share, RFM histograms), a segment editor
 //! with filters on profile features, one customer's profile, and the feature summary.
 
-use super::chart_style::NiceY;
+use super::chart_style::NiceAxes;
 use super::filter_edit;
 use super::glossary;
 use super::jobs::Loaded;

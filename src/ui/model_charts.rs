@@ -1,7 +1,7 @@
 //! A trained model's test results as charts: headline metrics, ROC, calibration, per offer the Qini
 //! curve and uplift by decile, permutation feature importance and recovered elasticities.
 
-use super::chart_style::NiceY;
+use super::chart_style::NiceAxes;
 use super::glossary;
 use crate::model::evaluate::{ArmEvaluation, Evaluation, SegmentElasticity};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};

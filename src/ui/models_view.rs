@@ -1,7 +1,7 @@
 //! The Models tab: choose model, device and settings; train in the background with live loss
 //! curves and cancel; see test metrics and Qini curves; save and load models.
 
-use super::chart_style::NiceY;
+use super::chart_style::NiceAxes;
 use super::glossary;
 use super::jobs::{Job, Loaded, spawn};
 use crate::data::TableKind;

@@ -2,7 +2,7 @@
 //! 5–95% bands), its incremental profit per segment and its uplift by decile, and the saved
 //! scenarios side by side.
 
-use super::chart_style::{self, NiceY};
+use super::chart_style::{self, NiceAxes};
 use super::glossary;
 use crate::sim::Scenario;
 use crate::sim::select::UpliftDecile;
@@ -31,7 +31,7 @@ fn reranked_note(t: &crate::sim::scenario::Targeting) -> Option<String> {
 /// without one, such as a plain message), with a line while `stale` curves are recomputed.
 pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario, stale: bool) {
     // Curves against the offer's value (a plain message has none to vary).
-    let (_, lo, hi) = scenario.offer.value_range();
+    let (label, lo, hi) = scenario.offer.value_range();
     if hi > lo {
         if stale {
             ui.horizontal(|ui| {
@@ -39,7 +39,6 @@ pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario
                 ui.label("Updating the charts against the offer's value…");
             });
         }
-        let (label, _, _) = scenario.offer.value_range();
         let current = scenario.offer.value();
         let series = |f: &dyn Fn(&SweepPoint) -> f64| -> Vec<[f64; 2]> {
             sweep.iter().map(|p| [p.value, f(p)]).collect()
@@ -49,14 +48,18 @@ pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario
             let points = sweep.iter().filter_map(|p| Some((p.value, f(p)?)));
             chart_style::band(name, points, color)
         };
-        ui.columns(2, |cols| {
-            Plot::new("profit-vs-value")
+        // Both charts over the offer's value.
+        let plot = |id: &str| {
+            Plot::new(id)
                 .allow_scroll(false)
                 .height(190.0)
                 .legend(chart_style::legend())
                 .nice_y()
                 .nice_x()
                 .x_axis_label(label)
+        };
+        ui.columns(2, |cols| {
+            plot("profit-vs-value")
                 .show(&mut cols[0], |p| {
                     p.add(band_of(
                         "incremental revenue",
@@ -82,13 +85,7 @@ pub fn sweep_charts(ui: &mut egui::Ui, sweep: &[SweepPoint], scenario: &Scenario
                 })
                 .response
                 .on_hover_text(glossary::SWEEP_BANDS);
-            Plot::new("conversion-roi")
-                .allow_scroll(false)
-                .height(190.0)
-                .legend(chart_style::legend())
-                .nice_y()
-                .nice_x()
-                .x_axis_label(label)
+            plot("conversion-roi")
                 .show(&mut cols[1], |p| {
                     p.add(band_of(
                         "conversion of targeted, %",

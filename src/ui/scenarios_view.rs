@@ -2,7 +2,7 @@
 //! compare scenarios, and optimize who gets which offer under a budget. Every number comes from
 //! `sim` (the same functions as the CLI); this file only draws and keeps the editing state.
 
-use super::chart_style::NiceY;
+use super::chart_style::NiceAxes;
 use super::jobs::{self, Job, Loaded, spawn};
 use super::{chart_style, control_checks, glossary, offers_edit, price_panel};
 use crate::model::device::{self, DeviceChoice};
