@@ -6,8 +6,9 @@ use clap::Args;
 use promolab::data::sample::{self, GroundTruth};
 use promolab::data::{Mapping, Table};
 use promolab::model::device::{self, DeviceChoice};
-use promolab::model::store;
+use promolab::model::store::{self, ModelMeta};
 use promolab::model::train::TrainEvent;
+use promolab::model::uplift::TrainedModel;
 use promolab::plan;
 use promolab::sim::optimize::{self, Problem};
 use promolab::sim::{
@@ -57,7 +58,11 @@ fn default_model_dir() -> PathBuf {
 }
 
 /// Trains the default planning model on the sample data and saves it.
-fn train_default(tables: &[Table], dev: &device::ComputeDevice, out: &Path) -> Result<()> {
+fn train_default(
+    tables: &[Table],
+    dev: &device::ComputeDevice,
+    out: &Path,
+) -> Result<(TrainedModel, ModelMeta)> {
     eprintln!(
         "no model given: training the planning model (latent-class discount response) on the sample data once (cached in {})",
         out.display()
@@ -81,7 +86,7 @@ fn train_default(tables: &[Table], dev: &device::ComputeDevice, out: &Path) -> R
     .map_err(anyhow::Error::msg)?;
     pb.finish_and_clear();
     store::save(&model, &meta, out)?;
-    Ok(())
+    Ok((model, meta))
 }
 
 pub fn load(src: &Source) -> Result<Loaded> {
@@ -111,11 +116,15 @@ pub fn load(src: &Source) -> Result<Loaded> {
         ),
     };
     let dev = device::select(src.device).map_err(anyhow::Error::msg)?;
-    let model_dir = model_dir.unwrap_or_else(default_model_dir);
-    if sample_default && src.model.is_none() && store::load(&model_dir, &dev.device).is_err() {
-        train_default(&tables, &dev, &model_dir)?;
-    }
-    let (model, meta) = store::load(&model_dir, &dev.device)?;
+    let (model_dir, default) = match model_dir {
+        Some(dir) => (dir, false),
+        None => (default_model_dir(), true),
+    };
+    // The sample's default model is trained once, when it is not cached yet.
+    let (model, meta) = match store::load(&model_dir, &dev.device) {
+        Err(_) if default => train_default(&tables, &dev, &model_dir)?,
+        loaded => loaded?,
+    };
     let pb = spinner(&format!("scoring customers with {}", model_dir.display()));
     let table = build::from_model(&tables, &model, &meta, &dev)
         .map_err(|e| anyhow!("{}: {e}", model_dir.display()))?;
