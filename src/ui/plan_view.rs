@@ -182,12 +182,13 @@ impl PlanView {
         }
         if let Some(o) = &sv.outcome {
             charts.push(("segments.csv", crate::sim::simulate::segments_csv(o)));
-            // The comparison chart: the current scenario and the saved ones.
-            if !sv.saved.is_empty() {
-                let mut rows: Vec<(&str, &crate::sim::Outcome)> = vec![("current", o)];
-                rows.extend(sv.saved.iter().map(|(s, o)| (s.name.as_str(), o)));
-                charts.push(("comparison.csv", crate::sim::compare::comparison_csv(&rows)));
-            }
+        }
+        let compared = sv.comparison();
+        if !compared.is_empty() {
+            charts.push((
+                "comparison.csv",
+                crate::sim::compare::comparison_csv(&compared),
+            ));
         }
         let mut extra: Vec<String> = written[1..]
             .iter()

@@ -200,6 +200,17 @@ fn offer_choices() -> Vec<crate::sim::Offer> {
 }
 
 impl ScenariosView {
+    /// The scenarios side by side (chart and export): the current one, then the saved ones;
+    /// empty when nothing is saved or the current one is not simulated.
+    pub fn comparison(&self) -> Vec<(&str, &Outcome)> {
+        match &self.outcome {
+            Some(o) if !self.saved.is_empty() => std::iter::once(("current", o))
+                .chain(self.saved.iter().map(|(s, o)| (s.name.as_str(), o)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the optimizer's offers were edited after the shown plan was solved.
     pub fn offers_changed(&self) -> bool {
         (self.optimized.as_ref()).is_some_and(|o| o.solved_with != self.offers)
@@ -917,9 +928,7 @@ impl ScenariosView {
                     ui.end_row();
                 }
             });
-            let mut rows: Vec<(&str, &Outcome)> = vec![("current", o)];
-            rows.extend(self.saved.iter().map(|(s, o)| (s.name.as_str(), o)));
-            super::scenario_charts::comparison_chart(ui, &rows);
+            super::scenario_charts::comparison_chart(ui, &self.comparison());
         }
     }
 
