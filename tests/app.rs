@@ -475,11 +475,9 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     ));
 }
 
-/// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan
-/// settings: saved with Ctrl+S, reopened in a fresh window, the saved scenario is simulated again
-/// once a planning model has scored the customers.
 /// The optimizer's offers are edited on the Scenarios screen: an offer removed is not in the
-/// next plan, a redemption cap holds, and the offer being edited above joins the list.
+/// next plan, a redemption cap, a stock and a channel's send cap hold, the offer being edited
+/// above joins the list, and the plan can maximize revenue instead of profit.
 #[test]
 fn the_optimizers_offers_can_be_removed_capped_and_added() {
     let dir = common::sample_dir("app-offers", 1500, 4);
@@ -540,6 +538,55 @@ fn the_optimizers_offers_can_be_removed_capped_and_added() {
             .accesskit_node()
             .is_disabled(),
         "already in the list"
+    );
+    // Stock of the gift (the fourth offer now), ticked on the screen, then set.
+    harness
+        .query_all_by_label("stock")
+        .nth(3)
+        .unwrap()
+        .click_accesskit();
+    harness.run_steps(2);
+    let gift = &mut harness.state_mut().scenarios_view.offers.offers[3];
+    assert_eq!(gift.name, "gift over 50");
+    assert_eq!(gift.stock, Some(1000.0), "the tick sets a stock");
+    gift.stock = Some(15.0);
+    optimize(&mut harness);
+    let gift = &plan(&harness).per_offer[3];
+    assert!(
+        gift.buyers_with_offer <= 15.0 + 1e-6 && gift.targeted > 0,
+        "{gift:?}"
+    );
+    // A cap on the SMS sends, ticked on the screen, then set to half of what the plan sent.
+    let sms = |h: &egui_kittest::Harness<'static, promolab::ui::PromolabApp>| {
+        plan(h).rows.iter().filter(|r| r.channel == "sms").count()
+    };
+    let before = sms(&harness);
+    assert!(
+        before >= 20,
+        "the sample's SMS customers get offers: {before}"
+    );
+    harness.get_by_label("sms").click_accesskit();
+    harness.run_steps(2);
+    let caps = &mut harness.state_mut().scenarios_view.offers.channel_caps;
+    assert_eq!(caps.get("sms"), Some(&1000.0), "the tick sets a cap");
+    caps.insert("sms".into(), (before / 2) as f64);
+    optimize(&mut harness);
+    let after = sms(&harness);
+    assert!(after <= before / 2 && after > 0, "{before} -> {after}");
+    // Maximizing revenue gives at least the revenue of the profit plan, under the same caps.
+    let revenue = |h: &egui_kittest::Harness<'static, promolab::ui::PromolabApp>| {
+        plan(h).total.incremental_revenue
+    };
+    let by_profit = revenue(&harness);
+    harness.state_mut().scenarios_view.offers.objective =
+        promolab::sim::optimize::Objective::Revenue;
+    harness.run_steps(2);
+    harness.get_by_label_contains("The offers changed since this plan");
+    optimize(&mut harness);
+    let by_revenue = revenue(&harness);
+    assert!(
+        by_revenue >= by_profit * (1.0 - 1e-3),
+        "{by_profit} -> {by_revenue}"
     );
     // The standard offers come back.
     harness.get_by_label("Standard offers").click_accesskit();
@@ -662,6 +709,9 @@ fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
     }
 }
 
+/// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan
+/// settings: saved with Ctrl+S, reopened in a fresh window, the saved scenario is simulated again
+/// once a planning model has scored the customers.
 #[test]
 fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     let dir = common::sample_dir("app-project", 1200, 6);

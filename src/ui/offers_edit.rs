@@ -1,11 +1,12 @@
-//! The optimizer's offers on the Scenarios screen: each with an optional redemption cap, each
-//! removable; the offer being edited above (value, channel, message) can be added, and the
-//! standard offers brought back (edits are made in place; the Scenarios screen compares the
-//! list with the one the shown plan was solved with).
+//! The optimizer's offers on the Scenarios screen: each with an optional redemption cap and
+//! stock, each removable; the offer being edited above (value, channel, message) can be added,
+//! and the standard offers brought back; what the plan maximizes and the most sends per channel
+//! (edits are made in place; the Scenarios screen compares the offers with the ones the shown
+//! plan was solved with).
 
 use super::glossary;
 use crate::sim::Scenario;
-use crate::sim::optimize::{OfferOption, OffersFile};
+use crate::sim::optimize::{Objective, OfferOption, OffersFile};
 
 /// What the user did to the offers this frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,85 @@ pub fn option_of(s: &Scenario) -> OfferOption {
     }
 }
 
-/// The offers in a grid: name, expected-redemption cap, remove; then the add and reset buttons.
+/// Channels a send cap can be set for: the sample's channels, any the offers name and any an
+/// opened file capped.
+fn cappable_channels(offers: &OffersFile) -> Vec<String> {
+    let mut out: Vec<String> = crate::data::sample::CHANNELS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let named = (offers.offers.iter())
+        .map(|o| &o.channel.name)
+        .filter(|c| c.as_str() != "preferred");
+    for c in named.chain(offers.channel_caps.keys()) {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+/// An optional limit: a tick, then its value (a tick sets `start`).
+fn optional_limit(
+    ui: &mut egui::Ui,
+    value: &mut Option<f64>,
+    tick: &str,
+    start: f64,
+    suffix: &str,
+    tip: &str,
+) {
+    let mut on = value.is_some();
+    if ui.checkbox(&mut on, tick).on_hover_text(tip).changed() {
+        *value = on.then_some(start);
+    }
+    if let Some(v) = value {
+        let drag = egui::DragValue::new(v)
+            .speed(10.0)
+            .range(0.0..=1e9)
+            .suffix(suffix);
+        ui.add(drag).on_hover_text(tip);
+    } else {
+        ui.weak("no limit");
+    }
+}
+
+/// What the plan maximizes and the most sends per channel.
+fn objective_and_channel_caps(ui: &mut egui::Ui, offers: &mut OffersFile) {
+    ui.horizontal(|ui| {
+        ui.label("Maximize").on_hover_text(glossary::OBJECTIVE);
+        egui::ComboBox::from_id_salt("optimizer_objective")
+            .selected_text(objective_word(offers.objective))
+            .show_ui(ui, |ui| {
+                for o in [Objective::Profit, Objective::Revenue] {
+                    ui.selectable_value(&mut offers.objective, o, objective_word(o));
+                }
+            });
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Most sends per channel:")
+            .on_hover_text(glossary::CHANNEL_CAP);
+        for c in cappable_channels(offers) {
+            let mut cap = offers.channel_caps.get(&c).copied();
+            ui.push_id(("channel_cap", &c), |ui| {
+                optional_limit(ui, &mut cap, &c, 1000.0, " sends", glossary::CHANNEL_CAP);
+            });
+            match cap {
+                Some(v) => offers.channel_caps.insert(c, v),
+                None => offers.channel_caps.remove(&c),
+            };
+        }
+    });
+}
+
+fn objective_word(o: Objective) -> &'static str {
+    match o {
+        Objective::Profit => "incremental profit",
+        Objective::Revenue => "incremental revenue",
+    }
+}
+
+/// The offers in a grid: name, expected-redemption cap, stock, remove; then the add and reset
+/// buttons, the objective and the channels' send caps.
 pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scenario) -> Edit {
     let mut edit = Edit::None;
     ui.label("Offers the optimizer may give (each customer gets one of them or nothing):")
@@ -44,23 +123,30 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
         .show(ui, |ui| {
             for (k, o) in offers.offers.iter_mut().enumerate() {
                 ui.label(&o.name);
-                let mut capped = o.redemption_cap.is_some();
-                if ui
-                    .checkbox(&mut capped, "at most")
-                    .on_hover_text(glossary::REDEMPTION_CAP)
-                    .changed()
-                {
-                    o.redemption_cap = capped.then_some(1000.0);
-                }
-                if let Some(cap) = &mut o.redemption_cap {
-                    let drag = egui::DragValue::new(cap)
-                        .speed(10.0)
-                        .range(0.0..=1e9)
-                        .suffix(" redemptions");
-                    ui.add(drag);
-                } else {
-                    ui.weak("no cap");
-                }
+                ui.push_id(("offer_limits", k), |ui| {
+                    ui.horizontal(|ui| {
+                        optional_limit(
+                            ui,
+                            &mut o.redemption_cap,
+                            "at most",
+                            1000.0,
+                            " redemptions",
+                            glossary::REDEMPTION_CAP,
+                        );
+                    });
+                });
+                ui.push_id(("offer_stock", k), |ui| {
+                    ui.horizontal(|ui| {
+                        optional_limit(
+                            ui,
+                            &mut o.stock,
+                            "stock",
+                            1000.0,
+                            " units",
+                            glossary::STOCK,
+                        );
+                    });
+                });
                 if ui
                     .add_enabled(!last, egui::Button::new("Remove"))
                     .on_disabled_hover_text("The optimizer needs at least one offer.")
@@ -115,5 +201,6 @@ pub fn offers_editor(ui: &mut egui::Ui, offers: &mut OffersFile, scenario: &Scen
             }
         }
     });
+    objective_and_channel_caps(ui, offers);
     edit
 }
