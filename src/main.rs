@@ -535,6 +535,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Device { device } => {
             let d = device::select(device).map_err(anyhow::Error::msg)?;
             println!("{}\n{}", d.label(), d.reason);
+            if d.is_gpu() {
+                println!(
+                    "kernel autotuning: {} (set CUBECL_AUTOTUNE_LEVEL to change it)",
+                    device::autotune_level()
+                );
+            }
             Ok(())
         }
     }
@@ -692,6 +698,13 @@ fn train(
         ProgressStyle::with_template("{bar:30} epoch {pos}/{len} {msg} [{elapsed}, eta {eta}]")
             .expect("valid template"),
     );
+    if device.is_gpu() {
+        // The first batch waits for the kernels to compile (cached on disk afterwards).
+        pb.set_message(
+            "compiling the GPU's kernels (the first run on this computer can take a minute; later runs reuse them)",
+        );
+        pb.enable_steady_tick(std::time::Duration::from_millis(250));
+    }
     let on_event = |e: TrainEvent| match e {
         TrainEvent::Epoch { stats, .. } => {
             pb.set_position(stats.epoch as u64);

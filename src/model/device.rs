@@ -112,7 +112,38 @@ fn desc_backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
 
+/// cubecl's autotune level for this process: "minimal" unless the user chose one (the
+/// `CUBECL_AUTOTUNE_LEVEL` variable, or a level other than cubecl's default in a `cubecl.toml`).
+/// Measured on an H100 (docs/benchmarks.md): the first epoch on a machine that never ran
+/// promolab took 78 s at cubecl's default level and 26 s at "minimal", and the warm epochs were
+/// no slower.
+fn configure_autotune() {
+    use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
+    if std::env::var_os("CUBECL_AUTOTUNE_LEVEL").is_some() {
+        return;
+    }
+    let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
+    if matches!(config.autotune.level, AutotuneLevel::Balanced) {
+        config.autotune.level = AutotuneLevel::Minimal;
+    }
+    // Refused (and harmless) when cubecl has read its configuration already.
+    let _ = CubeClRuntimeConfig::try_set(config);
+}
+
+/// The autotune level cubecl runs with ("minimal", "balanced", ...), for `promolab device`.
+pub fn autotune_level() -> String {
+    use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
+    match CubeClRuntimeConfig::get().autotune.level {
+        AutotuneLevel::Minimal => "minimal",
+        AutotuneLevel::Balanced => "balanced",
+        AutotuneLevel::Extensive => "extensive",
+        AutotuneLevel::Full => "full",
+    }
+    .to_string()
+}
+
 fn init_wgpu(backend: wgpu::Backend) -> Result<(Device, Adapter), String> {
+    configure_autotune();
     let api = match backend {
         wgpu::Backend::Metal => WgpuBackend::Metal,
         wgpu::Backend::Dx12 => WgpuBackend::Dx12,

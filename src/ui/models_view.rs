@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 pub enum ModelEvent {
-    Device(String),
+    /// The device's label, and whether it is a GPU.
+    Device(String, bool),
     Progress(TrainEvent),
     Finished(Box<Result<(TrainedModel, ModelMeta), String>>),
     Loaded(PathBuf, Box<Result<(TrainedModel, ModelMeta), String>>),
@@ -33,6 +34,8 @@ pub struct ModelsView {
     pub job: Option<Job<ModelEvent>>,
     pub history: Vec<EpochStats>,
     pub batch: (usize, usize, usize),
+    /// The training under way runs on a GPU (its first batch waits for kernels to compile).
+    on_gpu: bool,
     /// Estimated seconds left (at most the epoch limit; early stopping may end sooner).
     pub eta_seconds: Option<f64>,
     pub result: Option<(TrainedModel, ModelMeta)>,
@@ -57,6 +60,7 @@ impl Default for ModelsView {
             job: None,
             history: Vec::new(),
             batch: (0, 0, 0),
+            on_gpu: false,
             eta_seconds: None,
             result: None,
             status: String::new(),
@@ -82,7 +86,10 @@ fn flat_value(loaded: &Loaded, outcome: &str) -> Option<String> {
 impl ModelsView {
     fn on_event(&mut self, e: ModelEvent) {
         match e {
-            ModelEvent::Device(d) => self.status = format!("training on {d}"),
+            ModelEvent::Device(d, gpu) => {
+                self.status = format!("training on {d}");
+                self.on_gpu = gpu;
+            }
             ModelEvent::Progress(TrainEvent::Batch {
                 epoch,
                 batch,
@@ -200,6 +207,8 @@ impl ModelsView {
         self.history.clear();
         self.eta_seconds = None;
         self.result = None;
+        self.batch = (0, 0, 0);
+        self.on_gpu = false;
         self.status = "preparing…".into();
         self.job = Some(spawn("train", ctx, move |send, cancel| {
             // Building the profiles can take a while on large data: it runs here, not in the UI.
@@ -211,7 +220,7 @@ impl ModelsView {
                 Ok(d) => d,
                 Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
             };
-            send(ModelEvent::Device(device.label()));
+            send(ModelEvent::Device(device.label(), device.is_gpu()));
             let on_event = |e: TrainEvent| send(ModelEvent::Progress(e));
             let req = pipeline::TrainRequest {
                 kind,
@@ -454,10 +463,14 @@ impl ModelsView {
                     .eta_seconds
                     .map(|s| format!(" · at most {s:.0} s left"))
                     .unwrap_or_default();
-                ui.add(egui::ProgressBar::new(frac).text(format!(
-                    "epoch {epoch}/{} · batch {batch}/{batches}{eta}",
-                    self.cfg.epochs
-                )));
+                let text = match (batches, self.on_gpu) {
+                    // Before the first batch: building the profiles, then on a GPU compiling
+                    // kernels (cached on disk for later runs; docs/benchmarks.md).
+                    (0, true) => "compiling the GPU's kernels: the first training on this computer can wait a minute here, later ones reuse them".to_string(),
+                    (0, false) => "preparing the data…".to_string(),
+                    _ => format!("epoch {epoch}/{} · batch {batch}/{batches}{eta}", self.cfg.epochs),
+                };
+                ui.add(egui::ProgressBar::new(frac).text(text));
                 ui.ctx().request_repaint();
             }
             ui.strong("Loss per epoch").on_hover_text(glossary::LOSS);
