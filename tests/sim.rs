@@ -512,7 +512,7 @@ fn a_plan_has_the_intervals_of_the_same_scenario() {
 
 /// The same inputs give the same numbers to the last bit on any number of threads: totals,
 /// segments and intervals of a simulation (with a held-back control and a stock cap), and the
-/// optimizer's plan, value, bound and per-offer figures.
+/// optimizer's plan, value, bound and per-offer figures, and the frontier.
 #[test]
 fn the_same_numbers_on_any_number_of_threads() {
     let mut t = promolab::sim::bench::random_table(120_000, 3, 5);
@@ -537,8 +537,10 @@ fn the_same_numbers_on_any_number_of_threads() {
         let figures = promolab::sim::optimize::plan_figures(&t, &f, &sol.choice);
         let intervals =
             promolab::sim::optimize::plan_intervals(&t, &f, &sol.choice, &figures.0, &figures.1);
+        // The frontier's budgets are solved side by side.
+        let frontier = promolab::sim::optimize::frontier(&t, &f, &Problem::build(&t, &f), 6);
         let plan = format!(
-            "{:?} {} {} {} {:?} {intervals:?}",
+            "{:?} {} {} {} {:?} {intervals:?} {frontier:?}",
             sol.choice, sol.objective_value, sol.upper_bound, sol.spend, figures
         );
         (outcomes, plan)

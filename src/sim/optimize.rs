@@ -861,7 +861,7 @@ pub struct FrontierPoint {
 }
 
 /// The efficient frontier: the best objective value at `points` budgets from 0 to what the
-/// unconstrained plan would spend, each with its plan's 5–95% range.
+/// unconstrained plan would spend, each with its plan's 5–95% range, in budget order.
 pub fn frontier(
     t: &ResponseTable,
     f: &OffersFile,
@@ -870,7 +870,10 @@ pub fn frontier(
 ) -> Vec<FrontierPoint> {
     let full = solve(p, f64::MAX / 4.0).spend;
     let points = points.max(2);
+    // The budgets are independent: solved side by side (each solve's own sums run in fixed
+    // chunks, so the figures do not depend on the number of threads).
     (0..points)
+        .into_par_iter()
         .map(|q| {
             let b = full * q as f64 / (points - 1) as f64;
             let s = solve(p, b);
