@@ -707,6 +707,20 @@ fn a_dynamic_price_scenario_finds_the_best_price_per_segment() {
         );
         assert_eq!(o.intervals.incremental_profit, p.profit_range);
     }
+    // The price above list saved beside them: its negative spend is named in the table.
+    assert_eq!(
+        harness.state().scenarios_view.scenario.offer,
+        promolab::sim::Offer::DynamicPrice { price_index: 1.1 }
+    );
+    let listed = |h: &egui_kittest::Harness<'static, promolab::ui::PromolabApp>| {
+        h.query_all_by_label_contains("(price above list)").count()
+    };
+    let before = listed(&harness);
+    harness
+        .get_by_label("Save for comparison")
+        .click_accesskit();
+    harness.run_steps(2);
+    assert_eq!(listed(&harness), before + 1);
 }
 
 /// A project keeps the data files, the scenario, the saved scenarios, the budget and the plan

@@ -918,7 +918,16 @@ impl ScenariosView {
                     ui.label(t.targeted.to_string());
                     ui.label(format!("{:.0}", t.incremental_buyers));
                     ui.label(format!("{:.0}", t.incremental_revenue));
-                    ui.label(format!("{:.0}", t.spend()));
+                    if t.redemption_cost < 0.0 {
+                        // A price above list: buyers pay more than list, the "spend" is negative.
+                        ui.label(format!("{:.0} (price above list)", t.spend()))
+                            .on_hover_text(format!(
+                                "Negative: buyers pay {:.0} above list in all, and sending costs {:.0}.",
+                                -t.redemption_cost, t.send_cost
+                            ));
+                    } else {
+                        ui.label(format!("{:.0}", t.spend()));
+                    }
                     ui.label(format!("{:.0}", t.incremental_profit));
                     ui.label(format!(
                         "{:.0} to {:.0}",
