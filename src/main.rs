@@ -535,12 +535,6 @@ fn run(cli: Cli) -> Result<()> {
         Command::Device { device } => {
             let d = device::select(device).map_err(anyhow::Error::msg)?;
             println!("{}\n{}", d.label(), d.reason);
-            if d.is_gpu() {
-                println!(
-                    "kernel autotuning: {} (set CUBECL_AUTOTUNE_LEVEL to change it)",
-                    device::autotune_level()
-                );
-            }
             Ok(())
         }
     }
@@ -684,7 +678,11 @@ fn train(
     let truth = find_truth(spec_args.truth.as_deref(), data)?;
     let tables = load_with_progress(data, &Mapping::default())?;
     let ds = pipeline::build_dataset(&tables, &spec).map_err(anyhow::Error::msg)?;
-    let device = device::select(choice).map_err(anyhow::Error::msg)?;
+    let job = device::Workload {
+        rows: ds.n(),
+        batch_size: cfg.batch_size,
+    };
+    let device = device::select_for(choice, job).map_err(anyhow::Error::msg)?;
     eprintln!("device: {} ({})", device.label(), device.reason);
     eprintln!(
         "training {} on {} rows x {} features, arms: {}",

@@ -60,7 +60,7 @@ fn default_model_dir() -> PathBuf {
 /// Trains the default planning model on the sample data and saves it.
 fn train_default(
     tables: &[Table],
-    dev: &device::ComputeDevice,
+    choice: device::DeviceChoice,
     out: &Path,
 ) -> Result<(TrainedModel, ModelMeta)> {
     eprintln!(
@@ -76,10 +76,10 @@ fn train_default(
             ));
         }
     };
-    let (model, meta) = build::train_planning_model(
+    let (model, meta, _) = build::train_planning_model(
         tables,
         &Default::default(),
-        dev,
+        choice,
         &on_event,
         &AtomicBool::new(false),
     )
@@ -122,7 +122,7 @@ pub fn load(src: &Source) -> Result<Loaded> {
     };
     // The sample's default model is trained once, when it is not cached yet.
     let (model, meta) = match store::load(&model_dir, &dev.device) {
-        Err(_) if default => train_default(&tables, &dev, &model_dir)?,
+        Err(_) if default => train_default(&tables, src.device, &model_dir)?,
         loaded => loaded?,
     };
     let pb = spinner(&format!("scoring customers with {}", model_dir.display()));

@@ -34,10 +34,10 @@ fn check() -> Checked {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
     let tables = load_paths(std::slice::from_ref(&dir), &Mapping::default()).unwrap();
     let dev = device::select(DeviceChoice::Cpu).unwrap();
-    let (model, meta) = build::train_planning_model(
+    let (model, meta, _) = build::train_planning_model(
         &tables,
         &Default::default(),
-        &dev,
+        DeviceChoice::Cpu,
         &|_| {},
         &AtomicBool::new(false),
     )

@@ -112,38 +112,7 @@ fn desc_backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
 
-/// cubecl's autotune level for this process: "minimal" unless the user chose one (the
-/// `CUBECL_AUTOTUNE_LEVEL` variable, or a level other than cubecl's default in a `cubecl.toml`).
-/// Measured on an H100 (docs/benchmarks.md): the first epoch on a machine that never ran
-/// promolab took 78 s at cubecl's default level and 26 s at "minimal", and the warm epochs were
-/// no slower.
-fn configure_autotune() {
-    use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
-    if std::env::var_os("CUBECL_AUTOTUNE_LEVEL").is_some() {
-        return;
-    }
-    let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
-    if matches!(config.autotune.level, AutotuneLevel::Balanced) {
-        config.autotune.level = AutotuneLevel::Minimal;
-    }
-    // Refused (and harmless) when cubecl has read its configuration already.
-    let _ = CubeClRuntimeConfig::try_set(config);
-}
-
-/// The autotune level cubecl runs with ("minimal", "balanced", ...), for `promolab device`.
-pub fn autotune_level() -> String {
-    use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
-    match CubeClRuntimeConfig::get().autotune.level {
-        AutotuneLevel::Minimal => "minimal",
-        AutotuneLevel::Balanced => "balanced",
-        AutotuneLevel::Extensive => "extensive",
-        AutotuneLevel::Full => "full",
-    }
-    .to_string()
-}
-
 fn init_wgpu(backend: wgpu::Backend) -> Result<(Device, Adapter), String> {
-    configure_autotune();
     let api = match backend {
         wgpu::Backend::Metal => WgpuBackend::Metal,
         wgpu::Backend::Dx12 => WgpuBackend::Dx12,
@@ -156,6 +125,48 @@ fn init_wgpu(backend: wgpu::Backend) -> Result<(Device, Adapter), String> {
         Ok(Err(e)) => Err(format!("the GPU could not be initialized: {e}")),
         Err(_) => Err("the GPU driver crashed while initializing".into()),
     }
+}
+
+/// The size of a training job, for `select_for`.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    pub rows: usize,
+    pub batch_size: usize,
+}
+
+/// Below these the CPU is at least as fast as a GPU. Measured on an NVIDIA H100 (release build,
+/// kernels cached; docs/benchmarks.md): each batch costs about 7 ms whatever its size up to 4,096
+/// rows (launching kernels, not computing), so the sample data's models (20,000-43,000 rows,
+/// batches of 512-1,024) trained no faster than on 2 CPU cores, and their first run on a machine
+/// waited 40-60 s for kernels to compile. With 1,000,000 rows in batches of 4,096 the H100 took
+/// 1.9 s an epoch against 5.4-5.8 s on the CPU.
+const GPU_MIN_ROWS: usize = 200_000;
+const GPU_MIN_BATCH: usize = 2_048;
+
+/// Why `Auto` trains this job on the CPU although a hardware GPU is there, or None when the job
+/// is big enough for the GPU.
+pub fn small_for_gpu(w: Workload) -> Option<String> {
+    (w.rows < GPU_MIN_ROWS || w.batch_size < GPU_MIN_BATCH).then(|| {
+        format!(
+            "{} rows in batches of {} train as fast on the CPU (a GPU pays off from about {} rows in batches of {}; its first run also compiles kernels for up to a minute)",
+            w.rows, w.batch_size, GPU_MIN_ROWS, GPU_MIN_BATCH
+        )
+    })
+}
+
+/// Chooses the device for a training job: like `select`, except that `Auto` keeps a small job
+/// on the CPU even when a hardware GPU is there (and says so). `Gpu` and `Cpu` are obeyed.
+pub fn select_for(choice: DeviceChoice, job: Workload) -> Result<ComputeDevice, String> {
+    if choice == DeviceChoice::Auto
+        && let Some(why) = small_for_gpu(job)
+        && let Some((gpu, _)) = list_adapters().into_iter().find(|(a, _)| a.is_hardware())
+    {
+        return Ok(ComputeDevice::cpu(format!(
+            "{why}: training on the CPU (a {}, {}, is there: --device gpu or the GPU setting uses it)",
+            gpu.kind, gpu.name
+        )));
+    }
+    select(choice)
 }
 
 static GPU: OnceLock<Result<(Device, Adapter), String>> = OnceLock::new();
@@ -191,5 +202,33 @@ pub fn select(choice: DeviceChoice) -> Result<ComputeDevice, String> {
             Ok(ComputeDevice::cpu(format!("{e}: training on the CPU")))
         }
         Err(e) => Err(e.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Auto` keeps small jobs (few rows, or small batches) on the CPU and gives big ones to a GPU.
+    #[test]
+    fn small_jobs_stay_on_the_cpu() {
+        let job = |rows, batch_size| small_for_gpu(Workload { rows, batch_size });
+        // The sample's planning model: 14,000 training rows in batches of 512.
+        let why = job(14_000, 512).expect("small");
+        assert!(why.starts_with("14000 rows in batches of 512"), "{why}");
+        assert!(job(1_000_000, 1_024).is_some(), "small batches");
+        assert!(job(150_000, 4_096).is_some(), "few rows");
+        assert!(job(200_000, 2_048).is_none());
+        assert!(job(1_000_000, 4_096).is_none());
+        // Obeyed whatever the size: the CPU when asked for.
+        let cpu = select_for(
+            DeviceChoice::Cpu,
+            Workload {
+                rows: 10,
+                batch_size: 1,
+            },
+        )
+        .unwrap();
+        assert!(!cpu.is_gpu());
     }
 }

@@ -32,13 +32,15 @@ pub fn planning_config() -> crate::model::train::TrainConfig {
 /// discount-response model (`planning_config`; the members' spread is the model part of the
 /// intervals) on a campaign history; on a flat campaign table, whose arms are messages rather
 /// than priced offers, the uplift network with three bootstrap members.
+/// The device is chosen once the training rows are known (`device::select_for`); it is returned
+/// with the model.
 pub fn train_planning_model(
     tables: &[Table],
     spec: &pipeline::DataSpec,
-    device: &ComputeDevice,
+    choice: crate::model::device::DeviceChoice,
     on_event: &dyn Fn(crate::model::train::TrainEvent),
     cancel: &std::sync::atomic::AtomicBool,
-) -> Result<(TrainedModel, ModelMeta), String> {
+) -> Result<(TrainedModel, ModelMeta, ComputeDevice), String> {
     let ds = pipeline::build_dataset(tables, spec)?;
     let (kind, cfg) = if spec.flat.is_some() {
         let cfg = crate::model::train::TrainConfig {
@@ -55,7 +57,14 @@ pub fn train_planning_model(
         cfg: &cfg,
         truth: None,
     };
-    pipeline::train_and_evaluate(&req, &ds, device, on_event, cancel).map_err(|e| e.to_string())
+    let job = crate::model::device::Workload {
+        rows: ds.n(),
+        batch_size: cfg.batch_size,
+    };
+    let device = crate::model::device::select_for(choice, job)?;
+    let (model, meta) = pipeline::train_and_evaluate(&req, &ds, &device, on_event, cancel)
+        .map_err(|e| e.to_string())?;
+    Ok((model, meta, device))
 }
 
 /// Margin used when the data has no product unit costs (the scenario can set its own).

@@ -216,11 +216,18 @@ impl ModelsView {
                 Ok(ds) => ds,
                 Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
             };
-            let device = match device::select(choice) {
+            let job = device::Workload {
+                rows: ds.n(),
+                batch_size: cfg.batch_size,
+            };
+            let device = match device::select_for(choice, job) {
                 Ok(d) => d,
                 Err(e) => return send(ModelEvent::Finished(Box::new(Err(e)))),
             };
-            send(ModelEvent::Device(device.label(), device.is_gpu()));
+            send(ModelEvent::Device(
+                format!("{} ({})", device.label(), device.reason),
+                device.is_gpu(),
+            ));
             let on_event = |e: TrainEvent| send(ModelEvent::Progress(e));
             let req = pipeline::TrainRequest {
                 kind,

@@ -257,20 +257,21 @@ impl ScenariosView {
         };
         self.job = Some(spawn("plan-model", ctx, move |send, cancel| {
             let r = (|| {
-                let dev = device::select(choice)?;
                 let on_event = |e: TrainEvent| {
                     if let TrainEvent::Epoch { stats, .. } = e {
                         send(PrepEvent::Progress(format!(
-                            "training on {}: epoch {}, validation log loss {:.4}",
-                            dev.label(),
-                            stats.epoch,
-                            stats.valid_log_loss
+                            "training: epoch {}, validation log loss {:.4}",
+                            stats.epoch, stats.valid_log_loss
                         )));
                     }
                 };
-                let (model, meta) =
-                    build::train_planning_model(&tables, &spec, &dev, &on_event, cancel)?;
-                send(PrepEvent::Progress("scoring customers…".into()));
+                let (model, meta, dev) =
+                    build::train_planning_model(&tables, &spec, choice, &on_event, cancel)?;
+                send(PrepEvent::Progress(format!(
+                    "scoring customers (trained on {}: {})…",
+                    dev.label(),
+                    dev.reason
+                )));
                 build::from_model(&tables, &model, &meta, &dev)
             })();
             send(PrepEvent::Finished(Box::new(r)));
