@@ -196,7 +196,14 @@ pub fn select(choice: DeviceChoice) -> Result<ComputeDevice, String> {
         Ok((device, adapter)) => Ok(ComputeDevice {
             device: device.clone(),
             adapter: Some(adapter.clone()),
-            reason: format!("{} found: training on it through wgpu", adapter.kind),
+            reason: if choice == DeviceChoice::Auto {
+                format!(
+                    "{} found: training jobs of {GPU_MIN_ROWS} rows or more (in batches of {GPU_MIN_BATCH} or more) run on it through wgpu, smaller ones on the CPU",
+                    adapter.kind
+                )
+            } else {
+                format!("{} found: training on it through wgpu", adapter.kind)
+            },
         }),
         Err(e) if choice == DeviceChoice::Auto => {
             Ok(ComputeDevice::cpu(format!("{e}: training on the CPU")))
