@@ -127,7 +127,7 @@ fn init_wgpu(backend: wgpu::Backend) -> Result<(Device, Adapter), String> {
     }
 }
 
-/// The size of a training job, for `select_for`.
+/// The size of a training job (all its rows, before the split), for `select_for`.
 #[derive(Debug, Clone, Copy)]
 pub struct Workload {
     pub rows: usize,
@@ -220,9 +220,9 @@ mod tests {
     #[test]
     fn small_jobs_stay_on_the_cpu() {
         let job = |rows, batch_size| small_for_gpu(Workload { rows, batch_size });
-        // The sample's planning model: 14,000 training rows in batches of 512.
-        let why = job(14_000, 512).expect("small");
-        assert!(why.starts_with("14000 rows in batches of 512"), "{why}");
+        // The sample's planning model: 20,000 customers in batches of 512.
+        let why = job(20_000, 512).expect("small");
+        assert!(why.starts_with("20000 rows in batches of 512"), "{why}");
         assert!(job(1_000_000, 1_024).is_some(), "small batches");
         assert!(job(150_000, 4_096).is_some(), "few rows");
         assert!(job(200_000, 2_048).is_none());

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 pub enum ModelEvent {
-    /// The device's label, and whether it is a GPU.
+    /// What the training runs on (the device's label and why it was chosen), and whether it is
+    /// a GPU.
     Device(String, bool),
     Progress(TrainEvent),
     Finished(Box<Result<(TrainedModel, ModelMeta), String>>),
