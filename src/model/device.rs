@@ -148,7 +148,7 @@ const GPU_MIN_BATCH: usize = 2_048;
 pub fn small_for_gpu(w: Workload) -> Option<String> {
     (w.rows < GPU_MIN_ROWS || w.batch_size < GPU_MIN_BATCH).then(|| {
         format!(
-            "{} rows in batches of {} train as fast on the CPU (a GPU pays off from about {} rows in batches of {}; its first run also compiles kernels for up to a minute)",
+            "{} rows in batches of {} train as fast on the CPU; a GPU pays off from about {} rows in batches of {}, and its first run compiles kernels for up to a minute",
             w.rows, w.batch_size, GPU_MIN_ROWS, GPU_MIN_BATCH
         )
     })
@@ -162,8 +162,8 @@ pub fn select_for(choice: DeviceChoice, job: Workload) -> Result<ComputeDevice, 
         && let Some((gpu, _)) = list_adapters().into_iter().find(|(a, _)| a.is_hardware())
     {
         return Ok(ComputeDevice::cpu(format!(
-            "{why}: training on the CPU (a {}, {}, is there: --device gpu or the GPU setting uses it)",
-            gpu.kind, gpu.name
+            "{why}. Training on the CPU; --device gpu (the GPU setting in the app) uses the {} ({}).",
+            gpu.name, gpu.kind
         )));
     }
     select(choice)
