@@ -160,6 +160,31 @@ fn uplift_net_trains_on_wgpu_when_asked() {
     assert!(corr.is_finite());
 }
 
+/// A model trained on one device scores on another: Auto may train a small job on the CPU while
+/// scoring runs on the GPU, and a model loaded on one device may be handed to another.
+#[test]
+fn a_model_trained_on_the_cpu_scores_on_wgpu() {
+    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
+        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
+        return;
+    }
+    let gpu = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
+    let ds = synthetic(600, 4, 2, 5);
+    let split = training_split(&ds, 3);
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 64,
+        ..small_cfg()
+    };
+    let m = train_quietly(ModelKind::Uplift, &ds, &split, &cfg, &cpu().device).unwrap();
+    let on_cpu = m.score(&ds, &cpu().device).unwrap();
+    let on_gpu = m.score(&ds, &gpu.device).unwrap();
+    assert_eq!(on_cpu.p.len(), on_gpu.p.len());
+    for (a, b) in on_cpu.p.iter().zip(&on_gpu.p) {
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
+}
+
 /// The basket head learns the mean of log(1 + value); on zero-inflated values (most buyers spend
 /// nothing, a few spend a lot, like Hillstrom's visits) exp of that is far below the mean spend.
 /// The retransformation factor brings the predicted baskets back to what buyers spent.

@@ -413,6 +413,9 @@ pub fn predict(
     batch_size: usize,
     device: &Device,
 ) -> Scores {
+    // The net may live on another device than the one asked for: Auto trains a small job on the
+    // CPU, and the app may score its customers on the GPU (mixing devices in one operation panics).
+    let net = &net.clone().to_device(device);
     let n = x.len() / d.max(1);
     let mut p = Vec::with_capacity(n * n_arms);
     let mut basket = Vec::with_capacity(n * n_arms);
