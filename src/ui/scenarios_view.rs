@@ -838,11 +838,9 @@ impl ScenariosView {
             );
             row(
                 "spend",
-                if t.redemption_cost < 0.0 {
-                    // A price above list: the "price cut" is negative, extra paid by buyers.
-                    format!("{:.0} redemptions + {:.0} sending (negative: buyers pay {:.0} above list in all)", t.redemption_cost, t.send_cost, -t.redemption_cost)
-                } else {
-                    format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost)
+                match t.paid_above_list() {
+                    Some(above) => format!("{:.0} redemptions + {:.0} sending (negative: buyers pay {above:.0} above list in all)", t.redemption_cost, t.send_cost),
+                    None => format!("{:.0} redemptions + {:.0} sending", t.redemption_cost, t.send_cost),
                 },
                 glossary::SPEND,
             );
@@ -919,15 +917,17 @@ impl ScenariosView {
                     ui.label(t.targeted.to_string());
                     ui.label(format!("{:.0}", t.incremental_buyers));
                     ui.label(format!("{:.0}", t.incremental_revenue));
-                    if t.redemption_cost < 0.0 {
-                        // A price above list: buyers pay more than list, the "spend" is negative.
-                        ui.label(format!("{:.0} (price above list)", t.spend()))
-                            .on_hover_text(format!(
-                                "Negative: buyers pay {:.0} above list in all, and sending costs {:.0}.",
-                                -t.redemption_cost, t.send_cost
-                            ));
-                    } else {
-                        ui.label(format!("{:.0}", t.spend()));
+                    match t.paid_above_list() {
+                        Some(above) => {
+                            ui.label(format!("{:.0} (price above list)", t.spend()))
+                                .on_hover_text(format!(
+                                    "Negative: buyers pay {above:.0} above list in all, and sending costs {:.0}.",
+                                    t.send_cost
+                                ));
+                        }
+                        None => {
+                            ui.label(format!("{:.0}", t.spend()));
+                        }
                     }
                     ui.label(format!("{:.0}", t.incremental_profit));
                     ui.label(format!(

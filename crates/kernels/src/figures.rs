@@ -284,6 +284,12 @@ impl Figures {
         self.redemption_cost + self.send_cost
     }
 
+    /// What buyers pay above list price in all, when the offer is a price above list (its
+    /// "price cut", the redemption cost, is then negative); None otherwise.
+    pub fn paid_above_list(&self) -> Option<f64> {
+        (self.redemption_cost < 0.0).then_some(-self.redemption_cost)
+    }
+
     /// Incremental profit per unit of spend (None when nothing is spent).
     pub fn roi(&self) -> Option<f64> {
         (self.spend() > 0.0).then(|| self.incremental_profit / self.spend())
