@@ -2,6 +2,7 @@
 //! a callback, cancel, early stopping on validation log loss, and a guard that stops on NaN/inf.
 
 use super::dataset::Dataset;
+use super::device::ComputeDevice;
 use super::net::{LossWeights, Net, NetConfig, loss};
 use crate::data::features::Scaler;
 use burn::module::Module;
@@ -237,22 +238,27 @@ pub fn fit(
             Vec::new()
         });
     let ad = device.clone().autodiff();
-    // burn's CPU seed is global: seeding and drawing the initial weights happen under one lock,
-    // so concurrent trainings (tests, a second window) cannot change each other's weights.
+    // The initial weights are drawn on the CPU and then moved, so a seed gives the same model on
+    // every device (each device's generator draws other numbers). burn's CPU seed is global:
+    // seeding and drawing happen under one lock, so concurrent trainings (tests, a second
+    // window) cannot change each other's weights.
     let mut net = {
         let _guard = INIT_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        device.seed(cfg.seed);
-        let net = config.init(&ad);
+        let cpu = ComputeDevice::cpu("initial weights").device;
+        cpu.seed(cfg.seed);
+        let cpu_ad = cpu.autodiff();
+        let net = config.init(&cpu_ad);
         // Parameters are drawn lazily on first use: use them all once while the lock is held.
         let depth = cfg
             .monotone_response
-            .then(|| Tensor::<2>::zeros([1, n_arms], &ad));
-        let out = net.forward(Tensor::<2>::zeros([1, d], &ad), depth);
+            .then(|| Tensor::<2>::zeros([1, n_arms], &cpu_ad));
+        let out = net.forward(Tensor::<2>::zeros([1, d], &cpu_ad), depth);
         let _ = (out.outcome_logits.sum() + out.log_basket.sum() + out.treatment_logits.sum())
             .into_scalar::<f32>();
-        net
+        // `fork`, not `to_device`: the moved weights are fresh leaves of the autodiff graph.
+        net.fork(&ad)
     };
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let pos = train.y.iter().filter(|&&y| y > 0.5).count().max(1) as f32;
