@@ -251,10 +251,11 @@ struct Opened {
 
 impl SavedModelArgs {
     fn open(&self) -> Result<Opened> {
-        let device = device::select(self.device).map_err(anyhow::Error::msg)?;
-        let (model, meta) = store::load(&self.model, &device.device)?;
+        let meta = store::read_meta(&self.model)?;
         let tables = load_with_progress(&self.data, &Mapping::default())?;
         let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
+        let device = device::select_for_scoring(self.device, ds.n()).map_err(anyhow::Error::msg)?;
+        let (model, meta) = store::load(&self.model, &device.device)?;
         Ok(Opened {
             device,
             model,

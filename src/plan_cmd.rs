@@ -115,7 +115,8 @@ pub fn load(src: &Source) -> Result<Loaded> {
             "--model is required with --data (train one with `promolab train --model response`)"
         ),
     };
-    let dev = device::select(src.device).map_err(anyhow::Error::msg)?;
+    let dev = device::select_for_scoring(src.device, build::customer_rows(&tables))
+        .map_err(anyhow::Error::msg)?;
     let (model_dir, default) = match model_dir {
         Some(dir) => (dir, false),
         None => (default_model_dir(), true),

@@ -157,12 +157,43 @@ pub fn small_for_gpu(w: Workload) -> Option<String> {
 /// Chooses the device for a training job: like `select`, except that `Auto` keeps a small job
 /// on the CPU even when a hardware GPU is there (and says so). `Gpu` and `Cpu` are obeyed.
 pub fn select_for(choice: DeviceChoice, job: Workload) -> Result<ComputeDevice, String> {
+    cpu_unless_worth_it(choice, small_for_gpu(job), "Training")
+}
+
+/// Below this many customers `Auto` scores on the CPU although a hardware GPU is there: two CPU
+/// cores score about 600,000 rows a second (docs/benchmarks.md), so 5,000,000 take some 8 s,
+/// while a GPU's first use on a machine compiles kernels for up to a minute and a warm one saves
+/// about a second per million rows.
+const GPU_MIN_SCORING_ROWS: usize = 5_000_000;
+
+/// Why `Auto` scores `rows` customers on the CPU although a hardware GPU is there, or None.
+pub fn small_for_gpu_scoring(rows: usize) -> Option<String> {
+    (rows < GPU_MIN_SCORING_ROWS).then(|| {
+        format!(
+            "{rows} customers score in seconds on the CPU; a GPU pays off from about {GPU_MIN_SCORING_ROWS}, and its first use compiles kernels for up to a minute"
+        )
+    })
+}
+
+/// Chooses the device for scoring `rows` customers with a trained model (evaluating, simulating,
+/// planning): like `select_for`, with the scoring threshold.
+pub fn select_for_scoring(choice: DeviceChoice, rows: usize) -> Result<ComputeDevice, String> {
+    cpu_unless_worth_it(choice, small_for_gpu_scoring(rows), "Scoring")
+}
+
+/// `Auto` with a reason to stay on the CPU (`why`) and a hardware GPU present: the CPU, saying
+/// why and how to use the GPU anyway. Otherwise `select`.
+fn cpu_unless_worth_it(
+    choice: DeviceChoice,
+    why: Option<String>,
+    doing: &str,
+) -> Result<ComputeDevice, String> {
     if choice == DeviceChoice::Auto
-        && let Some(why) = small_for_gpu(job)
+        && let Some(why) = why
         && let Some((gpu, _)) = list_adapters().into_iter().find(|(a, _)| a.is_hardware())
     {
         return Ok(ComputeDevice::cpu(format!(
-            "{why}. Training on the CPU; --device gpu (the GPU setting in the app) uses the {} ({}).",
+            "{why}. {doing} on the CPU; --device gpu (the GPU setting in the app) uses the {} ({}).",
             gpu.name, gpu.kind
         )));
     }
@@ -227,6 +258,10 @@ mod tests {
         assert!(job(150_000, 4_096).is_some(), "few rows");
         assert!(job(200_000, 2_048).is_none());
         assert!(job(1_000_000, 4_096).is_none());
+        // Scoring: the sample's 20,000 customers and a million stay on the CPU, not 5 million.
+        assert!(small_for_gpu_scoring(20_000).is_some());
+        assert!(small_for_gpu_scoring(1_000_000).is_some());
+        assert!(small_for_gpu_scoring(5_000_000).is_none());
         // Obeyed whatever the size: the CPU when asked for.
         let cpu = select_for(
             DeviceChoice::Cpu,

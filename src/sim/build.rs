@@ -67,6 +67,17 @@ pub fn train_planning_model(
     Ok((model, meta, device))
 }
 
+/// How many customers a model scores in `tables`: the customers table's rows, or a flat
+/// campaign table's (one row per customer); the larger when both are there.
+pub fn customer_rows(tables: &[Table]) -> usize {
+    tables
+        .iter()
+        .filter(|t| matches!(t.kind, TableKind::Customers | TableKind::FlatCampaign))
+        .map(Table::n_rows)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Margin used when the data has no product unit costs (the scenario can set its own).
 pub const DEFAULT_MARGIN_RATE: f64 = 0.4;
 

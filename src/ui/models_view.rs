@@ -253,7 +253,9 @@ impl ModelsView {
         let choice = self.device;
         self.status = format!("loading {}…", dir.display());
         self.job = Some(spawn("load model", ctx, move |send, _| {
-            let r = device::select(choice)
+            // Loading is not scoring, but the model is scored later on the device chosen then
+            // (`predict` moves it): under Auto the CPU, without waking the GPU.
+            let r = device::select_for_scoring(choice, 0)
                 .map_err(|e| e.to_string())
                 .and_then(|d| store::load(&dir, &d.device).map_err(|e| e.to_string()));
             send(ModelEvent::Loaded(dir, Box::new(r)));

@@ -290,7 +290,7 @@ impl ScenariosView {
         let (model, meta) = model.clone();
         self.status = "scoring customers…".into();
         self.job = Some(spawn("score", ctx, move |send, _| {
-            let r = device::select(choice)
+            let r = device::select_for_scoring(choice, build::customer_rows(&tables))
                 .and_then(|dev| build::from_model(&tables, &model, &meta, &dev));
             send(PrepEvent::Finished(Box::new(r)));
         }));
