@@ -768,17 +768,7 @@ fn evaluate(saved: &SavedModelArgs, truth: Option<&Path>, json: bool) -> Result<
         meta,
         ds,
     } = saved.open()?;
-    let (rows, what) = if store::data_hash(&ds) == meta.data_hash {
-        (
-            dataset::training_split(&ds, meta.train.seed).test,
-            "the model's test split (same data as in training)",
-        )
-    } else {
-        (
-            (0..ds.n()).collect(),
-            "all rows (this is not the training data)",
-        )
-    };
+    let (rows, what) = pipeline::evaluation_rows(&ds, &meta);
     let evaluation = pipeline::evaluate_model(&model, &ds.subset(&rows), truth.as_ref(), &device)
         .map_err(|e| anyhow::anyhow!("{}: {e}", saved.model.display()))?;
     if json {

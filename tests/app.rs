@@ -97,6 +97,86 @@ fn models_tab_trains_an_uplift_model_in_the_background() {
     harness.state_mut().models_view.wait();
     let status = harness.state().models_view.status.clone();
     assert!(status.starts_with("loaded"), "{status}");
+    // Evaluated on the data it was trained on: its test split, with the saved test metrics.
+    let evaluated = evaluate_on_models_tab(&mut harness);
+    assert!(evaluated.0.contains("test split"), "{}", evaluated.0);
+    assert_eq!(evaluated.1.rows, m.rows);
+    assert!((evaluated.1.auc.unwrap() - m.auc.unwrap()).abs() < 1e-9);
+    assert!((evaluated.1.log_loss - m.log_loss).abs() < 1e-9);
+    harness.get_by_label_contains("evaluated on the model's test split");
+}
+
+/// Presses "Evaluate on this data" and waits: what was evaluated, in words, and the metrics.
+fn evaluate_on_models_tab(
+    harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+) -> (String, promolab::model::evaluate::Evaluation) {
+    harness.get_by_label("Evaluate on this data").click();
+    harness.run_steps(1);
+    harness.state_mut().models_view.wait();
+    harness.run_steps(2);
+    let view = &harness.state().models_view;
+    view.evaluation
+        .clone()
+        .unwrap_or_else(|| panic!("no evaluation: {}", view.status))
+}
+
+/// With PROMOLAB_TEST_WGPU=1: the GPU picked on the Models screen trains each kind of model on
+/// the wgpu device, and the model saves, loads back and evaluates there with the metrics it was
+/// trained with.
+#[test]
+fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
+    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set PROMOLAB_TEST_WGPU=1 to drive the Models screen on the wgpu device"
+        );
+        return;
+    }
+    let dir = common::sample_dir("app-models-gpu", 600, 4);
+    let saved = common::temp_dir("app-models-gpu-saved");
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
+    harness.get_by_label("Models").click();
+    harness.run_steps(2);
+    harness.get_by_label("device").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("GPU").click_accesskit();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().models_view.device,
+        promolab::model::device::DeviceChoice::Gpu
+    );
+    use promolab::model::uplift::ModelKind;
+    for kind in [
+        ModelKind::Propensity,
+        ModelKind::Uplift,
+        ModelKind::Tlearner,
+        ModelKind::Response,
+    ] {
+        harness.state_mut().models_view.kind = kind;
+        harness.state_mut().models_view.cfg.epochs = 2;
+        harness.run_steps(1);
+        let (_, meta) = train_on_models_tab(&mut harness);
+        assert!(meta.device.starts_with("GPU"), "{kind:?}: {}", meta.device);
+        let trained = meta.test_metrics.clone().unwrap();
+        let folder = saved.join(format!("{kind:?}"));
+        harness.state_mut().models_view.save_path = folder.display().to_string();
+        harness.get_by_label("Save model").click();
+        harness.run_steps(2);
+        harness.get_by_label("Load model").click();
+        harness.run_steps(2);
+        harness.state_mut().models_view.wait();
+        harness.run_steps(1);
+        let status = harness.state().models_view.status.clone();
+        assert!(status.starts_with("loaded"), "{kind:?}: {status}");
+        let (what, m) = evaluate_on_models_tab(&mut harness);
+        assert!(what.contains("on GPU"), "{kind:?}: {what}");
+        assert_eq!(m.rows, trained.rows);
+        assert!(
+            (m.log_loss - trained.log_loss).abs() < 1e-5,
+            "{kind:?}: {} vs {}",
+            m.log_loss,
+            trained.log_loss
+        );
+    }
 }
 
 /// Presses Train on the Models screen and waits for the model; the trained model and its

@@ -339,6 +339,22 @@ pub fn segment_elasticity(
     Ok((by_segment, by_fifth))
 }
 
+/// The rows to evaluate a saved model on: its test split when `ds` is the data it was trained
+/// on (the same hash), else every row; and those rows in words.
+pub fn evaluation_rows(ds: &Dataset, meta: &ModelMeta) -> (Vec<usize>, &'static str) {
+    if data_hash(ds) == meta.data_hash {
+        (
+            dataset::training_split(ds, meta.train.seed).test,
+            "the model's test split (same data as in training)",
+        )
+    } else {
+        (
+            (0..ds.n()).collect(),
+            "all rows (this is not the training data)",
+        )
+    }
+}
+
 pub fn evaluate_model(
     model: &TrainedModel,
     ds: &Dataset,

@@ -13,8 +13,9 @@ fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.digits$}"))
 }
 
-pub fn show(ui: &mut egui::Ui, m: &Evaluation) {
-    ui.strong(format!("Test results ({} held-out customers)", m.rows));
+/// The charts of `m` under `title` (what was evaluated).
+pub fn show(ui: &mut egui::Ui, title: &str, m: &Evaluation) {
+    ui.strong(title);
     egui::Grid::new("headline").num_columns(2).show(ui, |ui| {
         glossary::row(ui, "AUC", opt(m.auc, 3), glossary::AUC);
         glossary::row(

@@ -7,6 +7,7 @@ use super::jobs::{Job, Loaded, spawn};
 use crate::data::TableKind;
 use crate::model::dataset::FlatSpec;
 use crate::model::device::{self, DeviceChoice};
+use crate::model::evaluate::Evaluation;
 use crate::model::pipeline::{self, DataSpec};
 use crate::model::store::{self, ModelMeta};
 use crate::model::train::{EpochStats, TrainConfig, TrainEvent};
@@ -22,6 +23,9 @@ pub enum ModelEvent {
     Progress(TrainEvent),
     Finished(Box<Result<(TrainedModel, ModelMeta), String>>),
     Loaded(PathBuf, Box<Result<(TrainedModel, ModelMeta), String>>),
+    /// The current model evaluated on the loaded data: what was evaluated, in words, and the
+    /// metrics.
+    Evaluated(Box<Result<(String, Evaluation), String>>),
 }
 
 pub struct ModelsView {
@@ -40,6 +44,9 @@ pub struct ModelsView {
     /// Estimated seconds left (at most the epoch limit; early stopping may end sooner).
     pub eta_seconds: Option<f64>,
     pub result: Option<(TrainedModel, ModelMeta)>,
+    /// `result` evaluated on the loaded data ("Evaluate on this data"), shown instead of the
+    /// test metrics saved with it: what was evaluated, in words, and the metrics.
+    pub evaluation: Option<(String, Evaluation)>,
     pub status: String,
     pub save_path: String,
     /// Saved models found next to `save_path` and in the cache, read when asked (not per frame).
@@ -64,6 +71,7 @@ impl Default for ModelsView {
             on_gpu: false,
             eta_seconds: None,
             result: None,
+            evaluation: None,
             status: String::new(),
             save_path: "models/uplift".into(),
             saved: None,
@@ -110,6 +118,7 @@ impl ModelsView {
                         self.status =
                             format!("trained in {:.1} s on {}", m.1.train_seconds, m.1.device);
                         self.result = Some(m);
+                        self.evaluation = None;
                     }
                     Err(e) => self.status = format!("training failed: {e}"),
                 }
@@ -126,8 +135,20 @@ impl ModelsView {
                             .map(|n| n.history.clone())
                             .unwrap_or_default();
                         self.result = Some((m, meta));
+                        self.evaluation = None;
                     }
                     Err(e) => self.status = e,
+                }
+            }
+            ModelEvent::Evaluated(r) => {
+                self.job = None;
+                match *r {
+                    Ok((what, m)) => {
+                        self.status =
+                            "evaluated: the results on the right are this evaluation's".into();
+                        self.evaluation = Some((what, m));
+                    }
+                    Err(e) => self.status = format!("evaluation failed: {e}"),
                 }
             }
         }
@@ -208,6 +229,7 @@ impl ModelsView {
         self.history.clear();
         self.eta_seconds = None;
         self.result = None;
+        self.evaluation = None;
         self.batch = (0, 0, 0);
         self.on_gpu = false;
         self.status = "preparing…".into();
@@ -259,6 +281,36 @@ impl ModelsView {
                 .map_err(|e| e.to_string())
                 .and_then(|d| store::load(&dir, &d.device).map_err(|e| e.to_string()));
             send(ModelEvent::Loaded(dir, Box::new(r)));
+        }));
+    }
+
+    /// Evaluates the current model on the loaded data in the background, like `promolab
+    /// evaluate`: on its test split when this is the data it was trained on, else on every row.
+    pub fn evaluate_on_loaded(&mut self, ctx: egui::Context, loaded: &Loaded) {
+        let Some((model, meta)) = self.result.clone() else {
+            return;
+        };
+        if self.job.is_some() {
+            self.status = "wait for the running job to finish".into();
+            return;
+        }
+        let (tables, truth, choice) = (loaded.tables.clone(), loaded.truth.clone(), self.device);
+        self.status = "evaluating…".into();
+        self.job = Some(spawn("evaluate", ctx, move |send, _| {
+            let r = pipeline::build_dataset(&tables, &meta.data_spec).and_then(|ds| {
+                let device = device::select_for_scoring(choice, ds.n())?;
+                let (rows, what) = pipeline::evaluation_rows(&ds, &meta);
+                let m =
+                    pipeline::evaluate_model(&model, &ds.subset(&rows), truth.as_deref(), &device)?;
+                let heading = format!(
+                    "{} evaluated on {what}: {} customers, on {}",
+                    meta.kind.label(),
+                    m.rows,
+                    device.label()
+                );
+                Ok((heading, m))
+            });
+            send(ModelEvent::Evaluated(Box::new(r)));
         }));
     }
 
@@ -461,6 +513,16 @@ impl ModelsView {
                         self.load_saved(ui.ctx().clone());
                     }
                 });
+                if ui
+                    .add_enabled(
+                        self.result.is_some() && self.job.is_none(),
+                        egui::Button::new("Evaluate on this data"),
+                    )
+                    .on_hover_text("Scores the loaded data with this model and shows its metrics: on the model's test split when it was trained on this data, else on every customer (for example a saved model on new data).")
+                    .clicked()
+                {
+                    self.evaluate_on_loaded(ui.ctx().clone(), loaded);
+                }
                 ui.separator();
                 self.saved_list(ui);
             });
@@ -513,10 +575,13 @@ impl ModelsView {
                         p.line(Line::new("validation log loss", valid));
                     });
             }
-            if let Some((_, meta)) = &self.result
+            if let Some((what, m)) = &self.evaluation {
+                super::model_charts::show(ui, what, m);
+            } else if let Some((_, meta)) = &self.result
                 && let Some(m) = &meta.test_metrics
             {
-                super::model_charts::show(ui, m);
+                let title = format!("Test results ({} held-out customers)", m.rows);
+                super::model_charts::show(ui, &title, m);
             }
         });
     }
