@@ -2,6 +2,7 @@
 
 mod common;
 use egui_kittest::kittest::{NodeT, Queryable};
+use promolab::model::uplift::ModelKind;
 use promolab::ui::Tab;
 
 #[test]
@@ -125,10 +126,7 @@ fn evaluate_on_models_tab(
 /// trained with.
 #[test]
 fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
-    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set PROMOLAB_TEST_WGPU=1 to drive the Models screen on the wgpu device"
-        );
+    if !test_wgpu() {
         return;
     }
     let dir = common::sample_dir("app-models-gpu", 600, 4);
@@ -136,26 +134,106 @@ fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
     let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
+    pick_device(&mut harness, "GPU");
+    every_model_round_trips(&mut harness, &saved.join("gpu"), "GPU", &EVERY_MODEL, 2);
+}
+
+/// Hillstrom on the Models screen, Womens E-Mail against No E-Mail, outcome visit: each kind of
+/// model that applies trains on the split, saves, loads and evaluates with its metrics,
+/// on the CPU and (PROMOLAB_TEST_WGPU=1) on the wgpu device. The response model does not apply
+/// (an e-mail has no discount depth), and the screen says so.
+#[test]
+fn hillstrom_trains_saves_loads_and_evaluates_every_model_on_the_models_tab() {
+    let Some(path) = common::hillstrom() else {
+        return;
+    };
+    let saved = common::temp_dir("app-hillstrom-saved");
+    let mut harness = common::open_app(vec![path]);
+    harness.get_by_label("Models").click();
+    harness.run_steps(2);
+    harness.state_mut().models_view.treatment = "Womens E-Mail".into();
+    harness.state_mut().models_view.outcome = "visit".into();
+    harness.state_mut().models_view.cfg.batch_size = 1024;
+    harness.run_steps(1);
+    assert_eq!(harness.state().models_view.control, "No E-Mail");
+    let mut devices = vec!["CPU"];
+    if test_wgpu() {
+        devices.push("GPU");
+    }
+    for device in devices {
+        pick_device(&mut harness, device);
+        let kinds = [
+            ModelKind::Propensity,
+            ModelKind::Tlearner,
+            ModelKind::Uplift,
+        ];
+        let test_rows =
+            every_model_round_trips(&mut harness, &saved.join(device), device, &kinds, 2);
+        assert_eq!(test_rows, 12_808, "the 30% test split of 42,693 customers");
+        let (model, _) = harness.state().models_view.result.clone().unwrap();
+        assert_eq!(model.arm_names, ["No E-Mail", "Womens E-Mail"]);
+    }
+    harness.state_mut().models_view.kind = ModelKind::Response;
+    harness.run_steps(1);
+    harness.get_by_label("Train").click();
+    harness.run_steps(1);
+    harness.state_mut().models_view.wait();
+    harness.run_steps(1);
+    let status = harness.state().models_view.status.clone();
+    assert!(
+        status.contains("the response model needs campaign offers with a discount depth"),
+        "{status}"
+    );
+    harness.get_by_label(&status);
+}
+
+const EVERY_MODEL: [ModelKind; 4] = [
+    ModelKind::Propensity,
+    ModelKind::Tlearner,
+    ModelKind::Response,
+    ModelKind::Uplift,
+];
+
+fn test_wgpu() -> bool {
+    let on = std::env::var("PROMOLAB_TEST_WGPU").as_deref() == Ok("1");
+    if !on {
+        eprintln!(
+            "skipped: set PROMOLAB_TEST_WGPU=1 to drive the Models screen on the wgpu device"
+        );
+    }
+    on
+}
+
+/// Picks `label` ("Auto", "GPU" or "CPU") in the Models screen's device box.
+fn pick_device(
+    harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+    label: &str,
+) {
     harness.get_by_label("device").click_accesskit();
     harness.run_steps(2);
-    harness.get_by_label("GPU").click_accesskit();
+    harness.get_by_label(label).click_accesskit();
     harness.run_steps(2);
-    assert_eq!(
-        harness.state().models_view.device,
-        promolab::model::device::DeviceChoice::Gpu
-    );
-    use promolab::model::uplift::ModelKind;
-    for kind in [
-        ModelKind::Propensity,
-        ModelKind::Uplift,
-        ModelKind::Tlearner,
-        ModelKind::Response,
-    ] {
+    let picked = format!("{:?}", harness.state().models_view.device);
+    assert_eq!(picked.to_uppercase(), label.to_uppercase());
+}
+
+/// Trains each of `kinds` for `epochs` on the Models screen, saves it under `saved`, loads
+/// it back and evaluates it; checks that all of it ran on `device` ("GPU" or "CPU") and that
+/// the evaluation repeats the training's test metrics. The test split's size.
+fn every_model_round_trips(
+    harness: &mut egui_kittest::Harness<'static, promolab::ui::PromolabApp>,
+    saved: &std::path::Path,
+    device: &str,
+    kinds: &[ModelKind],
+    epochs: usize,
+) -> usize {
+    let mut rows = 0;
+    for &kind in kinds {
         harness.state_mut().models_view.kind = kind;
-        harness.state_mut().models_view.cfg.epochs = 2;
+        harness.state_mut().models_view.cfg.epochs = epochs;
         harness.run_steps(1);
-        let (_, meta) = train_on_models_tab(&mut harness);
-        assert!(meta.device.starts_with("GPU"), "{kind:?}: {}", meta.device);
+        let (_, meta) = train_on_models_tab(harness);
+        assert!(meta.device.starts_with(device), "{kind:?}: {}", meta.device);
         let trained = meta.test_metrics.clone().unwrap();
         let folder = saved.join(format!("{kind:?}"));
         harness.state_mut().models_view.save_path = folder.display().to_string();
@@ -167,8 +245,9 @@ fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
         harness.run_steps(1);
         let status = harness.state().models_view.status.clone();
         assert!(status.starts_with("loaded"), "{kind:?}: {status}");
-        let (what, m) = evaluate_on_models_tab(&mut harness);
-        assert!(what.contains("on GPU"), "{kind:?}: {what}");
+        let (what, m) = evaluate_on_models_tab(harness);
+        assert!(what.contains(&format!("on {device}")), "{kind:?}: {what}");
+        assert!(what.contains("test split"), "{kind:?}: {what}");
         assert_eq!(m.rows, trained.rows);
         assert!(
             (m.log_loss - trained.log_loss).abs() < 1e-5,
@@ -176,7 +255,9 @@ fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
             m.log_loss,
             trained.log_loss
         );
+        rows = m.rows;
     }
+    rows
 }
 
 /// Presses Train on the Models screen and waits for the model; the trained model and its
@@ -205,7 +286,7 @@ fn models_tab_shows_a_response_models_elasticity_against_the_truth() {
     let mut harness = common::open_app(vec![dir.to_path_buf()]);
     harness.get_by_label("Models").click();
     harness.run_steps(2);
-    harness.state_mut().models_view.kind = promolab::model::uplift::ModelKind::Response;
+    harness.state_mut().models_view.kind = ModelKind::Response;
     harness.state_mut().models_view.cfg.epochs = 20;
     harness.run_steps(2);
     let (_, meta) = train_on_models_tab(&mut harness);
