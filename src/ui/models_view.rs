@@ -144,8 +144,7 @@ impl ModelsView {
                 self.job = None;
                 match *r {
                     Ok((what, m)) => {
-                        self.status =
-                            "evaluated: the results on the right are this evaluation's".into();
+                        self.status = "evaluated on the loaded data: results on the right".into();
                         self.evaluation = Some((what, m));
                     }
                     Err(e) => self.status = format!("evaluation failed: {e}"),
