@@ -69,6 +69,40 @@ fn bad_files_get_one_clear_error_naming_file_and_place() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("what.csv") && e.contains("mapping file"), "{e}");
+    assert!(
+        !e.contains("looks like"),
+        "no kind is close to foo, bar: {e}"
+    );
+
+    // Close to a kind but for a required column: the error names the kind and the column.
+    let customers = write(
+        &dir,
+        "customers.csv",
+        "customer_id,region
+C1,north
+",
+    );
+    let e = load_table(&customers, &Mapping::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("looks like a customers table") && e.contains("'signup_date'"),
+        "{e}"
+    );
+    let events = write(
+        &dir,
+        "ev.csv",
+        "customer_id,event_type,product_id
+C1,view,P1
+",
+    );
+    let e = load_table(&events, &Mapping::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("looks like a behaviour events table") && e.contains("'timestamp'"),
+        "{e}"
+    );
 
     let empty = write(&dir, "empty.csv", "");
     assert!(matches!(

@@ -41,10 +41,14 @@ pub enum LoadError {
     },
     #[error("{path}: unknown file type; promolab reads .csv, .tsv, .txt and .parquet")]
     UnknownFormat { path: PathBuf },
-    #[error(
-        "{path}: cannot tell which table this is from its columns ({headers}); name the kind in a mapping file, e.g. {{\"kind\": \"order_lines\"}}"
-    )]
-    UnknownKind { path: PathBuf, headers: String },
+    #[error("{path}: cannot tell which table this is from its columns ({headers}); {advice}")]
+    UnknownKind {
+        path: PathBuf,
+        headers: String,
+        /// What to do: the kind the columns come closest to and the columns it lacks, or how to
+        /// name the kind.
+        advice: String,
+    },
     #[error(
         "{path}: column '{column}' of the {kind} table is missing; add it or map one of your columns to it in a mapping file"
     )]
@@ -281,6 +285,37 @@ fn find_ragged_row(text: &str, sep: u8) -> Option<(usize, usize, usize)> {
     finish(fields, &mut row, line_has_content)
 }
 
+/// For headers no kind fits: "it looks like a customers table without its required column
+/// 'signup_date' (also read from: signup, …); add it or map one of your columns to it …" when
+/// they come close to a kind, else how to name the kind in a mapping file.
+fn advice(headers: &[String], mapping: &Mapping) -> String {
+    let Some((kind, missing)) = schema::closest_kind(headers, mapping) else {
+        return r#"name the kind in a mapping file, e.g. {"kind": "order_lines"}"#.into();
+    };
+    let columns: Vec<String> = missing
+        .iter()
+        .map(|c| {
+            let also = if c.synonyms.is_empty() {
+                String::new()
+            } else {
+                format!(" (also read from: {})", c.synonyms.join(", "))
+            };
+            format!("'{}'{also}", c.name)
+        })
+        .collect();
+    let (plural, them) = if missing.len() == 1 {
+        ("", "it")
+    } else {
+        ("s", "them")
+    };
+    format!(
+        r#"it looks like a {} table without its required column{plural} {}; add {them} or map your columns in a mapping file, e.g. {{"columns": {{"{}": "your header"}}}}"#,
+        kind.label(),
+        columns.join(" and "),
+        missing[0].name
+    )
+}
+
 fn build_table(
     path: &Path,
     raw: RawColumns,
@@ -291,6 +326,7 @@ fn build_table(
         schema::detect_kind(&raw.headers, mapping).ok_or_else(|| LoadError::UnknownKind {
             path: path.into(),
             headers: raw.headers.join(", "),
+            advice: advice(&raw.headers, mapping),
         })?;
     let matches = schema::match_columns(kind, &raw.headers, mapping);
     for spec in kind.spec().iter().filter(|c| c.required) {

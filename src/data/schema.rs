@@ -305,6 +305,33 @@ pub fn match_columns(kind: TableKind, headers: &[String], mapping: &Mapping) -> 
     out
 }
 
+/// For headers that no kind fits: the kind they come closest to (at least half of its required
+/// columns present; then the most of them, then the most columns matched) and its required
+/// columns that are missing. None when no kind is that close, or when one fits.
+pub fn closest_kind(
+    headers: &[String],
+    mapping: &Mapping,
+) -> Option<(TableKind, Vec<&'static ColumnSpec>)> {
+    TableKind::ALL
+        .into_iter()
+        .filter(|k| *k != TableKind::FlatCampaign)
+        .filter_map(|kind| {
+            let matches = match_columns(kind, headers, mapping);
+            let (present, missing): (Vec<&ColumnSpec>, Vec<&ColumnSpec>) = kind
+                .spec()
+                .iter()
+                .filter(|c| c.required)
+                .partition(|c| matches.iter().any(|m| m.canonical == c.name));
+            let close = !missing.is_empty() && present.len() * 2 >= present.len() + missing.len();
+            close.then(|| {
+                let share = present.len() as f64 / (present.len() + missing.len()) as f64;
+                (kind, missing, share, matches.len())
+            })
+        })
+        .max_by(|a, b| a.2.total_cmp(&b.2).then(a.3.cmp(&b.3)))
+        .map(|(kind, missing, _, _)| (kind, missing))
+}
+
 /// Guesses the table kind from the headers: the kind whose required columns are all present
 /// and which explains the most headers wins.
 pub fn detect_kind(headers: &[String], mapping: &Mapping) -> Option<TableKind> {
