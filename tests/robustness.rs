@@ -228,6 +228,8 @@ where
     let reached = std::cell::RefCell::new(Reached::default());
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,
+        // The inputs are generated here, not read from a source file's regressions.
+        failure_persistence: None,
         ..ProptestConfig::default()
     });
     runner
