@@ -214,6 +214,7 @@ fn depth_seen(ds: &Dataset) -> Option<[f32; 4]> {
 }
 
 /// Days since each customer's last campaign message, counted to the latest date in the data.
+/// A row that sent nothing (the control group, offer or channel "none") is no contact.
 fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
     let Some(c) = tables.iter().find(|t| t.kind == TableKind::Campaigns) else {
         return Vec::new();
@@ -221,8 +222,21 @@ fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
     let (Some(cust), Some(sent)) = (c.text("customer_id"), c.time("sent_at")) else {
         return Vec::new();
     };
+    let is_none = |col: &str, r: usize| {
+        c.text(col)
+            .and_then(|v| v[r].as_deref())
+            .is_some_and(|x| x.trim().eq_ignore_ascii_case("none"))
+    };
+    let sent_nothing = |r: usize| {
+        c.bool("control").is_some_and(|v| v[r] == Some(true))
+            || is_none("offer_type", r)
+            || is_none("channel", r)
+    };
     let mut last: HashMap<&str, i64> = HashMap::new();
-    for (id, t) in cust.iter().zip(sent) {
+    for (r, (id, t)) in cust.iter().zip(sent).enumerate() {
+        if sent_nothing(r) {
+            continue;
+        }
         if let (Some(id), Some(t)) = (id.as_deref(), *t) {
             let e = last.entry(id).or_insert(t);
             *e = (*e).max(t);
@@ -561,6 +575,31 @@ pub fn from_model(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frequency cap counts messages: a control-group row (nothing sent) is no contact, and
+    /// days count to the latest date in the data.
+    #[test]
+    fn days_since_contact_skips_rows_that_sent_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("campaigns.csv");
+        std::fs::write(
+            &path,
+            "campaign_id,customer_id,offer_type,offer_value,channel,sent_at,converted,revenue,control\n\
+             K1,C1,coupon,10,email,2026-11-01,0,0,0\n\
+             K1,C2,none,0,none,2026-11-01,0,0,1\n\
+             K0,C2,pct_discount,10,sms,2026-10-22,1,20,0\n\
+             K1,C3,pct_discount,10,email,2026-11-01,0,0,1\n",
+        )
+        .unwrap();
+        let t = crate::data::load_table(&path, &Default::default()).unwrap();
+        let ids = ["C1", "C2", "C3", "C4"].map(String::from);
+        let days = days_since_contact(&[t], &ids);
+        assert_eq!(days[0], 0.0);
+        // C2's last message is the 10% SMS ten days before; its control row sent nothing.
+        assert_eq!(days[1], 10.0);
+        // C3 was held back as control, C4 is not in the campaigns: never contacted.
+        assert!(days[2].is_nan() && days[3].is_nan(), "{days:?}");
+    }
 
     /// Held-out buyers whose revenue follows half of the predicted differences: slope 0.5, and
     /// the baskets keep half of their distance from the mean.
