@@ -126,7 +126,7 @@ fn evaluate_on_models_tab(
 /// trained with.
 #[test]
 fn models_tab_trains_saves_loads_and_evaluates_every_model_on_the_gpu() {
-    if !test_wgpu() {
+    if !common::wgpu_requested() {
         return;
     }
     let dir = common::sample_dir("app-models-gpu", 600, 4);
@@ -157,7 +157,7 @@ fn hillstrom_trains_saves_loads_and_evaluates_every_model_on_the_models_tab() {
     harness.run_steps(1);
     assert_eq!(harness.state().models_view.control, "No E-Mail");
     let mut devices = vec!["CPU"];
-    if test_wgpu() {
+    if common::wgpu_requested() {
         devices.push("GPU");
     }
     for device in devices {
@@ -193,16 +193,6 @@ const EVERY_MODEL: [ModelKind; 4] = [
     ModelKind::Response,
     ModelKind::Uplift,
 ];
-
-fn test_wgpu() -> bool {
-    let on = std::env::var("PROMOLAB_TEST_WGPU").as_deref() == Ok("1");
-    if !on {
-        eprintln!(
-            "skipped: set PROMOLAB_TEST_WGPU=1 to drive the Models screen on the wgpu device"
-        );
-    }
-    on
-}
 
 /// Picks `label` ("Auto", "GPU" or "CPU") in the Models screen's device box.
 fn pick_device(

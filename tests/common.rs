@@ -67,3 +67,13 @@ pub fn open_app(paths: Vec<PathBuf>) -> egui_kittest::Harness<'static, promolab:
     harness.state_mut().wait_for_jobs();
     harness
 }
+
+/// Whether the tests should also run on the wgpu device (PROMOLAB_TEST_WGPU=1, set by .ci/run
+/// after installing lavapipe); says so when they skip it.
+pub fn wgpu_requested() -> bool {
+    let on = std::env::var("PROMOLAB_TEST_WGPU").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to run this on the wgpu device too");
+    }
+    on
+}

@@ -26,6 +26,25 @@ fn cpu() -> ComputeDevice {
     device::select(DeviceChoice::Cpu).unwrap()
 }
 
+/// The wgpu device when the tests run there too (PROMOLAB_TEST_WGPU=1), else None.
+fn gpu() -> Option<ComputeDevice> {
+    common::wgpu_requested().then(|| {
+        device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter")
+    })
+}
+
+/// 600 synthetic customers, their split and a short training for the cross-device tests.
+fn cross_device_job(epochs: usize) -> (Dataset, promolab::model::dataset::Split, TrainConfig) {
+    let ds = synthetic(600, 4, 2, 5);
+    let split = training_split(&ds, 3);
+    let cfg = TrainConfig {
+        epochs,
+        batch_size: 64,
+        ..small_cfg()
+    };
+    (ds, split, cfg)
+}
+
 fn no_events(_: promolab::model::train::TrainEvent) {}
 
 /// Trains without listening to events and without a cancel.
@@ -149,11 +168,7 @@ fn uplift_net_learns_who_responds_on_cpu() {
 
 #[test]
 fn uplift_net_trains_on_wgpu_when_asked() {
-    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
-        return;
-    }
-    let d = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
+    let Some(d) = gpu() else { return };
     assert!(d.is_gpu(), "{}", d.reason);
     // Small and short: lavapipe is slow, and every new tensor shape compiles kernels.
     let (corr, _, _) = learns_planted_uplift(&d, 4_000, 2);
@@ -164,18 +179,8 @@ fn uplift_net_trains_on_wgpu_when_asked() {
 /// scoring runs on the GPU, and a model loaded on one device may be handed to another.
 #[test]
 fn a_model_trained_on_the_cpu_scores_on_wgpu() {
-    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
-        return;
-    }
-    let gpu = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
-    let ds = synthetic(600, 4, 2, 5);
-    let split = training_split(&ds, 3);
-    let cfg = TrainConfig {
-        epochs: 1,
-        batch_size: 64,
-        ..small_cfg()
-    };
+    let Some(gpu) = gpu() else { return };
+    let (ds, split, cfg) = cross_device_job(1);
     let m = train_quietly(ModelKind::Uplift, &ds, &split, &cfg, &cpu().device).unwrap();
     let on_cpu = m.score(&ds, &cpu().device).unwrap();
     let on_gpu = m.score(&ds, &gpu.device).unwrap();
@@ -191,18 +196,8 @@ fn a_model_trained_on_the_cpu_scores_on_wgpu() {
 /// on an H100 did not reproduce the CPU's Hillstrom figures).
 #[test]
 fn a_seed_trains_the_same_model_on_wgpu_as_on_the_cpu() {
-    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
-        return;
-    }
-    let gpu = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
-    let ds = synthetic(600, 4, 2, 5);
-    let split = training_split(&ds, 3);
-    let cfg = TrainConfig {
-        epochs: 2,
-        batch_size: 64,
-        ..small_cfg()
-    };
+    let Some(gpu) = gpu() else { return };
+    let (ds, split, cfg) = cross_device_job(2);
     let on_cpu = train_quietly(ModelKind::Uplift, &ds, &split, &cfg, &cpu().device).unwrap();
     let on_gpu = train_quietly(ModelKind::Uplift, &ds, &split, &cfg, &gpu.device).unwrap();
     let a = on_cpu.score(&ds, &cpu().device).unwrap();
@@ -445,11 +440,7 @@ fn latent_class_response_model_never_lowers_conversion_for_a_deeper_discount() {
 
 #[test]
 fn latent_class_response_model_trains_on_wgpu_when_asked() {
-    if std::env::var("PROMOLAB_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PROMOLAB_TEST_WGPU=1 to train on the wgpu device too");
-        return;
-    }
-    let d = device::select(DeviceChoice::Gpu).expect("PROMOLAB_TEST_WGPU=1 but no wgpu adapter");
+    let Some(d) = gpu() else { return };
     response_model_is_monotone(3, &d);
 }
 
