@@ -364,7 +364,7 @@ pub fn optimize_cmd(
     let sol = optimize::solve(&problem, budget);
     let frontier = frontier_path.map(|_| optimize::frontier(t, &offers, &problem, 21));
     pb.finish_and_clear();
-    let plan = plan::plan_from_choice(t, &offers, &sol.choice, salt);
+    let plan = plan::plan_of_solution(t, &offers, &sol, salt);
     let control_check = holdout::check_plan(t, &offers, &sol.choice);
     let written = plan::write_plan(&plan, out, control_check.as_ref())
         .with_context(|| format!("{}: cannot write the plan", out.display()))?;
@@ -385,6 +385,7 @@ pub fn optimize_cmd(
             "intervals": plan.intervals,
             "per_offer": offers.offers.iter().map(|o| o.name.clone()).zip(plan.per_offer.iter()).collect::<Vec<_>>(),
             "files": written,
+            "control_customers": plan.control.len(),
         });
         if let Some(c) = check {
             v["ground_truth"] = serde_json::to_value(c)?;
@@ -425,6 +426,13 @@ pub fn optimize_cmd(
         sol.duality_gap,
         sol.gap_share * 100.0
     );
+    if !plan.control.is_empty() {
+        println!(
+            "  control group: {} customers held back ({:.0}% of those the plan would reach), sent nothing; their offers are in the control file, to measure the plan's uplift afterwards",
+            plan.control.len(),
+            offers.targeting.control_share * 100.0
+        );
+    }
     for line in control_check.iter().flat_map(|c| c.lines()) {
         println!("  {line}");
     }

@@ -626,6 +626,96 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     ));
 }
 
+/// A scenario's frequency cap, ticked on the Scenarios screen, leaves customers out. Who may get
+/// an offer from the optimizer, set there too: a frequency cap leaves out everyone messaged in
+/// the last 30 days, and a control share holds back a
+/// random fifth of those the plan would reach: none of them is in the plan, and they are listed
+/// with the offer they are held back from.
+#[test]
+fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
+    let dir = common::sample_dir("app-offers-targeting", 1500, 6);
+    let mut harness = common::open_app(vec![dir.to_path_buf()]);
+    harness.run_steps(2);
+    train_planning_model(&mut harness);
+    // The scenario's own frequency cap: fewer customers are eligible.
+    let eligible = |h: &egui_kittest::Harness<'static, promolab::ui::PromolabApp>| {
+        h.state().scenarios_view.outcome.as_ref().unwrap().eligible
+    };
+    let before = eligible(&harness);
+    harness
+        .query_all_by_label("leave out customers messaged in the last")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    harness.run_steps(2);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let scenario = &harness.state().scenarios_view.scenario.targeting;
+    assert_eq!(scenario.exclude_contacted_within_days, Some(30.0));
+    assert!(
+        eligible(&harness) < before,
+        "{} vs {before}",
+        eligible(&harness)
+    );
+    harness
+        .get_by_label_contains("Who may get an offer: everyone")
+        .click_accesskit();
+    harness.run_steps(2);
+    let cap = harness
+        .query_all_by_label("leave out customers messaged in the last")
+        .last()
+        .expect("the optimizer's frequency cap");
+    cap.click_accesskit();
+    harness.run_steps(1);
+    harness
+        .state_mut()
+        .scenarios_view
+        .offers
+        .targeting
+        .control_share = 0.2;
+    harness.run_steps(1);
+    let targeting = harness.state().scenarios_view.offers.targeting.clone();
+    assert_eq!(targeting.exclude_contacted_within_days, Some(30.0));
+    harness.get_by_label_contains("20% held back as control; none messaged in the last 30 days");
+    optimize(&mut harness);
+    let t = harness.state().scenarios_view.table.clone().unwrap();
+    let plan = plan(&harness);
+    assert!(!plan.rows.is_empty() && !plan.control.is_empty());
+    let index: std::collections::HashMap<&str, usize> = t
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let recent = t.days_since_contact.iter().filter(|&&d| d < 30.0).count();
+    assert!(
+        recent > t.len() / 2,
+        "the cap has customers to leave out: {recent}"
+    );
+    let held = |id: &str| promolab::sim::select::held_back(id, 0.2);
+    for r in &plan.rows {
+        assert!(
+            !held(&r.customer_id),
+            "{} is in the control group",
+            r.customer_id
+        );
+        let days = t.days_since_contact[index[r.customer_id.as_str()]];
+        assert!(
+            days.is_nan() || days >= 30.0,
+            "{} was messaged {days} days ago",
+            r.customer_id
+        );
+    }
+    for c in &plan.control {
+        assert!(held(&c.customer_id));
+        assert!(plan.offers.offers.iter().any(|o| o.name == c.offer));
+    }
+    // About a fifth of those the plan would reach.
+    let share = plan.control.len() as f64 / (plan.control.len() + plan.rows.len()) as f64;
+    assert!((0.1..0.3).contains(&share), "{share}");
+    harness.get_by_label_contains("held back as a control group");
+}
+
 /// The optimizer's offers are edited on the Scenarios screen: an offer removed is not in the
 /// next plan, a redemption cap, a stock and a channel's send cap hold, the offer being edited
 /// above joins the list, and the plan can maximize revenue instead of profit.

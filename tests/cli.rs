@@ -395,11 +395,32 @@ fn train_evaluate_and_score_from_the_command_line() {
     let total: Vec<f64> = total_line
         .split(',')
         .skip(1)
-        .take(12)
+        .take(13)
         .map(|v| v.parse().unwrap())
         .collect();
-    assert_eq!(total.len(), 12, "{summary}");
-    assert!(total[6] <= total[5] && total[5] <= total[7], "{summary}");
+    assert_eq!(total.len(), 13, "{summary}");
+    assert!(total[7] <= total[6] && total[6] <= total[8], "{summary}");
+    // The offers hold back 10% as a control group: listed in their own file (pseudonymized
+    // alike, none of them in the plan), counted in the summary and the JSON.
+    let control = std::fs::read_to_string(dir.join("opt.control.csv")).unwrap();
+    let held: Vec<&str> = control
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(control.starts_with("customer_id,segment,offer_held_back,channel\n"));
+    assert!(!held.is_empty() && held.iter().all(|id| id.starts_with("p_")));
+    let planned: std::collections::HashSet<&str> = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(held.iter().all(|id| !planned.contains(id)));
+    assert_eq!(total[1] as usize, held.len(), "{summary}");
+    assert_eq!(
+        opt["control_customers"].as_u64().unwrap() as usize,
+        held.len()
+    );
     // Each offer's check against the past campaign: a verdict where the plan check judged its
     // profit (as in the JSON), else why it was not judged; the total's from the summed figure.
     for line in summary.lines().skip(1) {

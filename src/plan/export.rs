@@ -1,15 +1,19 @@
 //! From an optimized (or simulated) assignment to files a CRM can import:
 //! - `plan.csv`: one row per customer to contact (UTF-8, header);
 //! - `plan.summary.csv`: expected figures per offer and in total;
+//! - `plan.control.csv`, when the plan holds back a control group: one row per customer held
+//!   back (sent nothing) with the offer the plan would have sent them;
 //! - `plan.offers.json`: the offers the plan refers to, so `promolab simulate --plan` can
 //!   recompute its totals.
 //!
-//! All three are written atomically (temporary file + rename).
+//! All are written atomically (temporary file + rename).
 
 use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
 use crate::sim::holdout::PlanCheck;
-use crate::sim::optimize::{OFFERS_VERSION, OfferOption, OffersFile, plan_figures, plan_intervals};
+use crate::sim::optimize::{
+    OFFERS_VERSION, OfferOption, OffersFile, Solution, plan_figures, plan_intervals,
+};
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
 use crate::sim::select::Selection;
@@ -51,10 +55,25 @@ pub struct PlanRow {
     pub message: String,
 }
 
+pub const CONTROL_COLUMNS: [&str; 4] = ["customer_id", "segment", "offer_held_back", "channel"];
+
+/// A customer of the plan's control group: sent nothing, though the plan's rule would have sent
+/// them `offer` through `channel`. After the campaign their purchases, against those of the
+/// customers sent the same offer, measure its real uplift.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlRow {
+    pub customer_id: String,
+    pub segment: String,
+    pub offer: String,
+    pub channel: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub offers: OffersFile,
     pub rows: Vec<PlanRow>,
+    /// The control group held back (empty when the plan holds none back).
+    pub control: Vec<ControlRow>,
     pub per_offer: Vec<Figures>,
     pub total: Figures,
     /// 5–95% of each offer's part and of the whole (`optimize::plan_intervals`).
@@ -84,18 +103,13 @@ pub fn plan_from_choice(
     let row = |i: usize, j: usize, e: &Effect| {
         let o = &offers.offers[j];
         let id = &t.ids[i];
-        let channel = if o.channel.name == "preferred" {
-            t.channel.get(i).cloned().unwrap_or_else(|| "email".into())
-        } else {
-            o.channel.name.clone()
-        };
         PlanRow {
-            customer_id: salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)),
+            customer_id: customer_id(id, salt),
             segment: t.segment_name(i).to_string(),
             offer: o.name.clone(),
             offer_type: o.offer.kind().into(),
             offer_value: o.offer.value(),
-            channel,
+            channel: channel_of(t, o, i),
             send_time: o.channel.send_time.clone(),
             expected_uplift: e.incremental_buyers,
             expected_incremental_profit: e.incremental_profit,
@@ -130,11 +144,53 @@ pub fn plan_from_choice(
     Plan {
         offers: offers.clone(),
         rows,
+        control: Vec::new(),
         per_offer,
         total,
         per_offer_intervals,
         intervals,
         pseudonymized: salt.is_some(),
+    }
+}
+
+/// The id written for customer `id`: pseudonymized with `salt`, when there is one.
+fn customer_id(id: &str, salt: Option<&str>) -> String {
+    salt.map_or_else(|| id.to_string(), |s| pseudonym(s, id))
+}
+
+/// The channel offer `o` goes through to customer `i`: the offer's, or the customer's preferred.
+fn channel_of(t: &ResponseTable, o: &OfferOption, i: usize) -> String {
+    if o.channel.name == "preferred" {
+        t.channel.get(i).cloned().unwrap_or_else(|| "email".into())
+    } else {
+        o.channel.name.clone()
+    }
+}
+
+/// The plan of an optimizer's solution: the offers to send and the control group held back
+/// (`Solution::control`), with ids pseudonymized alike.
+pub fn plan_of_solution(
+    t: &ResponseTable,
+    offers: &OffersFile,
+    s: &Solution,
+    salt: Option<&str>,
+) -> Plan {
+    let control = s
+        .control
+        .iter()
+        .map(|&(i, j)| {
+            let (i, o) = (i as usize, &offers.offers[j as usize]);
+            ControlRow {
+                customer_id: customer_id(&t.ids[i], salt),
+                segment: t.segment_name(i).to_string(),
+                offer: o.name.clone(),
+                channel: channel_of(t, o, i),
+            }
+        })
+        .collect();
+    Plan {
+        control,
+        ..plan_from_choice(t, offers, &s.choice, salt)
     }
 }
 
@@ -229,14 +285,38 @@ impl Plan {
         s
     }
 
-    /// Expected figures per offer and in total, and, with `check`, each offer's check against the
+    /// The control group as CSV (`CONTROL_COLUMNS`).
+    pub fn control_csv(&self) -> String {
+        let mut s = CONTROL_COLUMNS.join(",");
+        s.push('\n');
+        for r in &self.control {
+            s.push_str(&format!(
+                "{},{},{},{}\n",
+                field(&r.customer_id),
+                field(&r.segment),
+                field(&r.offer),
+                field(&r.channel)
+            ));
+        }
+        s
+    }
+
+    /// Customers of the control group held back from `offer` (None: from any offer).
+    pub fn control_of(&self, offer: Option<&str>) -> usize {
+        self.control
+            .iter()
+            .filter(|r| offer.is_none_or(|o| r.offer == o))
+            .count()
+    }
+
+    /// Expected figures per offer and in total (with the control group held back from each), and, with `check`, each offer's check against the
     /// past campaign: incremental profit per held-out customer the plan sends it to, before
     /// sending costs (the model's, the observed one and its standard error; empty where not
     /// judged) and the verdict (agrees, overstates, understates, or why it was not judged; the
     /// total's from the summed figure).
     pub fn summary_csv(&self, check: Option<&PlanCheck>) -> String {
         let mut s = String::from(
-            "offer,customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",
+            "offer,customers,control_customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",
         );
         let checked = |name: &str| -> String {
             match check.and_then(|c| c.profit_of(name)) {
@@ -250,9 +330,9 @@ impl Plan {
                 None => format!(",,,,{}", check.map_or("", |c| c.unjudged(name))),
             }
         };
-        let line = |name: &str, f: &Figures, iv: &Intervals, check: String| {
+        let line = |name: &str, f: &Figures, iv: &Intervals, held: usize, check: String| {
             let mut row = format!(
-                "{},{},{:.3},{:.3},{:.2},{:.2},{:.2}",
+                "{},{},{held},{:.3},{:.3},{:.2},{:.2},{:.2}",
                 field(name),
                 f.targeted,
                 f.incremental_buyers,
@@ -272,7 +352,8 @@ impl Plan {
         };
         let parts = self.offers.offers.iter().zip(&self.per_offer);
         for ((o, f), iv) in parts.zip(&self.per_offer_intervals) {
-            s.push_str(&line(&o.name, f, iv, checked(&o.name)));
+            let held = self.control_of(Some(&o.name));
+            s.push_str(&line(&o.name, f, iv, held, checked(&o.name)));
         }
         // The total's figure is a sum, in other units than the offers' per customer.
         let total = check
@@ -280,7 +361,8 @@ impl Plan {
             .map_or(",,,,".to_string(), |f| {
                 format!(",,,,{}", f.verdict().word())
             });
-        s.push_str(&line("total", &self.total, &self.intervals, total));
+        let held = self.control_of(None);
+        s.push_str(&line("total", &self.total, &self.intervals, held, total));
         s
     }
 }
@@ -294,8 +376,9 @@ pub fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{stem}.{suffix}"))
 }
 
-/// Writes the plan, its summary (with the check against the past campaign, when there is one)
-/// and its offers, each atomically; returns the paths written.
+/// Writes the plan, its summary (with the check against the past campaign, when there is one),
+/// its offers and its control group (when it holds one back), each atomically; returns the
+/// paths written.
 pub fn write_plan(
     plan: &Plan,
     path: &Path,
@@ -306,8 +389,14 @@ pub fn write_plan(
     let json = serde_json::to_string_pretty(&plan.offers).map_err(std::io::Error::other)?;
     write_atomic(&offers, json.as_bytes())?;
     write_atomic(&summary, plan.summary_csv(check).as_bytes())?;
+    let mut written = vec![path.to_path_buf(), summary, offers];
+    if !plan.control.is_empty() {
+        let control = sidecar(path, "control.csv");
+        write_atomic(&control, plan.control_csv().as_bytes())?;
+        written.push(control);
+    }
     write_atomic(path, plan.to_csv().as_bytes())?;
-    Ok(vec![path.to_path_buf(), summary, offers])
+    Ok(written)
 }
 
 /// A plan file read back: its totals recomputed from the response table.

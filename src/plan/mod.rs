@@ -4,4 +4,6 @@ pub mod export;
 pub mod message;
 pub mod privacy;
 
-pub use export::{Plan, plan_from_choice, plan_from_scenario, read_plan, write_plan};
+pub use export::{
+    Plan, plan_from_choice, plan_from_scenario, plan_of_solution, read_plan, write_plan,
+};

@@ -264,7 +264,9 @@ impl Problem {
                     for (at, e) in effects.iter().enumerate() {
                         let (i, x) = (start + at, at * k + j);
                         ch[x] = offer_chan[j].unwrap_or(preferred[at]);
-                        if held_out[i] || !eligibility[j].allows(i) {
+                        // A held-back customer's values stay: the control group is who the
+                        // plan's rule would have chosen among them (`Solution::control`).
+                        if !eligibility[j].allows(i) {
                             continue;
                         }
                         v[x] = match f.objective {
@@ -344,8 +346,17 @@ impl Prices {
             - self.nu[p.chan[x] as usize]
     }
 
-    /// The customer's best offer at these prices and its reduced value, if positive.
+    /// The customer's best offer at these prices and its reduced value, if positive; nothing
+    /// for a customer held back as control.
     fn choose(&self, p: &Problem, i: usize) -> Option<(usize, f64)> {
+        if p.held_out[i] {
+            return None;
+        }
+        self.best(p, i)
+    }
+
+    /// `choose` for any customer, held back or not.
+    fn best(&self, p: &Problem, i: usize) -> Option<(usize, f64)> {
         let mut best: Option<(usize, f64)> = None;
         for j in 0..p.k {
             let r = self.reduced(p, i, j);
@@ -598,6 +609,12 @@ pub struct Solution {
     pub gap_share: f64,
     pub lambda: f64,
     pub assigned: usize,
+    /// The control group: each customer held back (`OffersFile::targeting.control_share`) whom
+    /// the plan's rule (the final prices) would have given an offer, with that offer. They are
+    /// sent nothing; their purchases afterwards, against those of the customers sent the same
+    /// offer, measure the plan's real uplift.
+    #[serde(skip)]
+    pub control: Vec<(u32, u8)>,
 }
 
 /// The best plan within `budget` (see the module docs).
@@ -769,6 +786,11 @@ pub fn solve(p: &Problem, budget: f64) -> Solution {
             0.0
         },
         lambda: prices.lambda,
+        control: (0..p.n)
+            .into_par_iter()
+            .filter(|&i| p.held_out[i])
+            .filter_map(|i| prices.best(p, i).map(|(j, _)| (i as u32, j as u8)))
+            .collect(),
     }
 }
 
@@ -934,6 +956,32 @@ mod tests {
         assert!(s.upper_bound >= 15.0 - 1e-9);
         // Budget 0: nothing.
         assert_eq!(solve(&p, 0.0).assigned, 0);
+    }
+
+    /// Held-back customers get nothing, and the control group is who the plan's rule would have
+    /// chosen among them: one offer, cost 1 each, values 6, 5, 4, 3, 2, 1, customers 1 and 4
+    /// held back, budget 2. The plan sends to 0 and 2 (values 6 and 4; its budget price lies
+    /// between 3 and 4), so held-back 1 (value 5) is the control and 4 (value 2) would not
+    /// have been chosen.
+    #[test]
+    fn the_control_group_is_who_the_plan_would_have_chosen_by_hand() {
+        let mut p = Problem::from_matrices(
+            6,
+            1,
+            vec![6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+            vec![1.0; 6],
+            vec![0.5; 6],
+            vec![f64::INFINITY],
+        );
+        p.held_out = vec![false, true, false, false, true, false];
+        let s = solve(&p, 2.0);
+        assert_eq!(s.choice, vec![Some(0), None, Some(0), None, None, None]);
+        assert!((s.objective_value - 10.0).abs() < 1e-9);
+        assert_eq!(s.control, vec![(1, 0)]);
+        // With budget for everyone, both held-back customers are the control.
+        let s = solve(&p, 100.0);
+        assert_eq!(s.assigned, 4);
+        assert_eq!(s.control, vec![(1, 0), (4, 0)]);
     }
 
     #[test]

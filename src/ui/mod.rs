@@ -18,6 +18,7 @@ pub mod price_panel;
 pub mod project;
 mod scenario_charts;
 pub mod scenarios_view;
+mod targeting_edit;
 
 pub use app::{PromolabApp, Tab};
 

@@ -88,7 +88,7 @@ impl PlanView {
             return;
         };
         let salt = self.salt();
-        opt.plan = plan::plan_from_choice(&t, &offers, &opt.solution.choice, salt.as_deref());
+        opt.plan = plan::plan_of_solution(&t, &offers, &opt.solution, salt.as_deref());
         self.built_with = settings;
     }
 
@@ -105,12 +105,12 @@ impl PlanView {
             return;
         };
         let (offers, salt) = (self.offers(sv), wanted.3.clone());
-        let choice = opt.solution.choice.clone();
+        let solution = opt.solution.clone();
         let job = spawn("plan", ctx.clone(), move |send, _| {
-            send(plan::plan_from_choice(
+            send(plan::plan_of_solution(
                 &t,
                 &offers,
-                &choice,
+                &solution,
                 salt.as_deref(),
             ));
         });
@@ -352,12 +352,16 @@ impl PlanView {
 
 /// What the plan is expected to do, per offer and in total, with the 5–95% ranges.
 fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::PlanCheck>) {
+    let held = !plan.control.is_empty();
     egui::Grid::new("plan-summary")
         .striped(true)
         .show(ui, |ui| {
+            glossary::header(ui, "offer", "");
+            glossary::header(ui, "customers", glossary::TARGETED);
+            if held {
+                glossary::header(ui, "held back", glossary::CONTROL_SHARE);
+            }
             for (h, tip) in [
-                ("offer", ""),
-                ("customers", glossary::TARGETED),
                 ("+buyers", glossary::INCREMENTAL),
                 ("spend", glossary::SPEND),
                 ("+profit", glossary::INCREMENTAL),
@@ -374,6 +378,10 @@ fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::P
                 let p = iv.incremental_profit;
                 ui.label(name);
                 ui.label(f.targeted.to_string());
+                if held {
+                    let offer = (name != "total").then_some(name);
+                    ui.label(plan.control_of(offer).to_string());
+                }
                 ui.label(format!("{:.0}", f.incremental_buyers));
                 ui.label(format!("{:.0}", f.spend()));
                 ui.label(format!("{:.0}", f.incremental_profit));

@@ -4,7 +4,7 @@
 
 use super::chart_style::NiceAxes;
 use super::jobs::{self, Job, Loaded, spawn};
-use super::{chart_style, control_checks, glossary, offers_edit, price_panel};
+use super::{chart_style, control_checks, glossary, offers_edit, price_panel, targeting_edit};
 use crate::model::device::{self, DeviceChoice};
 use crate::model::pipeline::DataSpec;
 use crate::model::store::ModelMeta;
@@ -164,6 +164,18 @@ impl Default for ScenariosView {
             opt_job: None,
             optimized: None,
         }
+    }
+}
+
+/// Whether a segment is empty, from the last simulation's segment sizes (of the whole table;
+/// counting them here would scan every customer each frame). An empty segment is not offered.
+fn empty_segments(outcome: &Option<Outcome>) -> impl Fn(&String) -> bool + '_ {
+    move |name| {
+        outcome.as_ref().is_some_and(|o| {
+            o.per_segment
+                .iter()
+                .any(|g| g.segment == *name && g.customers == 0)
+        })
     }
 }
 
@@ -579,7 +591,7 @@ impl ScenariosView {
             }
             let p = Problem::build(&t, &offers);
             let solution = optimize::solve(&p, budget);
-            let plan = plan::plan_from_choice(&t, &offers, &solution.choice, None);
+            let plan = plan::plan_of_solution(&t, &offers, &solution, None);
             let control_check = crate::sim::holdout::check_plan(&t, &offers, &solution.choice);
             let o = Optimized {
                 control_check,
@@ -732,39 +744,8 @@ impl ScenariosView {
                     "propensity (buy anyway)",
                 );
             });
-        ui.add(
-            egui::Slider::new(&mut s.targeting.control_share, 0.0..=0.5).text("control group held back"),
-        )
-        .on_hover_text("A random share of the targeted customers is not sent the offer, so the real uplift can be measured afterwards.");
-        ui.label("Only customers where").on_hover_text(
-            "Conditions on profile features; define and check segments on the Customers tab",
-        );
-        let features: Vec<String> = t.features.iter().map(|(n, _)| n.clone()).collect();
-        super::filter_edit::edit(ui, "targeting", &mut s.targeting.filters, &features);
-        ui.label("Segments (none ticked: all)");
-        // Segment sizes from the last simulation (counting them here would scan every customer
-        // each frame).
-        let empty = |name: &String| {
-            self.outcome.as_ref().is_some_and(|o| {
-                o.per_segment
-                    .iter()
-                    .any(|g| g.segment == *name && g.customers == 0)
-            })
-        };
-        for name in &t.segment_names {
-            let mut on = s.targeting.segments.contains(name);
-            // An empty segment is not offered (unless a loaded scenario ticks it).
-            if empty(name) && !on {
-                continue;
-            }
-            if ui.checkbox(&mut on, name).changed() {
-                if on {
-                    s.targeting.segments.push(name.clone());
-                } else {
-                    s.targeting.segments.retain(|x| x != name);
-                }
-            }
-        }
+        let empty = empty_segments(&self.outcome);
+        targeting_edit::who_may_receive(ui, "targeting", &mut s.targeting, &t, empty);
         ui.separator();
         ui.strong("Channel");
         egui::ComboBox::from_label("send through")
@@ -944,6 +925,20 @@ impl ScenariosView {
 
     fn optimizer(&mut self, ui: &mut egui::Ui) {
         ui.strong("Optimize: who gets which offer");
+        if let Some(t) = self.table.clone() {
+            let empty = empty_segments(&self.outcome);
+            let tg = &mut self.offers.targeting;
+            egui::CollapsingHeader::new(format!(
+                "Who may get an offer: {}",
+                targeting_edit::summary(tg)
+            ))
+            .id_salt("offers_targeting")
+            .show(ui, |ui| {
+                targeting_edit::who_may_receive(ui, "offers_targeting", tg, &t, empty);
+            })
+            .header_response
+            .on_hover_text(glossary::OFFERS_TARGETING);
+        }
         match offers_edit::offers_editor(ui, &mut self.offers, &self.scenario) {
             offers_edit::Edit::None => {}
             offers_edit::Edit::Standard => {
@@ -988,6 +983,13 @@ impl ScenariosView {
             s.assigned, s.spend, s.budget, total.incremental_profit, iv.p5, iv.p95,
         ))
         .on_hover_text(glossary::INTERVAL);
+        if !opt.plan.control.is_empty() {
+            ui.label(format!(
+                "{} more held back as a control group: sent nothing, and exported beside the plan (its .control.csv) to measure its uplift afterwards",
+                opt.plan.control.len()
+            ))
+            .on_hover_text(glossary::CONTROL_SHARE);
+        }
         ui.label(format!(
             "The optimizer's value {:.0}, upper bound {:.0}: duality gap {:.3}%",
             s.objective_value,
