@@ -477,6 +477,15 @@ fn a_plan_has_the_intervals_of_the_same_scenario() {
         assert!(close(x.p5, y.p5) && close(x.p95, y.p95), "{a:?} vs {b:?}");
     }
     assert!(b.incremental_profit.p95 > b.incremental_profit.p5);
+    // With a control share the same customers are targeted; the held-out ones are the plan's
+    // control group, listed apart from its rows.
+    let mut held = s.clone();
+    held.targeting.control_share = 0.2;
+    let sel_held = select(&t, &held);
+    let p = plan::plan_from_scenario(&t, &held, &sel_held, None);
+    assert!(!p.control.is_empty() && p.control.len() == sel_held.held_out.len());
+    assert_eq!(p.rows.len() + p.control.len(), sel.sent.len());
+    assert!(p.control.iter().all(|c| c.offer == held.name));
     let f = three_offers();
     let budget = 0.5 * solve(&Problem::build(&t, &f), 1e12).spend;
     let sol = solve(&Problem::build(&t, &f), budget);

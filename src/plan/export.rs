@@ -175,9 +175,20 @@ pub fn plan_of_solution(
     s: &Solution,
     salt: Option<&str>,
 ) -> Plan {
-    let control = s
-        .control
-        .iter()
+    Plan {
+        control: control_rows(t, offers, &s.control, salt),
+        ..plan_from_choice(t, offers, &s.choice, salt)
+    }
+}
+
+/// The control group's rows: each (customer, offer index) held back.
+fn control_rows(
+    t: &ResponseTable,
+    offers: &OffersFile,
+    held: &[(u32, u8)],
+    salt: Option<&str>,
+) -> Vec<ControlRow> {
+    held.iter()
         .map(|&(i, j)| {
             let (i, o) = (i as usize, &offers.offers[j as usize]);
             ControlRow {
@@ -187,11 +198,7 @@ pub fn plan_of_solution(
                 channel: channel_of(t, o, i),
             }
         })
-        .collect();
-    Plan {
-        control,
-        ..plan_from_choice(t, offers, &s.choice, salt)
-    }
+        .collect()
 }
 
 /// Each (customer, offer)'s effect, in order: in blocks, each offer's customers of a block in
@@ -242,8 +249,8 @@ pub fn scenario_offers(s: &Scenario) -> OffersFile {
     }
 }
 
-/// The plan of a simulated scenario's selection. A flash sale's stock limit is not applied per
-/// row (every row shows its full expected effect).
+/// The plan of a simulated scenario's selection, with its held-out control group. A flash
+/// sale's stock limit is not applied per row (every row shows its full expected effect).
 pub fn plan_from_scenario(
     t: &ResponseTable,
     s: &Scenario,
@@ -254,7 +261,12 @@ pub fn plan_from_scenario(
     for &i in &sel.sent {
         choice[i as usize] = Some(0u8);
     }
-    plan_from_choice(t, &scenario_offers(s), &choice, salt)
+    let offers = scenario_offers(s);
+    let held: Vec<(u32, u8)> = sel.held_out.iter().map(|&i| (i, 0)).collect();
+    Plan {
+        control: control_rows(t, &offers, &held, salt),
+        ..plan_from_choice(t, &offers, &choice, salt)
+    }
 }
 
 fn field(s: &str) -> String {
