@@ -651,6 +651,7 @@ impl eframe::App for PromolabApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
+        self.messages.extend(jobs::take_crashes(&ctx));
         self.dropped_files(&ctx);
         let mut commands = self.top_bar(ui);
         commands.extend(self.status_bar(ui));

@@ -111,6 +111,25 @@ impl<T> Job<T> {
     }
 }
 
+/// Jobs that stopped on a bug (a panic), kept in the context's data until the app shows them:
+/// "what" and the panic's message, per job.
+type Crashes = Arc<std::sync::Mutex<Vec<String>>>;
+
+fn crashes(ctx: &egui::Context) -> Crashes {
+    ctx.data_mut(|d| {
+        d.get_temp_mut_or_default::<Crashes>(egui::Id::unique("promolab-job-crashes"))
+            .clone()
+    })
+}
+
+/// Readable messages for the jobs that stopped on a bug since the last call (each job's channel
+/// then closes with no result, and the screen waiting on it would otherwise wait forever).
+pub fn take_crashes(ctx: &egui::Context) -> Vec<String> {
+    let list = crashes(ctx);
+    let mut list = list.lock().unwrap_or_else(|p| p.into_inner());
+    std::mem::take(&mut *list)
+}
+
 pub(super) fn spawn<T: Send + 'static>(
     name: &'static str,
     ctx: egui::Context,
@@ -119,6 +138,7 @@ pub(super) fn spawn<T: Send + 'static>(
     let (tx, rx) = channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
+    let crashed = crashes(&ctx);
     std::thread::Builder::new()
         .name(format!("promolab-{name}"))
         .spawn(move || {
@@ -126,7 +146,18 @@ pub(super) fn spawn<T: Send + 'static>(
                 let _ = tx.send(e);
                 ctx.request_repaint();
             };
-            work(&send, &flag);
+            let run = std::panic::AssertUnwindSafe(|| work(&send, &flag));
+            if let Err(panic) = std::panic::catch_unwind(run) {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                let mut list = crashed.lock().unwrap_or_else(|p| p.into_inner());
+                list.push(format!(
+                    "the {name} job stopped on a bug in promolab ({why}); nothing was changed. Please report it with the data that caused it."
+                ));
+            }
             ctx.request_repaint();
         })
         .expect("can spawn a thread");
@@ -280,4 +311,28 @@ pub fn pick(ctx: egui::Context, which: Dialog) -> Job<Picked> {
                 .to_string()
         }));
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that panics closes its channel and leaves a readable message for the app, once.
+    #[test]
+    fn a_job_that_panics_leaves_a_message() {
+        let ctx = egui::Context::default();
+        let job = spawn("test", ctx.clone(), |_: &dyn Fn(u8), _| {
+            panic!("index out of bounds: the len is 3 but the index is 7")
+        });
+        assert!(job.rx.recv().is_err(), "no result, the channel closed");
+        let messages = take_crashes(&ctx);
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("the test job stopped on a bug")
+                && messages[0].contains("the index is 7"),
+            "{}",
+            messages[0]
+        );
+        assert!(take_crashes(&ctx).is_empty());
+    }
 }
