@@ -181,7 +181,8 @@ fn hillstrom_trains_saves_loads_and_evaluates_every_model_on_the_models_tab() {
     harness.run_steps(1);
     let status = harness.state().models_view.status.clone();
     assert!(
-        status.contains("the response model needs campaign offers with a discount depth"),
+        status.contains("the response model needs campaign offers with a discount depth")
+            && status.contains("these offers have none: 'Womens E-Mail'"),
         "{status}"
     );
     harness.get_by_label(&status);
@@ -1011,6 +1012,47 @@ fn a_saved_project_reopens_with_its_data_scenarios_and_settings() {
     assert!(app.scenarios_view.saved.is_empty(), "no model yet");
     train_planning_model(&mut fresh);
     assert_eq!(fresh.state().scenarios_view.saved.len(), 1);
+}
+
+/// A file close to a kind but for a required column's header: the mapping editor says which kind
+/// and which column, offers to treat it as that kind, and the mapped column loads.
+#[test]
+fn a_file_close_to_a_kind_is_offered_as_that_kind_in_the_mapping_editor() {
+    let dir = common::sample_dir("app-mapping-close", 300, 9);
+    let customers = dir.join("customers.csv");
+    let text = std::fs::read_to_string(&customers).unwrap();
+    std::fs::write(&customers, text.replacen("signup_date", "Anmeldung", 1)).unwrap();
+    // The error lists the column's Chinese synonyms too.
+    let mut harness = common::open_app_any_text(vec![dir.to_path_buf()]);
+    harness.run_steps(2);
+    assert!(harness.state().loaded.is_none());
+    harness
+        .get_by_label_contains("looks most like a customers table, which also needs signup_date");
+    harness
+        .get_by_label("Treat it as a customers table")
+        .click_accesskit();
+    harness.run_steps(2);
+    let draft = harness.state_mut().data_view.draft.as_mut().unwrap();
+    assert_eq!(
+        draft.mapping.kind,
+        Some(promolab::data::TableKind::Customers)
+    );
+    assert_eq!(draft.missing(), vec!["signup_date"]);
+    draft
+        .mapping
+        .columns
+        .insert("signup_date".into(), "Anmeldung".into());
+    harness.run_steps(1);
+    harness.get_by_label("Load with this mapping").click();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let loaded = harness
+        .state()
+        .loaded
+        .as_ref()
+        .expect("loaded with the mapping");
+    assert_eq!(loaded.tables.len(), 5);
 }
 
 /// A file whose columns promolab cannot recognize opens the column-mapping editor; mapping its

@@ -59,9 +59,29 @@ pub fn sample_dir(name: &str, customers: usize, seed: u64) -> TempDir {
     dir
 }
 
-/// The app on `paths`, in a 1280×800 window, with its startup jobs finished.
+/// The app on `paths`, in a 1280×800 window, with its startup jobs finished. A character that no
+/// font has panics (kittest's policy): promolab's own texts must all be drawable.
 pub fn open_app(paths: Vec<PathBuf>) -> egui_kittest::Harness<'static, promolab::ui::PromolabApp> {
-    let mut harness = egui_kittest::Harness::builder()
+    app_with(egui_kittest::Harness::builder(), paths)
+}
+
+/// `open_app` for data whose text may need fonts the test machine lacks (Chinese headers, say):
+/// such characters are drawn as boxes, as in the app on a machine without them (the window
+/// itself also looks among the system's fonts, which the test harness does not).
+pub fn open_app_any_text(
+    paths: Vec<PathBuf>,
+) -> egui_kittest::Harness<'static, promolab::ui::PromolabApp> {
+    app_with(
+        egui_kittest::Harness::builder().allow_missing_glyphs(),
+        paths,
+    )
+}
+
+fn app_with(
+    builder: egui_kittest::HarnessBuilder<promolab::ui::PromolabApp>,
+    paths: Vec<PathBuf>,
+) -> egui_kittest::Harness<'static, promolab::ui::PromolabApp> {
+    let mut harness = builder
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| promolab::ui::PromolabApp::new(cc, paths));
     harness.state_mut().wait_for_jobs();

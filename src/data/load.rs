@@ -309,7 +309,8 @@ fn advice(headers: &[String], mapping: &Mapping) -> String {
         ("s", "them")
     };
     format!(
-        r#"it looks like a {} table without its required column{plural} {}; add {them} or map your columns in a mapping file, e.g. {{"columns": {{"{}": "your header"}}}}"#,
+        r#"it looks like {} {} table without its required column{plural} {}; add {them} or map your columns in a mapping file, e.g. {{"columns": {{"{}": "your header"}}}}"#,
+        schema::article(kind.label()),
         kind.label(),
         columns.join(" and "),
         missing[0].name

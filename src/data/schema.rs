@@ -332,6 +332,15 @@ pub fn closest_kind(
         .map(|(kind, missing, _, _)| (kind, missing))
 }
 
+/// "a" or "an" before a kind's label ("an order lines table").
+pub fn article(label: &str) -> &'static str {
+    if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// Guesses the table kind from the headers: the kind whose required columns are all present
 /// and which explains the most headers wins.
 pub fn detect_kind(headers: &[String], mapping: &Mapping) -> Option<TableKind> {

@@ -82,10 +82,39 @@ impl MappingDraft {
                 }
             });
         let Some(kind) = self.kind() else {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                "This file does not look like any table promolab knows: choose its kind above.",
-            );
+            match schema::closest_kind(&self.headers, &self.mapping) {
+                Some((close, missing)) => {
+                    let names: Vec<&str> = missing.iter().map(|c| c.name).collect();
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!(
+                            "This file looks most like {} {} table, which also needs {}.",
+                            schema::article(close.label()),
+                            close.label(),
+                            names.join(" and ")
+                        ),
+                    );
+                    if ui
+                        .button(format!(
+                            "Treat it as {} {} table",
+                            schema::article(close.label()),
+                            close.label()
+                        ))
+                        .on_hover_text(
+                            "Then map one of the file's columns to each missing one below.",
+                        )
+                        .clicked()
+                    {
+                        self.mapping.kind = Some(close);
+                    }
+                }
+                None => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        "This file does not look like any table promolab knows: choose its kind above.",
+                    );
+                }
+            }
             return None;
         };
         let matches = schema::match_columns(kind, &self.headers, &self.mapping);
