@@ -5,6 +5,7 @@
 //! smallest input that causes it.
 
 mod common;
+use egui_kittest::kittest::Queryable;
 use promolab::data::schema::{ColType, ColumnSpec, Rule, TableKind};
 use promolab::data::validate::{CleaningChoices, clean, validate};
 use promolab::data::{Mapping, load_paths};
@@ -83,6 +84,8 @@ fn cell(col: &ColumnSpec, r: u32) -> String {
         ("product_id", ..) => format!("P{}", k % 6),
         ("order_id", ..) => format!("O{}", k % 40),
         ("campaign_id", ..) => pick(&["CMP-1", "CMP-1", "CMP-2"]),
+        // Offers with a discount depth, as the response model needs (junk still gets in).
+        ("offer_type", ..) => pick(&["coupon", "pct_discount", "gift", "free_shipping", "none"]),
         (_, _, Rule::OneOf(values)) => pick(values),
         (_, ColType::Time, _) => pick(&[
             "2026-01-02",
@@ -219,19 +222,23 @@ fn every_step(dir: &Path, spec: &DataSpec, reached: &mut Reached) {
     }
 }
 
-/// Runs `case` on `cases` inputs from `strategy`, with proptest's shrinking on failure; how far
-/// the cases got.
+/// Runs `case` on `cases` inputs from `strategy` (the same ones each run), with proptest's
+/// shrinking on failure; how far the cases got.
 fn run<S: Strategy>(cases: u32, strategy: S, case: impl Fn(S::Value, &mut Reached)) -> Reached
 where
     S::Value: std::fmt::Debug,
 {
     let reached = std::cell::RefCell::new(Reached::default());
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+    let config = ProptestConfig {
         cases,
         // The inputs are generated here, not read from a source file's regressions.
         failure_persistence: None,
         ..ProptestConfig::default()
-    });
+    };
+    // The same inputs on every run: a property that held yesterday cannot fail today by a draw
+    // (600 random cases of each kind were run once besides).
+    let rng = proptest::test_runner::TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = proptest::test_runner::TestRunner::new_with_rng(config, rng);
     runner
         .run(&strategy, |v| {
             case(v, &mut reached.borrow_mut());
@@ -241,26 +248,35 @@ where
     reached.into_inner()
 }
 
+/// One related table as generated: present (seven times in eight), a column to drop (one time
+/// in four), an unknown column added, its rows.
+type TableDraw = (u8, Option<usize>, bool, Vec<Vec<u32>>);
+
+fn related_tables() -> impl Strategy<Value = Vec<TableDraw>> {
+    let table = (0..8u8, any::<Option<usize>>(), any::<bool>(), rows(40));
+    prop::collection::vec(table, RELATIONAL.len())
+}
+
+/// A fresh folder with the drawn related tables.
+fn write_related(tables: &[TableDraw]) -> common::TempDir {
+    let dir = common::temp_dir("robust-related");
+    for (kind, (present, drop, extra, rows)) in RELATIONAL.into_iter().zip(tables) {
+        if *present > 0 {
+            let drop = drop.filter(|d| d % 4 == 0).map(|d| d / 4);
+            let name = format!("{}.csv", kind.label().replace(' ', "_"));
+            common::write(&dir, &name, &table_text(kind, drop, *extra, rows));
+        }
+    }
+    dir
+}
+
 /// Related tables (customers, products, order lines, campaigns, events), each maybe absent.
 #[test]
 fn messy_related_tables_never_panic() {
-    let table = (0..8u8, any::<Option<usize>>(), any::<bool>(), rows(40));
-    let reached = run(
-        48,
-        prop::collection::vec(table, RELATIONAL.len()),
-        |tables, reached| {
-            let dir = common::temp_dir("robust-related");
-            for (kind, (present, drop, extra, rows)) in RELATIONAL.into_iter().zip(&tables) {
-                // Each table present seven times in eight; a column dropped one time in four.
-                if *present > 0 {
-                    let drop = drop.filter(|d| d % 4 == 0).map(|d| d / 4);
-                    let name = format!("{}.csv", kind.label().replace(' ', "_"));
-                    common::write(&dir, &name, &table_text(kind, drop, *extra, rows));
-                }
-            }
-            every_step(&dir, &DataSpec::default(), reached);
-        },
-    );
+    let reached = run(48, related_tables(), |tables, reached| {
+        let dir = write_related(&tables);
+        every_step(&dir, &DataSpec::default(), reached);
+    });
     // The inputs must reach the later steps, or the property says little about them.
     eprintln!("{reached:?}");
     assert!(reached.loaded * 4 >= reached.cases, "{reached:?}");
@@ -311,4 +327,69 @@ fn a_messy_flat_campaign_table_never_panics() {
     eprintln!("{reached:?}");
     assert!(reached.loaded * 4 >= reached.cases, "{reached:?}");
     assert!(reached.trained > 0 && reached.planned > 0, "{reached:?}");
+}
+
+/// The app on messy related tables: every screen drawn, and where a screen offers it, a model
+/// trained, a planning model trained and a plan optimized; no job stops on a bug (a panic in a
+/// background job becomes a message naming it) and the window itself never panics.
+#[test]
+fn the_app_on_messy_data_never_panics() {
+    let reached = run(24, related_tables(), |tables, reached| {
+        reached.cases += 1;
+        let dir = write_related(&tables);
+        let mut harness = common::open_app_any_text(vec![dir.to_path_buf()]);
+        // Every cleaning choice, as a user would press them on the Data screen.
+        if harness.query_by_label("Apply cleaning").is_some() {
+            harness.state_mut().data_view.cleaning = CleaningChoices {
+                drop_duplicates: true,
+                drop_invalid: true,
+                impute: true,
+                clip_outliers: true,
+            };
+            harness.run_steps(1);
+            harness.get_by_label("Apply cleaning").click_accesskit();
+            harness.run_steps(1);
+            harness.state_mut().wait_for_jobs();
+            harness.run_steps(1);
+        }
+        for (tab, button) in [
+            ("Data", None),
+            ("Customers", None),
+            ("Models", Some("Train")),
+            ("Scenarios", Some("Train a planning model")),
+            ("Scenarios", Some("Optimize")),
+            ("Plan", None),
+        ] {
+            harness.query_all_by_label(tab).next().unwrap().click();
+            harness.run_steps(2);
+            if let Some(b) = button.and_then(|b| harness.query_by_label(b)) {
+                b.click_accesskit();
+                harness.run_steps(1);
+                harness.state_mut().wait_for_jobs();
+                harness.run_steps(2);
+                harness.state_mut().wait_for_jobs();
+                harness.run_steps(1);
+                let app = harness.state();
+                match button {
+                    Some("Train a planning model") => {
+                        reached.trained += usize::from(app.scenarios_view.table.is_some())
+                    }
+                    Some("Optimize") => {
+                        reached.planned += usize::from(app.scenarios_view.optimized.is_some())
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let app = harness.state();
+        reached.loaded += usize::from(app.loaded.is_some());
+        let bugs: Vec<&String> = app
+            .messages
+            .iter()
+            .filter(|m| m.contains("stopped on a bug"))
+            .collect();
+        assert!(bugs.is_empty(), "{bugs:?}");
+    });
+    eprintln!("{reached:?}");
+    assert!(reached.planned > 0, "no case got to a plan: {reached:?}");
 }

@@ -202,6 +202,28 @@ fn arm_types(arm_names: &[String]) -> Vec<usize> {
         .collect()
 }
 
+/// Why the response model cannot train on these arms: which offers have no discount depth.
+fn unpriced_offers(arm_names: &[String]) -> String {
+    const PRICED: [&str; 4] = ["coupon", "pct_discount", "free_shipping", "gift"];
+    let unpriced: Vec<String> = arm_names
+        .iter()
+        .skip(1)
+        .filter(|a| !PRICED.contains(&a.split(' ').next().unwrap_or("")))
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let mut why = format!(
+        "the response model needs campaign offers with a discount depth ({})",
+        PRICED.join(", ")
+    );
+    if !unpriced.is_empty() {
+        why += &format!(
+            "; these offers have none: {}. Drop their rows (on the Data screen, \"Drop invalid rows\" drops offer types promolab does not know) or train an uplift model, which needs no depth",
+            unpriced.join(", ")
+        );
+    }
+    why
+}
+
 /// Trains on `train`, early-stopping on `valid`. `n_arms` = 1 ignores the arms (propensity).
 pub fn fit(
     train: &Dataset,
@@ -220,9 +242,7 @@ pub fn fit(
     let x_valid = valid.scaled(&scaler).map_err(TrainError::Data)?;
     let d = train.d();
     if cfg.monotone_response && (train.depth.is_empty() || n_arms != train.arm_names.len()) {
-        return Err(TrainError::Data(
-            "the response model needs campaign offers with a discount depth (coupon, pct_discount, free_shipping, gift)".into(),
-        ));
+        return Err(TrainError::Data(unpriced_offers(&train.arm_names)));
     }
     let config = NetConfig::new(d, n_arms, cfg.hidden.clone())
         .with_monotone_response(cfg.monotone_response)
