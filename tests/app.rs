@@ -658,6 +658,9 @@ fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
         "{} vs {before}",
         eligible(&harness)
     );
+    // A plan with no control group says it cannot be measured.
+    optimize(&mut harness);
+    harness.get_by_label_contains("No control group");
     harness
         .get_by_label_contains("Who may get an offer: everyone")
         .click_accesskit();
@@ -715,6 +718,11 @@ fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
     let share = plan.control.len() as f64 / (plan.control.len() + plan.rows.len()) as f64;
     assert!((0.1..0.3).contains(&share), "{share}");
     harness.get_by_label_contains("held back as a control group");
+    assert!(
+        harness
+            .query_by_label_contains("No control group")
+            .is_none()
+    );
 }
 
 /// The optimizer's offers are edited on the Scenarios screen: an offer removed is not in the

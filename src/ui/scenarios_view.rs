@@ -983,6 +983,10 @@ impl ScenariosView {
             s.assigned, s.spend, s.budget, total.incremental_profit, iv.p5, iv.p95,
         ))
         .on_hover_text(glossary::INTERVAL);
+        if opt.plan.control.is_empty() && s.assigned > 0 {
+            ui.weak("No control group: after the campaign nothing will show what this plan really gained. \"Who may get an offer\" above can hold some customers back.")
+                .on_hover_text(glossary::CONTROL_SHARE);
+        }
         if !opt.plan.control.is_empty() {
             ui.label(format!(
                 "{} more held back as a control group: sent nothing, and exported beside the plan (its .control.csv) to measure its uplift afterwards",
