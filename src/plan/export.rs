@@ -321,11 +321,11 @@ impl Plan {
             .count()
     }
 
-    /// Expected figures per offer and in total (with the control group held back from each), and, with `check`, each offer's check against the
-    /// past campaign: incremental profit per held-out customer the plan sends it to, before
-    /// sending costs (the model's, the observed one and its standard error; empty where not
-    /// judged) and the verdict (agrees, overstates, understates, or why it was not judged; the
-    /// total's from the summed figure).
+    /// Expected figures per offer and in total, the control customers held back from each, and,
+    /// with `check`, each offer's check against the past campaign: incremental profit per
+    /// held-out customer the plan sends it to, before sending costs (the model's, the observed
+    /// one and its standard error; empty where not judged) and the verdict (agrees, overstates,
+    /// understates, or why it was not judged; the total's from the summed figure).
     pub fn summary_csv(&self, check: Option<&PlanCheck>) -> String {
         let mut s = String::from(
             "offer,customers,control_customers,expected_incremental_buyers,expected_redemptions,expected_incremental_revenue,expected_spend,expected_incremental_profit,incremental_profit_p5,incremental_profit_p95,incremental_revenue_p5,incremental_revenue_p95,incremental_buyers_p5,incremental_buyers_p95,past_campaign_profit_per_customer_model,past_campaign_profit_per_customer_observed,past_campaign_profit_per_customer_se,past_campaign_check\n",

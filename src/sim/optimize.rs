@@ -200,7 +200,8 @@ pub struct Problem {
     pub channels: Vec<String>,
     offer_caps: Vec<f64>,
     channel_caps: Vec<f64>,
-    /// Held back as a control group: never assigned.
+    /// Held back as a control group: never assigned (their values are kept, for
+    /// `Solution::control`).
     pub held_out: Vec<bool>,
 }
 

@@ -155,7 +155,7 @@ pub(super) fn spawn<T: Send + 'static>(
                     .unwrap_or_else(|| "no message".into());
                 let mut list = crashed.lock().unwrap_or_else(|p| p.into_inner());
                 list.push(format!(
-                    "the {name} job stopped on a bug in promolab ({why}); nothing was changed. Please report it with the data that caused it."
+                    "the {name} job stopped on a bug in promolab ({why}); its result is lost, the rest of the app is unaffected. Please report it with the data that caused it."
                 ));
             }
             ctx.request_repaint();
