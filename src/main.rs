@@ -183,6 +183,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// After the campaign: what a plan really gained, each offer's customers against those held
+    /// back from it (the plan's control file), from the campaign's results.
+    Measure {
+        /// A plan CSV written by `optimize` or `simulate --out` with a control share (its
+        /// .control.csv must lie beside it).
+        #[arg(long)]
+        plan: PathBuf,
+        /// The campaign's results: a campaign history table (customer_id, converted, revenue,
+        /// …); the newest campaign in it when it holds several.
+        #[arg(long)]
+        results: PathBuf,
+        /// Salt the plan's ids were pseudonymized with.
+        #[arg(long)]
+        salt: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare scenarios side by side against no promotion.
     Compare {
         #[command(flatten)]
@@ -486,6 +503,12 @@ fn run(cli: Cli) -> Result<()> {
             scenarios,
             json,
         } => plan_cmd::compare_cmd(&source, &scenarios, json),
+        Command::Measure {
+            plan,
+            results,
+            salt,
+            json,
+        } => measure(&plan, &results, salt.as_deref(), json),
         Command::Price {
             source,
             min_index,
@@ -781,6 +804,29 @@ fn evaluate(saved: &SavedModelArgs, truth: Option<&Path>, json: bool) -> Result<
             device.label(),
             evaluation.to_text()
         );
+    }
+    Ok(())
+}
+
+fn measure(plan: &Path, results: &Path, salt: Option<&str>, json: bool) -> Result<()> {
+    use promolab::plan::measure;
+    let groups = measure::read_groups(plan).map_err(anyhow::Error::msg)?;
+    let table = data::load_table(results, &Mapping::default())?;
+    let outcomes = measure::results_of(&table, salt).map_err(anyhow::Error::msg)?;
+    let m = measure::measure(&groups, &outcomes);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&m)?);
+    } else {
+        println!(
+            "{} measured with {} ({} customers sent an offer, {} held back):",
+            plan.display(),
+            results.display(),
+            groups.sent.len(),
+            groups.held_back.len()
+        );
+        for line in m.lines() {
+            println!("  {line}");
+        }
     }
     Ok(())
 }

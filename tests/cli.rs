@@ -421,6 +421,57 @@ fn train_evaluate_and_score_from_the_command_line() {
         opt["control_customers"].as_u64().unwrap() as usize,
         held.len()
     );
+    // After the campaign, `measure` reads the plan, its control group and the results (here the
+    // sample's own campaign history stands in for them), matching ids through the salt.
+    let results = data.join("campaigns.csv");
+    let measured: serde_json::Value = serde_json::from_str(&promolab_ok(&[
+        "measure",
+        "--plan",
+        dir.join("opt.csv").to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+        "--salt",
+        "s3cret",
+        "--json",
+    ]))
+    .expect("JSON");
+    let groups: usize = measured["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            o["sent"]["customers"].as_u64().unwrap() + o["held_back"]["customers"].as_u64().unwrap()
+        })
+        .sum::<u64>() as usize;
+    let not_found = measured["not_in_results"].as_u64().unwrap() as usize;
+    assert_eq!(groups + not_found, held.len() + planned.len());
+    assert!(groups > 0, "{measured}");
+    // A plan with no control group beside it cannot be measured, and says so.
+    let lone = dir.join("lone.csv");
+    std::fs::copy(dir.join("opt.csv"), &lone).unwrap();
+    let refused = promolab(&[
+        "measure",
+        "--plan",
+        lone.to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("lone.control.csv: not found"));
+    // Without the salt no id matches: all are reported missing, none measured.
+    let unsalted: serde_json::Value = serde_json::from_str(&promolab_ok(&[
+        "measure",
+        "--plan",
+        dir.join("opt.csv").to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        unsalted["not_in_results"].as_u64().unwrap() as usize,
+        held.len() + planned.len()
+    );
     // Each offer's check against the past campaign: a verdict where the plan check judged its
     // profit (as in the JSON), else why it was not judged; the total's from the summed figure.
     for line in summary.lines().skip(1) {

@@ -1,6 +1,7 @@
 //! From an optimized or simulated scenario to CSV files a CRM can import.
 
 pub mod export;
+pub mod measure;
 pub mod message;
 pub mod privacy;
 
