@@ -723,6 +723,66 @@ fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
             .query_by_label_contains("No control group")
             .is_none()
     );
+    // Exported, run as a campaign (every other customer sent an offer bought, one in five of
+    // those held back), and measured on the Plan screen against the control group.
+    harness.query_all_by_label("Plan").next().unwrap().click();
+    harness.run_steps(2);
+    let out = dir.join("measured-plan.csv");
+    harness.state_mut().plan_view.path = out.display().to_string();
+    harness.get_by_label("Export CSV").click();
+    harness.run_steps(2);
+    let control = std::fs::read_to_string(dir.join("measured-plan.control.csv")).unwrap();
+    let sent = std::fs::read_to_string(&out).unwrap();
+    let mut results = String::from(
+        "campaign_id,customer_id,offer_type,offer_value,channel,sent_at,converted,revenue,control\n",
+    );
+    for (k, line) in sent.lines().skip(1).enumerate() {
+        let id = line.split(',').next().unwrap();
+        let bought = k % 2 == 0;
+        results += &format!(
+            "NEW,{id},coupon,10,email,2027-01-04,{},{},0\n",
+            u8::from(bought),
+            if bought { 40 } else { 0 }
+        );
+    }
+    for (k, line) in control.lines().skip(1).enumerate() {
+        let id = line.split(',').next().unwrap();
+        let bought = k % 5 == 0;
+        results += &format!(
+            "NEW,{id},none,0,none,2027-01-04,{},{},1\n",
+            u8::from(bought),
+            if bought { 40 } else { 0 }
+        );
+    }
+    let results_path = common::write(&dir, "results.csv", &results);
+    harness
+        .get_by_label_contains("After the campaign: measure a plan")
+        .click_accesskit();
+    harness.run_steps(2);
+    harness.state_mut().plan_view.measure.results_path = results_path.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Measure").click_accesskit();
+    harness.run_steps(1);
+    harness.state_mut().wait_for_jobs();
+    harness.run_steps(2);
+    let panel = &harness.state().plan_view.measure;
+    let m = panel
+        .result
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", panel.status));
+    assert_eq!(m.not_in_results, 0);
+    let total = m.incremental_buyers.expect("judged offers");
+    let judged: usize = m
+        .offers
+        .iter()
+        .filter(|o| o.uplift.is_some())
+        .map(|o| o.sent.customers)
+        .sum();
+    // About 0.5 - 0.2 = 0.3 extra buyers per customer sent a judged offer.
+    let per = total.value / judged as f64;
+    assert!((0.2..0.4).contains(&per), "{per}");
+    harness.get_by_label("uplift, points");
+    harness.get_by_label_contains("the plan's extra buyers");
 }
 
 /// The optimizer's offers are edited on the Scenarios screen: an offer removed is not in the

@@ -283,6 +283,15 @@ pub fn measure(groups: &PlanGroups, results: &HashMap<String, (bool, f64)>) -> M
 }
 
 impl Measurement {
+    /// The plan's extra buyers and revenue over the judged offers, against its expectation.
+    pub fn total_line(&self) -> Option<String> {
+        let (b, r) = (self.incremental_buyers?, self.incremental_revenue?);
+        Some(format!(
+            "the plan's extra buyers (offers judged): {:.0} ± {:.0} (expected {:.0}); extra revenue {:.0} ± {:.0}",
+            b.value, b.standard_error, self.expected_incremental_buyers, r.value, r.standard_error
+        ))
+    }
+
     /// The measurement in lines, for the command line.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -305,12 +314,7 @@ impl Measurement {
                 _ => format!("{head}; too few on a side to judge (at least {MIN_GROUP} each)"),
             });
         }
-        if let (Some(b), Some(r)) = (self.incremental_buyers, self.incremental_revenue) {
-            out.push(format!(
-                "the plan's extra buyers (offers judged): {:.0} ± {:.0} (expected {:.0}); extra revenue {:.0} ± {:.0}",
-                b.value, b.standard_error, self.expected_incremental_buyers, r.value, r.standard_error
-            ));
-        }
+        out.extend(self.total_line());
         if self.not_in_results > 0 {
             out.push(format!(
                 "{} customers of the plan or its control group have no row in the results (left out)",

@@ -10,6 +10,7 @@ mod filter_edit;
 mod glossary;
 mod jobs;
 mod mapping_view;
+pub mod measure_panel;
 mod model_charts;
 mod models_view;
 mod offers_edit;

@@ -24,6 +24,8 @@ pub struct PlanView {
     rebuild_job: Option<(Settings, Job<Plan>)>,
     /// What the shown plan was last built (or is being built) from.
     built_with: Option<Settings>,
+    /// After the campaign: the exported plan measured against its control group.
+    pub measure: super::measure_panel::MeasurePanel,
 }
 
 /// What a plan's rows are made from besides the optimization's choices: the optimization, the
@@ -46,6 +48,7 @@ impl Default for PlanView {
             want_dialog: false,
             rebuild_job: None,
             built_with: None,
+            measure: Default::default(),
         }
     }
 }
@@ -140,6 +143,7 @@ impl PlanView {
     /// Blocks until the background rebuild is done and applied, and builds the plan from the
     /// current settings if it was not (tests).
     pub fn wait(&mut self, sv: &mut ScenariosView) {
+        self.measure.wait();
         while self.rebuild_job.is_some() {
             self.poll(sv);
             std::thread::yield_now();
@@ -228,6 +232,14 @@ impl PlanView {
             ui.label(
                 "No plan yet: train a planning model and press Optimize on the Scenarios screen.",
             );
+            ui.horizontal(|ui| {
+                ui.label("Plan file to measure");
+                ui.text_edit_singleline(&mut self.path);
+                ui.label("its salt");
+                ui.add(egui::TextEdit::singleline(&mut self.salt).desired_width(100.0));
+            });
+            let salt = self.salt();
+            self.measure.ui(ui, &self.path, salt);
             return;
         }
         ui.horizontal(|ui| {
@@ -275,6 +287,8 @@ impl PlanView {
         if !self.status.is_empty() {
             ui.label(&self.status);
         }
+        let salt = self.salt();
+        self.measure.ui(ui, &self.path, salt);
         let opt = sv.optimized.as_ref().expect("checked");
         let plan: &Plan = &opt.plan;
         summary(ui, plan, opt.control_check.as_ref());

@@ -1,0 +1,160 @@
+//! After the campaign, on the Plan screen: an exported plan measured against the customers it
+//! held back, from the campaign's results (`promolab measure` on screen).
+
+use super::glossary;
+use super::jobs::{Job, spawn};
+use crate::data::{Mapping, load_table};
+use crate::plan::measure::{self, Measurement};
+use std::path::PathBuf;
+
+#[derive(Default)]
+pub struct MeasurePanel {
+    /// The campaign's results: a campaign history table.
+    pub results_path: String,
+    pub job: Option<Job<Result<Measurement, String>>>,
+    pub result: Option<Measurement>,
+    pub status: String,
+}
+
+impl MeasurePanel {
+    /// Measures the plan at `plan` (its control file beside it) with the results, in the
+    /// background; `salt` as the plan was exported with.
+    pub fn start(&mut self, ctx: egui::Context, plan: PathBuf, salt: Option<String>) {
+        let results = PathBuf::from(self.results_path.trim());
+        self.status = "measuring…".into();
+        self.result = None;
+        self.job = Some(spawn("measure", ctx, move |send, _| {
+            let r = (|| {
+                let groups = measure::read_groups(&plan)?;
+                let table = load_table(&results, &Mapping::default()).map_err(|e| e.to_string())?;
+                let outcomes = measure::results_of(&table, salt.as_deref())?;
+                Ok(measure::measure(&groups, &outcomes))
+            })();
+            send(r);
+        }));
+    }
+
+    pub fn poll(&mut self) {
+        let Some(job) = &self.job else { return };
+        let (events, gone) = job.poll();
+        for r in events {
+            match r {
+                Ok(m) => {
+                    self.status.clear();
+                    self.result = Some(m);
+                }
+                Err(e) => self.status = e,
+            }
+        }
+        if gone {
+            self.job = None;
+        }
+    }
+
+    /// Blocks until the measurement is done (tests).
+    pub fn wait(&mut self) {
+        while let Some(job) = &self.job {
+            match job.rx.recv() {
+                Ok(Ok(m)) => {
+                    self.status.clear();
+                    self.result = Some(m);
+                }
+                Ok(Err(e)) => self.status = e,
+                Err(_) => self.job = None,
+            }
+        }
+    }
+
+    /// The panel; `plan` is the exported plan file to measure, `salt` its pseudonym salt.
+    pub fn ui(&mut self, ui: &mut egui::Ui, plan: &str, salt: Option<String>) {
+        self.poll();
+        egui::CollapsingHeader::new("After the campaign: measure a plan against its control group")
+            .id_salt("measure_plan")
+            .show(ui, |ui| {
+                ui.label(format!(
+                    "Plan file: {plan} (the File above; its .control.csv must lie beside it)"
+                ));
+                ui.horizontal(|ui| {
+                    ui.label("Campaign results");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.results_path)
+                            .hint_text("a campaign history CSV: customer_id, converted, revenue, …")
+                            .desired_width(360.0),
+                    );
+                    let ready = self.job.is_none() && !self.results_path.trim().is_empty();
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Measure"))
+                        .on_hover_text(glossary::MEASURE)
+                        .clicked()
+                    {
+                        self.start(ui.ctx().clone(), PathBuf::from(plan), salt);
+                    }
+                    if self.job.is_some() {
+                        ui.spinner();
+                    }
+                });
+                if !self.status.is_empty() {
+                    ui.colored_label(ui.visuals().warn_fg_color, &self.status);
+                }
+                if let Some(m) = &self.result {
+                    table(ui, m);
+                }
+            });
+    }
+}
+
+fn table(ui: &mut egui::Ui, m: &Measurement) {
+    egui::Grid::new("measured").striped(true).show(ui, |ui| {
+        for h in [
+            "offer",
+            "sent",
+            "held back",
+            "bought (sent / held back)",
+            "uplift, points",
+            "plan expected",
+            "revenue per customer",
+        ] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for o in &m.offers {
+            ui.label(&o.offer);
+            ui.label(o.sent.customers.to_string());
+            ui.label(o.held_back.customers.to_string());
+            ui.label(format!(
+                "{:.1}% / {:.1}%",
+                o.sent.rate() * 100.0,
+                o.held_back.rate() * 100.0
+            ));
+            match (o.uplift, o.revenue_uplift) {
+                (Some(b), Some(r)) => {
+                    ui.label(format!(
+                        "{:+.1} ± {:.1}",
+                        b.value * 100.0,
+                        b.standard_error * 100.0
+                    ));
+                    ui.label(format!("{:+.1}", o.expected_uplift * 100.0));
+                    ui.label(format!("{:+.2} ± {:.2}", r.value, r.standard_error));
+                }
+                _ => {
+                    ui.weak(format!(
+                        "too few to judge (at least {} each)",
+                        measure::MIN_GROUP
+                    ));
+                    ui.label(format!("{:+.1}", o.expected_uplift * 100.0));
+                    ui.label("");
+                }
+            }
+            ui.end_row();
+        }
+    });
+    if let Some(line) = m.total_line() {
+        ui.label(line);
+    }
+    if m.not_in_results > 0 {
+        ui.weak(format!(
+            "{} customers of the plan or its control group have no row in the results",
+            m.not_in_results
+        ));
+    }
+}
