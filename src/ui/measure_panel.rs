@@ -65,15 +65,33 @@ impl MeasurePanel {
         }
     }
 
-    /// The panel; `plan` is the exported plan file to measure, `salt` its pseudonym salt.
-    pub fn ui(&mut self, ui: &mut egui::Ui, plan: &str, salt: Option<String>) {
+    /// The panel; `plan` is the exported plan file to measure, `salt` its pseudonym salt. With
+    /// `own_fields` (no plan on screen, whose export fields name them) the panel edits both
+    /// itself and starts open.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        plan: &mut String,
+        salt: &mut String,
+        own_fields: bool,
+    ) {
         self.poll();
         egui::CollapsingHeader::new("After the campaign: measure a plan against its control group")
             .id_salt("measure_plan")
+            .default_open(own_fields)
             .show(ui, |ui| {
-                ui.label(format!(
-                    "Plan file: {plan} (the File above; its .control.csv must lie beside it)"
-                ));
+                if own_fields {
+                    ui.horizontal(|ui| {
+                        ui.label("Plan file");
+                        ui.text_edit_singleline(plan);
+                        ui.label("its salt");
+                        ui.add(egui::TextEdit::singleline(salt).desired_width(100.0));
+                    });
+                } else {
+                    ui.label(format!(
+                        "Plan file: {plan} (the File above; its .control.csv must lie beside it)"
+                    ));
+                }
                 ui.horizontal(|ui| {
                     ui.label("Campaign results");
                     ui.add(
@@ -87,7 +105,8 @@ impl MeasurePanel {
                         .on_hover_text(glossary::MEASURE)
                         .clicked()
                     {
-                        self.start(ui.ctx().clone(), PathBuf::from(plan), salt);
+                        let salt = (!salt.is_empty()).then(|| salt.clone());
+                        self.start(ui.ctx().clone(), PathBuf::from(&*plan), salt);
                     }
                     if self.job.is_some() {
                         ui.spinner();

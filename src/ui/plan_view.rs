@@ -232,14 +232,7 @@ impl PlanView {
             ui.label(
                 "No plan yet: train a planning model and press Optimize on the Scenarios screen.",
             );
-            ui.horizontal(|ui| {
-                ui.label("Plan file to measure");
-                ui.text_edit_singleline(&mut self.path);
-                ui.label("its salt");
-                ui.add(egui::TextEdit::singleline(&mut self.salt).desired_width(100.0));
-            });
-            let salt = self.salt();
-            self.measure.ui(ui, &self.path, salt);
+            self.measure.ui(ui, &mut self.path, &mut self.salt, true);
             return;
         }
         ui.horizontal(|ui| {
@@ -287,8 +280,7 @@ impl PlanView {
         if !self.status.is_empty() {
             ui.label(&self.status);
         }
-        let salt = self.salt();
-        self.measure.ui(ui, &self.path, salt);
+        self.measure.ui(ui, &mut self.path, &mut self.salt, false);
         let opt = sv.optimized.as_ref().expect("checked");
         let plan: &Plan = &opt.plan;
         summary(ui, plan, opt.control_check.as_ref());
