@@ -658,7 +658,15 @@ fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
         "{} vs {before}",
         eligible(&harness)
     );
-    // A plan with no control group says it cannot be measured.
+    // The standard offers hold back 10%; a plan with no control group says it cannot be
+    // measured.
+    harness.get_by_label_contains("Who may get an offer: 10% held back as control");
+    harness
+        .state_mut()
+        .scenarios_view
+        .offers
+        .targeting
+        .control_share = 0.0;
     optimize(&mut harness);
     harness.get_by_label_contains("No control group");
     harness

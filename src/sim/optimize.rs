@@ -82,8 +82,10 @@ pub struct OffersFile {
 }
 
 impl OffersFile {
-    /// The five offers of the sample campaign, each through the customer's preferred channel:
-    /// what the app optimizes over when no offers file is given.
+    /// The five offers of the sample campaign, each through the customer's preferred channel,
+    /// with 10% of the customers the plan would reach held back as a control group (so that the
+    /// plan can be measured after the campaign): what the app optimizes over when no offers file
+    /// is given.
     pub fn standard() -> OffersFile {
         let o = |name: &str, offer: Offer, message: &str| OfferOption {
             name: name.into(),
@@ -130,7 +132,10 @@ impl OffersFile {
                 ),
             ],
             objective: Objective::Profit,
-            targeting: Targeting::default(),
+            targeting: Targeting {
+                control_share: 0.1,
+                ..Targeting::default()
+            },
             channel_caps: BTreeMap::new(),
             margin_rate: None,
         }
