@@ -436,21 +436,7 @@ pub fn read_plan(
     let offers_path = sidecar(path, "offers.json");
     let offers = crate::sim::optimize::read_offers(&offers_path)
         .map_err(|e| format!("{e} (the offers file is written beside the plan by promolab)"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column {name}", path.display()))
-    };
-    let (id_col, offer_col) = (col("customer_id")?, col("offer")?);
+    let records = read_columns(path, &["customer_id", "offer"])?;
     let index: HashMap<String, usize> = t
         .ids
         .iter()
@@ -461,19 +447,14 @@ pub fn read_plan(
     // The line each planned customer was read on.
     let mut first_row: HashMap<usize, u64> = HashMap::new();
     let mut rows = 0;
-    for record in reader.records() {
-        let f = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        if f.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        let at = |c: usize| f.get(c).unwrap_or("");
-        let row = f.position().map_or(0, |p| p.line());
-        let i = *index.get(at(id_col)).ok_or_else(|| {
+    for (row, f) in records {
+        let (id, offer) = (f[0].as_str(), f[1].as_str());
+        let i = *index.get(id).ok_or_else(|| {
             format!(
                 "{}: row {row}, column customer_id: '{}' is not a customer of the loaded data{}",
                 path.display(),
-                at(id_col),
-                if salt.is_none() && at(id_col).starts_with("p_") {
+                id,
+                if salt.is_none() && id.starts_with("p_") {
                     " (pseudonymized ids need --salt)"
                 } else {
                     ""
@@ -484,18 +465,18 @@ pub fn read_plan(
             return Err(format!(
                 "{}: row {row}, column customer_id: '{}' is already planned on row {first} (a plan gives each customer one offer)",
                 path.display(),
-                at(id_col)
+                id
             ));
         }
         let j = offers
             .offers
             .iter()
-            .position(|o| o.name == at(offer_col))
+            .position(|o| o.name == offer)
             .ok_or_else(|| {
                 format!(
                     "{}: row {row}, column offer: '{}' is not in {}",
                     path.display(),
-                    at(offer_col),
+                    offer,
                     offers_path.display()
                 )
             })?;
@@ -517,4 +498,40 @@ pub fn read_plan(
         intervals,
         control_group_check: crate::sim::holdout::check_plan(t, &offers, &choice),
     })
+}
+
+/// The named columns of every non-empty row of a CSV file, with the row's line number.
+pub(super) fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<(u64, Vec<String>)>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
+    let cols = names
+        .iter()
+        .map(|n| {
+            header
+                .iter()
+                .position(|h| h == *n)
+                .ok_or_else(|| format!("{}: no column {n}", path.display()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        if r.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        let line = r.position().map_or(0, |p| p.line());
+        out.push((
+            line,
+            cols.iter()
+                .map(|&c| r.get(c).unwrap_or("").to_string())
+                .collect(),
+        ));
+    }
+    Ok(out)
 }

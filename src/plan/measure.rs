@@ -101,7 +101,7 @@ pub fn read_groups(plan: &Path) -> Result<PlanGroups, String> {
             control.display()
         ));
     }
-    let sent = read_columns(plan, &["customer_id", "offer", "expected_uplift"])?
+    let sent = super::export::read_columns(plan, &["customer_id", "offer", "expected_uplift"])?
         .into_iter()
         .map(|(row, f)| {
             let uplift = f[2].parse::<f64>().map_err(|_| {
@@ -114,47 +114,11 @@ pub fn read_groups(plan: &Path) -> Result<PlanGroups, String> {
             Ok((f[0].clone(), f[1].clone(), uplift))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let held_back = read_columns(&control, &["customer_id", "offer_held_back"])?
+    let held_back = super::export::read_columns(&control, &["customer_id", "offer_held_back"])?
         .into_iter()
         .map(|(_, f)| (f[0].clone(), f[1].clone()))
         .collect();
     Ok(PlanGroups { sent, held_back })
-}
-
-/// The named columns of every non-empty row of a CSV file, with the row's line number.
-fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<(u64, Vec<String>)>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let cols = names
-        .iter()
-        .map(|n| {
-            header
-                .iter()
-                .position(|h| h == *n)
-                .ok_or_else(|| format!("{}: no column {n}", path.display()))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let r = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        if r.iter().all(|v| v.trim().is_empty()) {
-            continue;
-        }
-        let line = r.position().map_or(0, |p| p.line());
-        out.push((
-            line,
-            cols.iter()
-                .map(|&c| r.get(c).unwrap_or("").to_string())
-                .collect(),
-        ));
-    }
-    Ok(out)
 }
 
 /// Who bought and for how much, per customer id, from a campaign history table: the newest
