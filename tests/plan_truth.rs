@@ -173,6 +173,7 @@ fn run_and_measure(
         held_back: (plan.control.iter())
             .map(|c| (c.customer_id.clone(), c.offer.clone()))
             .collect(),
+        offer_order: offers.offers.iter().map(|o| o.name.clone()).collect(),
     };
     let m = measure::measure(&groups, &results);
     eprintln!("{}", m.lines().join("\n"));

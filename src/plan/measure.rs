@@ -90,6 +90,8 @@ pub struct Measurement {
 pub struct PlanGroups {
     pub sent: Vec<(String, String, f64)>,
     pub held_back: Vec<(String, String)>,
+    /// The offers in the plan's order (its offers file); others follow as met.
+    pub offer_order: Vec<String>,
 }
 
 /// Reads `plan.csv` and the control group beside it (`plan.control.csv`).
@@ -118,7 +120,16 @@ pub fn read_groups(plan: &Path) -> Result<PlanGroups, String> {
         .into_iter()
         .map(|(_, f)| (f[0].clone(), f[1].clone()))
         .collect();
-    Ok(PlanGroups { sent, held_back })
+    // The offers file beside the plan gives the offers' order (as in its summary), when there.
+    let offer_order =
+        crate::sim::optimize::read_offers(&super::export::sidecar(plan, "offers.json"))
+            .map(|f| f.offers.into_iter().map(|o| o.name).collect())
+            .unwrap_or_default();
+    Ok(PlanGroups {
+        sent,
+        held_back,
+        offer_order,
+    })
 }
 
 /// Who bought and for how much, per customer id, from a campaign history table: the newest
@@ -171,7 +182,17 @@ pub fn results_of(
 
 /// Measures each offer of the plan against the customers held back from it.
 pub fn measure(groups: &PlanGroups, results: &HashMap<String, (bool, f64)>) -> Measurement {
-    let mut offers: Vec<OfferResult> = Vec::new();
+    // The plan's offers first, in its order, so that every offer has a line.
+    let mut offers: Vec<OfferResult> = (groups.offer_order.iter())
+        .map(|name| OfferResult {
+            offer: name.clone(),
+            sent: Group::default(),
+            held_back: Group::default(),
+            expected_uplift: 0.0,
+            uplift: None,
+            revenue_uplift: None,
+        })
+        .collect();
     let at = |name: &str, offers: &mut Vec<OfferResult>| -> usize {
         offers
             .iter()
@@ -260,6 +281,13 @@ impl Measurement {
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         for o in &self.offers {
+            if o.sent.customers + o.held_back.customers == 0 {
+                out.push(format!(
+                    "{}: nobody in the plan or its control group",
+                    o.offer
+                ));
+                continue;
+            }
             let head = format!(
                 "{}: sent {}, held back {}",
                 o.offer, o.sent.customers, o.held_back.customers
@@ -314,8 +342,16 @@ mod tests {
             results.insert(format!("b{i}"), (true, 10.0));
         }
         sent.push(("gone".into(), "A".into(), 0.1));
-        let m = measure(&PlanGroups { sent, held_back }, &results);
-        let a = &m.offers[0];
+        let groups = PlanGroups {
+            sent,
+            held_back,
+            offer_order: vec!["C".into(), "A".into()],
+        };
+        let m = measure(&groups, &results);
+        // The plan's order first (C had no customers), then offers as met.
+        let names: Vec<&str> = m.offers.iter().map(|o| o.offer.as_str()).collect();
+        assert_eq!(names, ["C", "A", "B"]);
+        let a = &m.offers[1];
         assert_eq!((a.sent.customers, a.held_back.customers), (100, 50));
         let u = a.uplift.unwrap();
         assert!((u.value - 0.10).abs() < 1e-12);
@@ -323,13 +359,14 @@ mod tests {
         assert!((a.expected_uplift - 0.08).abs() < 1e-12);
         // Revenue per customer: 15 against 10.
         assert!((a.revenue_uplift.unwrap().value - 5.0).abs() < 1e-9);
-        assert!(m.offers[1].uplift.is_none(), "B has no one held back");
+        assert!(m.offers[2].uplift.is_none(), "B has no one held back");
+        assert!(m.offers[0].uplift.is_none() && m.offers[0].sent.customers == 0);
         let total = m.incremental_buyers.unwrap();
         assert!(
             (total.value - 10.0).abs() < 1e-9 && (m.expected_incremental_buyers - 8.0).abs() < 1e-9
         );
         assert!((total.standard_error - 100.0 * 0.0053f64.sqrt()).abs() < 1e-9);
         assert_eq!(m.not_in_results, 1);
-        assert!(m.lines()[1].contains("too few on a side"));
+        assert!(m.lines()[2].contains("too few on a side"));
     }
 }
