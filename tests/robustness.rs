@@ -283,36 +283,49 @@ fn messy_related_tables_never_panic() {
     assert!(reached.trained > 0 && reached.planned > 0, "{reached:?}");
 }
 
+/// A flat table's rows as generated: the treatment (one of four, an empty one among them) and
+/// four random words for the outcome, spend, recency and zip code.
+type FlatRow = (usize, Vec<u32>);
+
+fn flat_rows() -> impl Strategy<Value = Vec<FlatRow>> {
+    prop::collection::vec((0..4usize, prop::collection::vec(any::<u32>(), 4)), 0..60)
+}
+
+/// A fresh folder with a flat campaign table (Hillstrom's shape) of the drawn rows: mostly a 0/1
+/// outcome, a spend, a number and a word; one cell in eight junk.
+fn write_flat(rows: &[FlatRow]) -> common::TempDir {
+    let dir = common::temp_dir("robust-flat");
+    let arms = ["No E-Mail", "Mail", "", "中文"];
+    let typed = [
+        ["0", "1"].as_slice(),
+        &["0", "12.5", "40"],
+        &["1", "3", "11"],
+        &["Urban", "Rural"],
+    ];
+    let mut text = String::from("segment,visit,spend,recency,zip_code\n");
+    for (arm, r) in rows {
+        let cells: Vec<&str> = r
+            .iter()
+            .zip(typed)
+            .map(|(&x, good)| {
+                if x % 8 == 0 {
+                    CELLS[(x / 8) as usize % CELLS.len()]
+                } else {
+                    good[(x / 8) as usize % good.len()]
+                }
+            })
+            .collect();
+        text += &format!("{},{}\n", arms[*arm], cells.join(","));
+    }
+    common::write(&dir, "flat.csv", &text);
+    dir
+}
+
 /// One flat campaign table (Hillstrom's shape) with messy treatment, outcome and features.
 #[test]
 fn a_messy_flat_campaign_table_never_panics() {
-    let row = (0..4usize, prop::collection::vec(any::<u32>(), 4));
-    let reached = run(48, prop::collection::vec(row, 0..60), |rows, reached| {
-        let dir = common::temp_dir("robust-flat");
-        let arms = ["No E-Mail", "Mail", "", "中文"];
-        let mut text = String::from("segment,visit,spend,recency,zip_code\n");
-        for (arm, r) in &rows {
-            // Mostly a 0/1 outcome, a spend, a number and a word; one cell in eight junk.
-            let typed = [
-                ["0", "1"].as_slice(),
-                &["0", "12.5", "40"],
-                &["1", "3", "11"],
-                &["Urban", "Rural"],
-            ];
-            let cells: Vec<&str> = r
-                .iter()
-                .zip(typed)
-                .map(|(&x, good)| {
-                    if x % 8 == 0 {
-                        CELLS[(x / 8) as usize % CELLS.len()]
-                    } else {
-                        good[(x / 8) as usize % good.len()]
-                    }
-                })
-                .collect();
-            text += &format!("{},{}\n", arms[*arm], cells.join(","));
-        }
-        common::write(&dir, "flat.csv", &text);
+    let reached = run(48, flat_rows(), |rows, reached| {
+        let dir = write_flat(&rows);
         let spec = DataSpec {
             flat: Some(FlatSpec {
                 control: "No E-Mail".into(),
@@ -335,61 +348,77 @@ fn a_messy_flat_campaign_table_never_panics() {
 #[test]
 fn the_app_on_messy_data_never_panics() {
     let reached = run(24, related_tables(), |tables, reached| {
-        reached.cases += 1;
-        let dir = write_related(&tables);
-        let mut harness = common::open_app_any_text(vec![dir.to_path_buf()]);
-        // Every cleaning choice, as a user would press them on the Data screen.
-        if harness.query_by_label("Apply cleaning").is_some() {
-            harness.state_mut().data_view.cleaning = CleaningChoices {
-                drop_duplicates: true,
-                drop_invalid: true,
-                impute: true,
-                clip_outliers: true,
-            };
-            harness.run_steps(1);
-            harness.get_by_label("Apply cleaning").click_accesskit();
-            harness.run_steps(1);
-            harness.state_mut().wait_for_jobs();
-            harness.run_steps(1);
-        }
-        for (tab, button) in [
-            ("Data", None),
-            ("Customers", None),
-            ("Models", Some("Train")),
-            ("Scenarios", Some("Train a planning model")),
-            ("Scenarios", Some("Optimize")),
-            ("Plan", None),
-        ] {
-            harness.query_all_by_label(tab).next().unwrap().click();
-            harness.run_steps(2);
-            if let Some(b) = button.and_then(|b| harness.query_by_label(b)) {
-                b.click_accesskit();
-                harness.run_steps(1);
-                harness.state_mut().wait_for_jobs();
-                harness.run_steps(2);
-                harness.state_mut().wait_for_jobs();
-                harness.run_steps(1);
-                let app = harness.state();
-                match button {
-                    Some("Train a planning model") => {
-                        reached.trained += usize::from(app.scenarios_view.table.is_some())
-                    }
-                    Some("Optimize") => {
-                        reached.planned += usize::from(app.scenarios_view.optimized.is_some())
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let app = harness.state();
-        reached.loaded += usize::from(app.loaded.is_some());
-        let bugs: Vec<&String> = app
-            .messages
-            .iter()
-            .filter(|m| m.contains("stopped on a bug"))
-            .collect();
-        assert!(bugs.is_empty(), "{bugs:?}");
+        every_screen(&write_related(&tables), reached);
     });
     eprintln!("{reached:?}");
     assert!(reached.planned > 0, "no case got to a plan: {reached:?}");
+}
+
+/// The same on messy flat campaign tables (the screens' flat-table paths: control, treatment
+/// and outcome choices, a message planned with an uplift model).
+#[test]
+fn the_app_on_a_messy_flat_table_never_panics() {
+    let reached = run(12, flat_rows(), |rows, reached| {
+        every_screen(&write_flat(&rows), reached);
+    });
+    eprintln!("{reached:?}");
+    assert!(reached.planned > 0, "no case got to a plan: {reached:?}");
+}
+
+/// Opens the app on `dir`, applies every cleaning choice, visits every screen and presses what
+/// it offers (Train, Train a planning model, Optimize); counts in `reached` how far it got and
+/// fails if a background job stopped on a bug.
+fn every_screen(dir: &Path, reached: &mut Reached) {
+    reached.cases += 1;
+    let mut harness = common::open_app_any_text(vec![dir.to_path_buf()]);
+    if harness.query_by_label("Apply cleaning").is_some() {
+        harness.state_mut().data_view.cleaning = CleaningChoices {
+            drop_duplicates: true,
+            drop_invalid: true,
+            impute: true,
+            clip_outliers: true,
+        };
+        harness.run_steps(1);
+        harness.get_by_label("Apply cleaning").click_accesskit();
+        harness.run_steps(1);
+        harness.state_mut().wait_for_jobs();
+        harness.run_steps(1);
+    }
+    for (tab, button) in [
+        ("Data", None),
+        ("Customers", None),
+        ("Models", Some("Train")),
+        ("Scenarios", Some("Train a planning model")),
+        ("Scenarios", Some("Optimize")),
+        ("Plan", None),
+    ] {
+        harness.query_all_by_label(tab).next().unwrap().click();
+        harness.run_steps(2);
+        if let Some(b) = button.and_then(|b| harness.query_by_label(b)) {
+            b.click_accesskit();
+            harness.run_steps(1);
+            harness.state_mut().wait_for_jobs();
+            harness.run_steps(2);
+            harness.state_mut().wait_for_jobs();
+            harness.run_steps(1);
+            let app = harness.state();
+            match button {
+                Some("Train a planning model") => {
+                    reached.trained += usize::from(app.scenarios_view.table.is_some())
+                }
+                Some("Optimize") => {
+                    reached.planned += usize::from(app.scenarios_view.optimized.is_some())
+                }
+                _ => {}
+            }
+        }
+    }
+    let app = harness.state();
+    reached.loaded += usize::from(app.loaded.is_some());
+    let bugs: Vec<&String> = app
+        .messages
+        .iter()
+        .filter(|m| m.contains("stopped on a bug"))
+        .collect();
+    assert!(bugs.is_empty(), "{bugs:?}");
 }
