@@ -224,6 +224,10 @@ impl PromolabApp {
                     self.messages.push(e);
                 }
             }
+            Dialog::OpenResults => {
+                self.plan_view.measure.results_path = first.display().to_string();
+            }
+            Dialog::OpenPlan => self.plan_view.path = first.display().to_string(),
         }
     }
 
@@ -710,6 +714,9 @@ impl eframe::App for PromolabApp {
             self.open_dialog(Dialog::ExportPlan);
         }
         if let Some(which) = self.scenarios_view.want_dialog.take() {
+            self.open_dialog(which);
+        }
+        if let Some(which) = self.plan_view.measure.want_dialog.take() {
             self.open_dialog(which);
         }
         for c in commands {

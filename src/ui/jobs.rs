@@ -260,6 +260,10 @@ pub enum Dialog {
     ExportPlan,
     OpenOffers,
     SaveOffers,
+    /// A campaign's results, to measure a plan with.
+    OpenResults,
+    /// An exported plan, to measure.
+    OpenPlan,
 }
 
 /// A file dialog's answer: the chosen paths, `None` when cancelled, or why there is no dialog.
@@ -297,6 +301,16 @@ pub fn pick(ctx: egui::Context, which: Dialog) -> Job<Picked> {
                     .set_title("Save offers")
                     .set_file_name("offers.json")
                     .save_file()
+                    .map(|p| vec![p]),
+                Dialog::OpenResults => d
+                    .add_filter("campaign results", &["csv", "parquet"])
+                    .set_title("Open the campaign's results")
+                    .pick_file()
+                    .map(|p| vec![p]),
+                Dialog::OpenPlan => d
+                    .add_filter("promotion plan", &["csv"])
+                    .set_title("Open an exported plan")
+                    .pick_file()
                     .map(|p| vec![p]),
                 Dialog::ExportPlan => d
                     .add_filter("CSV", &["csv"])

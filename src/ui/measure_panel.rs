@@ -2,7 +2,7 @@
 //! held back, from the campaign's results (`promolab measure` on screen).
 
 use super::glossary;
-use super::jobs::{Job, spawn};
+use super::jobs::{Dialog, Job, spawn};
 use crate::data::{Mapping, load_table};
 use crate::plan::measure::{self, Measurement};
 use std::path::PathBuf;
@@ -14,6 +14,8 @@ pub struct MeasurePanel {
     pub job: Option<Job<Result<Measurement, String>>>,
     pub result: Option<Measurement>,
     pub status: String,
+    /// A file dialog the panel asks the app to open (the results, or the plan).
+    pub want_dialog: Option<Dialog>,
 }
 
 impl MeasurePanel {
@@ -84,6 +86,9 @@ impl MeasurePanel {
                     ui.horizontal(|ui| {
                         ui.label("Plan file");
                         ui.text_edit_singleline(plan);
+                        if ui.button("Choose...").clicked() {
+                            self.want_dialog = Some(Dialog::OpenPlan);
+                        }
                         ui.label("its salt");
                         ui.add(egui::TextEdit::singleline(salt).desired_width(100.0));
                     });
@@ -99,6 +104,13 @@ impl MeasurePanel {
                             .hint_text("a campaign history CSV: customer_id, converted, revenue, …")
                             .desired_width(360.0),
                     );
+                    if ui
+                        .button("Choose...")
+                        .on_hover_text("Pick the results file in a file dialog")
+                        .clicked()
+                    {
+                        self.want_dialog = Some(Dialog::OpenResults);
+                    }
                     let ready = self.job.is_none() && !self.results_path.trim().is_empty();
                     if ui
                         .add_enabled(ready, egui::Button::new("Measure"))
