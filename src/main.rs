@@ -197,6 +197,9 @@ enum Command {
         /// Salt the plan's ids were pseudonymized with.
         #[arg(long)]
         salt: Option<String>,
+        /// Gross margin rate for the profit, when the plan's offers file sets none.
+        #[arg(long, default_value_t = promolab::sim::build::DEFAULT_MARGIN_RATE)]
+        margin: f64,
         #[arg(long)]
         json: bool,
     },
@@ -507,8 +510,9 @@ fn run(cli: Cli) -> Result<()> {
             plan,
             results,
             salt,
+            margin,
             json,
-        } => measure(&plan, &results, salt.as_deref(), json),
+        } => measure(&plan, &results, salt.as_deref(), margin, json),
         Command::Price {
             source,
             min_index,
@@ -808,12 +812,12 @@ fn evaluate(saved: &SavedModelArgs, truth: Option<&Path>, json: bool) -> Result<
     Ok(())
 }
 
-fn measure(plan: &Path, results: &Path, salt: Option<&str>, json: bool) -> Result<()> {
+fn measure(plan: &Path, results: &Path, salt: Option<&str>, margin: f64, json: bool) -> Result<()> {
     use promolab::plan::measure;
     let groups = measure::read_groups(plan).map_err(anyhow::Error::msg)?;
     let table = data::load_table(results, &Mapping::default())?;
     let outcomes = measure::results_of(&table, salt).map_err(anyhow::Error::msg)?;
-    let m = measure::measure(&groups, &outcomes);
+    let m = measure::measure(&groups, &outcomes, margin);
     if json {
         println!("{}", serde_json::to_string_pretty(&m)?);
     } else {

@@ -30,7 +30,7 @@ struct Checked {
     channel: Option<holdout::ChannelCheck>,
     /// The plan run as a campaign on the truth and measured on its control group: the measured
     /// extra buyers, the truth's, and the plan's expectation.
-    measured: (promolab::plan::measure::Estimate, f64, f64),
+    measured: (promolab::plan::measure::Total, f64),
 }
 
 fn check() -> Checked {
@@ -141,8 +141,8 @@ fn run_and_measure(
     oracle: &promolab::sim::ResponseTable,
     offers: &promolab::sim::optimize::OffersFile,
     sol: &promolab::sim::optimize::Solution,
-) -> (promolab::plan::measure::Estimate, f64, f64) {
-    use promolab::plan::measure::{self, PlanGroups};
+) -> (promolab::plan::measure::Total, f64) {
+    use promolab::plan::measure::{self, PlanGroups, Sent};
     use rand::{Rng, SeedableRng};
     let plan = promolab::plan::plan_of_solution(t, offers, sol, None);
     assert!(!plan.control.is_empty(), "the sample offers hold back 10%");
@@ -168,18 +168,25 @@ fn run_and_measure(
     }
     let groups = PlanGroups {
         sent: (plan.rows.iter())
-            .map(|r| (r.customer_id.clone(), r.offer.clone(), r.expected_uplift))
+            .map(|r| Sent {
+                id: r.customer_id.clone(),
+                offer: r.offer.clone(),
+                expected: [r.expected_uplift, 0.0, 0.0],
+            })
             .collect(),
         held_back: (plan.control.iter())
             .map(|c| (c.customer_id.clone(), c.offer.clone()))
             .collect(),
-        offer_order: offers.offers.iter().map(|o| o.name.clone()).collect(),
+        offers: (offers.offers.iter())
+            .map(|o| (o.name.clone(), o.offer.clone(), o.channel.send_cost_eur))
+            .collect(),
+        margin_rate: None,
     };
-    let m = measure::measure(&groups, &results);
+    let m = measure::measure(&groups, &results, 0.4);
     eprintln!("{}", m.lines().join("\n"));
     eprintln!("true extra buyers among those sent an offer: {true_buyers:.0}");
     let judged: Vec<&str> = (m.offers.iter())
-        .filter(|o| o.uplift.is_some())
+        .filter(|o| o.buyers.is_some())
         .map(|o| o.offer.as_str())
         .collect();
     // The truth for the judged offers only (the measurement leaves out the others).
@@ -192,11 +199,7 @@ fn run_and_measure(
             e.p1 - e.p0
         })
         .sum();
-    (
-        m.incremental_buyers.unwrap(),
-        true_judged,
-        m.expected_incremental_buyers,
-    )
+    (m.buyers.unwrap(), true_judged)
 }
 
 /// What holds today: the plan makes a true profit, beats a blanket offer and targeting the
@@ -214,16 +217,17 @@ fn optimized_plan_beats_blanket_and_propensity_targeting_on_ground_truth() {
         control,
         control_truth,
         channel,
-        measured: (measured, measured_truth, expected),
+        measured: (measured, measured_truth),
     } = check();
     // The plan run on the truth and measured on its control group (`promolab measure`): the
     // measured extra buyers hold the truth within 2.5 standard errors (the control group is a
     // random share of the customers the plan's rule chose, so it stands for them).
     assert!(
-        (measured.value - measured_truth).abs() <= 2.5 * measured.standard_error,
-        "measured {:.0} ± {:.0}, true {measured_truth:.0} (the plan expected {expected:.0})",
-        measured.value,
-        measured.standard_error
+        (measured.observed - measured_truth).abs() <= 2.5 * measured.standard_error,
+        "measured {:.0} ± {:.0}, true {measured_truth:.0} (the plan expected {:.0})",
+        measured.observed,
+        measured.standard_error,
+        measured.expected
     );
     // The generator's offers work 0.6 as well through another channel than the preferred one,
     // and its campaign picked channels at random: the campaign shows it.

@@ -262,15 +262,15 @@ pub fn observed_money(offer: Option<&Offer>, margin: f64, bought: bool, paid: f6
 }
 
 /// Mean difference of a figure between treated and control, with its standard error.
-#[derive(Default)]
-pub(crate) struct Sides {
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sides {
     n: [usize; 2],
     sum: [f64; 2],
     sq: [f64; 2],
 }
 
 impl Sides {
-    pub(crate) fn add(&mut self, treated: bool, v: f64) {
+    pub fn add(&mut self, treated: bool, v: f64) {
         let k = usize::from(treated);
         self.n[k] += 1;
         self.sum[k] += v;
@@ -278,11 +278,11 @@ impl Sides {
     }
 
     /// Whether both sides have at least `MIN_CELL` customers.
-    pub(crate) fn judged(&self) -> bool {
+    pub fn judged(&self) -> bool {
         self.n[0] >= MIN_CELL && self.n[1] >= MIN_CELL
     }
 
-    pub(crate) fn figure(&self, predicted: f64) -> MoneyFigure {
+    pub fn figure(&self, predicted: f64) -> MoneyFigure {
         let mean = |k: usize| self.sum[k] / self.n[k] as f64;
         let var = |k: usize| {
             let n = self.n[k] as f64;

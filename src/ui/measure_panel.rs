@@ -5,6 +5,7 @@ use super::glossary;
 use super::jobs::{Dialog, Job, spawn};
 use crate::data::{Mapping, load_table};
 use crate::plan::measure::{self, Measurement};
+use crate::sim::check::MIN_CELL;
 use std::path::PathBuf;
 
 #[derive(Default)]
@@ -30,7 +31,11 @@ impl MeasurePanel {
                 let groups = measure::read_groups(&plan)?;
                 let table = load_table(&results, &Mapping::default()).map_err(|e| e.to_string())?;
                 let outcomes = measure::results_of(&table, salt.as_deref())?;
-                Ok(measure::measure(&groups, &outcomes))
+                Ok(measure::measure(
+                    &groups,
+                    &outcomes,
+                    crate::sim::build::DEFAULT_MARGIN_RATE,
+                ))
             })();
             send(r);
         }));
@@ -141,9 +146,8 @@ fn table(ui: &mut egui::Ui, m: &Measurement) {
             "sent",
             "held back",
             "bought (sent / held back)",
-            "uplift, points",
-            "plan expected",
-            "revenue per customer",
+            "uplift, points (expected)",
+            "profit per customer sent it (expected)",
         ] {
             ui.strong(h);
         }
@@ -157,22 +161,25 @@ fn table(ui: &mut egui::Ui, m: &Measurement) {
                 o.sent.rate() * 100.0,
                 o.held_back.rate() * 100.0
             ));
-            match (o.uplift, o.revenue_uplift) {
-                (Some(b), Some(r)) => {
+            match (o.buyers, o.profit) {
+                (Some(b), Some(p)) => {
                     ui.label(format!(
-                        "{:+.1} ± {:.1}",
-                        b.value * 100.0,
-                        b.standard_error * 100.0
+                        "{:+.1} ± {:.1} ({:+.1})",
+                        b.observed * 100.0,
+                        b.standard_error * 100.0,
+                        b.predicted * 100.0
                     ));
-                    ui.label(format!("{:+.1}", o.expected_uplift * 100.0));
-                    ui.label(format!("{:+.2} ± {:.2}", r.value, r.standard_error));
+                    ui.label(format!(
+                        "{:+.2} ± {:.2} ({:+.2})",
+                        p.observed, p.standard_error, p.predicted
+                    ));
+                }
+                _ if o.sent.customers + o.held_back.customers == 0 => {
+                    ui.weak("not in the plan");
+                    ui.label("");
                 }
                 _ => {
-                    ui.weak(format!(
-                        "too few to judge (at least {} each)",
-                        measure::MIN_GROUP
-                    ));
-                    ui.label(format!("{:+.1}", o.expected_uplift * 100.0));
+                    ui.weak(format!("too few to judge (at least {MIN_CELL} each)"));
                     ui.label("");
                 }
             }
