@@ -154,7 +154,7 @@ pub fn plan_from_choice(
 }
 
 /// The id written for customer `id`: pseudonymized with `salt`, when there is one.
-fn customer_id(id: &str, salt: Option<&str>) -> String {
+pub(super) fn customer_id(id: &str, salt: Option<&str>) -> String {
     salt.map_or_else(|| id.to_string(), |s| pseudonym(s, id))
 }
 
@@ -441,7 +441,7 @@ pub fn read_plan(
         .ids
         .iter()
         .enumerate()
-        .map(|(i, id)| (salt.map_or_else(|| id.clone(), |s| pseudonym(s, id)), i))
+        .map(|(i, id)| (customer_id(id, salt), i))
         .collect();
     let mut choice = vec![None; t.len()];
     // The line each planned customer was read on.

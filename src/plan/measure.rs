@@ -9,7 +9,6 @@
 //! arithmetic as the check against the past campaign), less the send cost; a buyer held back
 //! brings the margin on what they paid.
 
-use super::privacy::pseudonym;
 use crate::data::{Table, TableKind};
 use crate::sim::Offer;
 use crate::sim::check::{MIN_CELL, MoneyFigure, Sides, observed_money};
@@ -183,8 +182,7 @@ pub fn results_of(
         }
         let bought = converted[r].unwrap_or(false);
         let paid = revenue.and_then(|v| v[r]).unwrap_or(0.0);
-        let key = salt.map_or_else(|| id.to_string(), |s| pseudonym(s, id));
-        out.insert(key, (bought, paid));
+        out.insert(super::export::customer_id(id, salt), (bought, paid));
     }
     Ok(out)
 }
