@@ -2,7 +2,7 @@
 //! arms and outcomes, and a split stratified by arm and outcome.
 
 use crate::data::features::{self, Scaler};
-use crate::data::sample::{Arm, effective_depth};
+use crate::data::sample::{Arm, OFFER_KINDS, effective_depth};
 use crate::data::{Table, TableKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -280,12 +280,7 @@ pub fn from_campaign(tables: &[Table], campaign_id: Option<&str>) -> Result<Data
     let mut positive: Vec<f32> = basket.iter().copied().filter(|&b| b > 0.0).collect();
     positive.sort_by(f32::total_cmp);
     let median_basket = positive.get(positive.len() / 2).copied().unwrap_or(50.0) as f64;
-    let priced = offers.iter().flatten().all(|a| {
-        matches!(
-            a.offer_type.as_str(),
-            "coupon" | "pct_discount" | "free_shipping" | "gift"
-        )
-    });
+    let priced = (offers.iter().flatten()).all(|a| OFFER_KINDS.contains(&a.offer_type.as_str()));
     for &i in &rows {
         let Some(&p) = index.get(cust[i].as_deref().unwrap_or("")) else {
             continue;

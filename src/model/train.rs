@@ -204,7 +204,7 @@ fn arm_types(arm_names: &[String]) -> Vec<usize> {
 
 /// Why the response model cannot train on these arms: which offers have no discount depth.
 fn unpriced_offers(arm_names: &[String]) -> String {
-    const PRICED: [&str; 4] = ["coupon", "pct_discount", "free_shipping", "gift"];
+    use crate::data::sample::OFFER_KINDS as PRICED;
     let unpriced: Vec<String> = arm_names
         .iter()
         .skip(1)
