@@ -222,15 +222,14 @@ fn days_since_contact(tables: &[Table], ids: &[String]) -> Vec<f32> {
     let (Some(cust), Some(sent)) = (c.text("customer_id"), c.time("sent_at")) else {
         return Vec::new();
     };
-    let is_none = |col: &str, r: usize| {
-        c.text(col)
-            .and_then(|v| v[r].as_deref())
+    // Columns looked up once, not per row.
+    let (control, offer, channel) = (c.bool("control"), c.text("offer_type"), c.text("channel"));
+    let is_none = |col: Option<&[Option<String>]>, r: usize| {
+        col.and_then(|v| v[r].as_deref())
             .is_some_and(|x| x.trim().eq_ignore_ascii_case("none"))
     };
     let sent_nothing = |r: usize| {
-        c.bool("control").is_some_and(|v| v[r] == Some(true))
-            || is_none("offer_type", r)
-            || is_none("channel", r)
+        control.is_some_and(|v| v[r] == Some(true)) || is_none(offer, r) || is_none(channel, r)
     };
     let mut last: HashMap<&str, i64> = HashMap::new();
     for (r, (id, t)) in cust.iter().zip(sent).enumerate() {
