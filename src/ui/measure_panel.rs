@@ -41,17 +41,21 @@ impl MeasurePanel {
         }));
     }
 
+    fn on_result(&mut self, r: Result<Measurement, String>) {
+        match r {
+            Ok(m) => {
+                self.status.clear();
+                self.result = Some(m);
+            }
+            Err(e) => self.status = e,
+        }
+    }
+
     pub fn poll(&mut self) {
         let Some(job) = &self.job else { return };
         let (events, gone) = job.poll();
         for r in events {
-            match r {
-                Ok(m) => {
-                    self.status.clear();
-                    self.result = Some(m);
-                }
-                Err(e) => self.status = e,
-            }
+            self.on_result(r);
         }
         if gone {
             self.job = None;
@@ -62,11 +66,7 @@ impl MeasurePanel {
     pub fn wait(&mut self) {
         while let Some(job) = &self.job {
             match job.rx.recv() {
-                Ok(Ok(m)) => {
-                    self.status.clear();
-                    self.result = Some(m);
-                }
-                Ok(Err(e)) => self.status = e,
+                Ok(r) => self.on_result(r),
                 Err(_) => self.job = None,
             }
         }
