@@ -71,11 +71,17 @@ const RELATIONAL: [TableKind; 5] = [
     TableKind::Events,
 ];
 
-/// A cell for `col` from the random word `r`: one in eight is junk from `CELLS`, the rest a value
-/// of the column's type (ids from a small range, so that they repeat and match across tables).
+/// Junk from `CELLS` for one random word in eight, else None (a typed value).
+fn junk(r: u32) -> Option<&'static str> {
+    r.is_multiple_of(8)
+        .then(|| CELLS[(r / 8) as usize % CELLS.len()])
+}
+
+/// A cell for `col` from the random word `r`: one in eight is junk, the rest a value of the
+/// column's type (ids from a small range, so that they repeat and match across tables).
 fn cell(col: &ColumnSpec, r: u32) -> String {
-    if r.is_multiple_of(8) {
-        return CELLS[(r / 8) as usize % CELLS.len()].to_string();
+    if let Some(j) = junk(r) {
+        return j.to_string();
     }
     let k = (r / 8) as usize;
     let pick = |xs: &[&str]| xs[k % xs.len()].to_string();
@@ -307,13 +313,7 @@ fn write_flat(rows: &[FlatRow]) -> common::TempDir {
         let cells: Vec<&str> = r
             .iter()
             .zip(typed)
-            .map(|(&x, good)| {
-                if x % 8 == 0 {
-                    CELLS[(x / 8) as usize % CELLS.len()]
-                } else {
-                    good[(x / 8) as usize % good.len()]
-                }
-            })
+            .map(|(&x, good)| junk(x).unwrap_or(good[(x / 8) as usize % good.len()]))
             .collect();
         text += &format!("{},{}\n", arms[*arm], cells.join(","));
     }
