@@ -693,12 +693,7 @@ fn the_optimizer_holds_back_a_control_group_and_keeps_a_frequency_cap() {
     let t = harness.state().scenarios_view.table.clone().unwrap();
     let plan = plan(&harness);
     assert!(!plan.rows.is_empty() && !plan.control.is_empty());
-    let index: std::collections::HashMap<&str, usize> = t
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let index = common::positions(&t.ids);
     let recent = t.days_since_contact.iter().filter(|&&d| d < 30.0).count();
     assert!(
         recent > t.len() / 2,

@@ -88,6 +88,14 @@ fn app_with(
     harness
 }
 
+/// Each id's position in `ids` (a response table's customers).
+pub fn positions(ids: &[String]) -> std::collections::HashMap<&str, usize> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect()
+}
+
 /// Whether the tests should also run on the wgpu device (PROMOLAB_TEST_WGPU=1, set by .ci/run
 /// after installing lavapipe); says so when they skip it.
 pub fn wgpu_requested() -> bool {

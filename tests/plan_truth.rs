@@ -1,6 +1,7 @@
 //! The optimizer's plan on the bundled sample data, scored with the generator's ground truth
 //! (issue 5, item 8).
 
+mod common;
 use promolab::data::{Mapping, load_paths, sample};
 use promolab::model::device::{self, DeviceChoice};
 use promolab::model::evaluate::SegmentElasticity;
@@ -147,12 +148,7 @@ fn run_and_measure(
     let plan = promolab::plan::plan_of_solution(t, offers, sol, None);
     assert!(!plan.control.is_empty(), "the sample offers hold back 10%");
     let pricers = offers.pricers(oracle);
-    let index: std::collections::HashMap<&str, usize> = t
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    let index = common::positions(&t.ids);
     let offer_of = |name: &str| offers.offers.iter().position(|o| o.name == name).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let mut results = std::collections::HashMap::new();
