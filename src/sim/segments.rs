@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub const RFM_NAMES: [&str; 5] = ["champions", "regulars", "new", "lapsing", "dormant"];
 
 /// The RFM rule: recent and frequent buyers are champions, then regulars, recently signed-up
-/// customers are new, others lapsing within a year and dormant beyond.
+/// customers are new, others lapsing when they ordered within the year and dormant when they did
+/// not (built profiles cap recency at 365 days, so no order in the year is what tells).
 pub fn rfm_segment(recency_days: f32, frequency_365d: f32, tenure_days: Option<f32>) -> u16 {
     if recency_days <= 45.0 && frequency_365d >= 4.0 {
         0
@@ -17,7 +18,7 @@ pub fn rfm_segment(recency_days: f32, frequency_365d: f32, tenure_days: Option<f
         1
     } else if tenure_days.is_some_and(|t| t <= 120.0) {
         2
-    } else if recency_days <= 365.0 {
+    } else if recency_days <= 365.0 && frequency_365d >= 1.0 {
         3
     } else {
         4
@@ -188,6 +189,10 @@ mod tests {
         // a: recent and frequent; b: within 120 days, twice; c: lapsing; d: dormant.
         assert_eq!(rfm_of_profiles(&p).unwrap(), vec![0, 1, 3, 4]);
         assert_eq!(rfm_segment(300.0, 0.0, Some(30.0)), 2);
+        // Built profiles cap recency at 365 days when nobody ordered within the year: no order
+        // in the year is dormant, whatever the cap.
+        assert_eq!(rfm_segment(365.0, 0.0, Some(900.0)), 4);
+        assert_eq!(rfm_segment(365.0, 1.0, Some(900.0)), 3);
     }
 
     #[test]
