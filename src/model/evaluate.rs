@@ -35,6 +35,10 @@ pub struct Evaluation {
     /// Response model on sample data: recovered price elasticity per true segment.
     #[serde(default)]
     pub elasticity: Vec<SegmentElasticity>,
+    /// Response model on sample data: the same per RFM segment (the observable segments a
+    /// marketer targets and prices).
+    #[serde(default)]
+    pub elasticity_by_rfm_segment: Vec<SegmentElasticity>,
     /// Response model on sample data: the same per fifth of the customers by the model's own
     /// estimate, most elastic first (does the truth follow the model's ranking and level?).
     #[serde(default)]
@@ -130,6 +134,7 @@ pub fn evaluate(ds: &Dataset, scores: &Scores, truth_uplift: Option<&[Vec<f32>]>
         calibration,
         arms,
         elasticity: Vec::new(),
+        elasticity_by_rfm_segment: Vec::new(),
         elasticity_by_prediction: Vec::new(),
         roc: metrics::roc_curve(&observed, &labels, 101),
         feature_importance: Vec::new(),
@@ -239,6 +244,10 @@ impl Evaluation {
             (
                 "price elasticity of conversion per hidden segment (true vs recovered)",
                 &self.elasticity,
+            ),
+            (
+                "price elasticity per customer segment (RFM, as targeted and priced; true vs recovered)",
+                &self.elasticity_by_rfm_segment,
             ),
             (
                 "price elasticity per fifth of the customers by the model's estimate (true vs recovered)",

@@ -11,6 +11,7 @@ use super::train::{Fitted, TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
 use crate::data::sample::{Arm, GroundTruth};
 use crate::data::{Table, TableKind};
+use crate::sim::segments::{RFM_NAMES, rfm_segment};
 use crate::util::sigmoid;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicBool;
@@ -272,24 +273,37 @@ fn elasticity_of(label: String, idx: &[usize], truth: &[f64], est: &[f64]) -> Se
     }
 }
 
+/// The response model's price elasticity of conversion against the truth, in three groupings
+/// of the customers (each list empty when the data has no percentage-discount arm).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElasticityCheck {
+    /// Per true (hidden) segment of the generator.
+    pub by_hidden_segment: Vec<SegmentElasticity>,
+    /// Per RFM segment, the observable segments a marketer sees, targets and prices
+    /// (`sim::segments`); empty when the features lack recency or frequency.
+    pub by_rfm_segment: Vec<SegmentElasticity>,
+    /// Per fifth of the customers ranked by the model's own estimate, most elastic first.
+    pub by_fifth: Vec<SegmentElasticity>,
+}
+
 /// The response model's price elasticity of conversion against the truth: per true (hidden)
-/// segment, and per fifth of the customers ranked by the model's own estimate (most elastic
-/// first), the calibration check a model of the observable features can be held to. The truth
-/// is taken under the campaign's channel mix (offers went out through a random one of three
-/// channels, so the identifiable sensitivity is the truth's times the mean channel factor).
-/// Both lists are empty when the data has no percentage-discount arm.
+/// segment, per observable RFM segment, and per fifth of the customers ranked by the model's own
+/// estimate (most elastic first), the calibration check a model of the observable features can
+/// be held to. The truth is taken under the campaign's channel mix (offers went out through a
+/// random one of three channels, so the identifiable sensitivity is the truth's times the mean
+/// channel factor).
 pub fn segment_elasticity(
     model: &TrainedModel,
     ds: &Dataset,
     truth: &GroundTruth,
     device: &ComputeDevice,
-) -> Result<(Vec<SegmentElasticity>, Vec<SegmentElasticity>), String> {
+) -> Result<ElasticityCheck, String> {
     let Some(pct) = ds
         .arm_names
         .iter()
         .position(|a| a.starts_with("pct_discount"))
     else {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(ElasticityCheck::default());
     };
     let by_id = truth.by_id();
     let est = row_elasticity(model, ds, pct, device)?;
@@ -321,6 +335,21 @@ pub fn segment_elasticity(
             (!idx.is_empty()).then(|| elasticity_of(seg.name.clone(), &idx, &true_e, &est))
         })
         .collect();
+    let by_rfm_segment = rfm_of_rows(ds)
+        .map(|rfm| {
+            (0..RFM_NAMES.len())
+                .filter_map(|g| {
+                    let idx: Vec<usize> = rows
+                        .iter()
+                        .copied()
+                        .filter(|&i| rfm[i] as usize == g)
+                        .collect();
+                    (!idx.is_empty())
+                        .then(|| elasticity_of(RFM_NAMES[g].to_string(), &idx, &true_e, &est))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     // Most elastic (most negative) first; ties by row for a stable split.
     rows.sort_by(|&a, &b| est[a].total_cmp(&est[b]).then(a.cmp(&b)));
     let by_fifth = (0..5)
@@ -336,7 +365,27 @@ pub fn segment_elasticity(
             })
         })
         .collect();
-    Ok((by_segment, by_fifth))
+    Ok(ElasticityCheck {
+        by_hidden_segment: by_segment,
+        by_rfm_segment,
+        by_fifth,
+    })
+}
+
+/// Each row's RFM segment from the dataset's raw features, or `None` when it lacks recency or
+/// frequency (the rule of `sim::segments::rfm_segment`).
+fn rfm_of_rows(ds: &Dataset) -> Option<Vec<u16>> {
+    let col = |name: &str| ds.feature_names.iter().position(|f| f == name);
+    let (r, f) = (col("recency_days")?, col("frequency_365d")?);
+    let tenure = col("tenure_days");
+    Some(
+        (0..ds.n())
+            .map(|i| {
+                let row = ds.row(i);
+                rfm_segment(row[r], row[f], tenure.map(|t| row[t]))
+            })
+            .collect(),
+    )
 }
 
 /// The rows to evaluate a saved model on: its test split when `ds` is the data it was trained
@@ -366,8 +415,10 @@ pub fn evaluate_model(
     let mut evaluation = evaluate(ds, &scores, truth_per_row.as_deref());
     evaluation.feature_importance = feature_importance(model, ds, &scores, device)?;
     if let (ModelKind::Response, Some(t)) = (model.kind, truth) {
-        (evaluation.elasticity, evaluation.elasticity_by_prediction) =
-            segment_elasticity(model, ds, t, device)?;
+        let check = segment_elasticity(model, ds, t, device)?;
+        evaluation.elasticity = check.by_hidden_segment;
+        evaluation.elasticity_by_rfm_segment = check.by_rfm_segment;
+        evaluation.elasticity_by_prediction = check.by_fifth;
     }
     Ok(evaluation)
 }

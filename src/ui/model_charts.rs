@@ -88,6 +88,12 @@ pub fn show(ui: &mut egui::Ui, title: &str, m: &Evaluation) {
     );
     elasticity_grid(
         ui,
+        "elasticity-rfm",
+        "Price elasticity per customer segment (RFM, as targeted and priced; sample data)",
+        &m.elasticity_by_rfm_segment,
+    );
+    elasticity_grid(
+        ui,
         "elasticity-fifths",
         "Price elasticity per fifth of the customers by the model's estimate (sample data)",
         &m.elasticity_by_prediction,
