@@ -275,7 +275,7 @@ impl SavedModelArgs {
         let tables = load_with_progress(&self.data, &Mapping::default())?;
         let ds = pipeline::build_dataset(&tables, &meta.data_spec).map_err(anyhow::Error::msg)?;
         let device = device::select_for_scoring(self.device, ds.n()).map_err(anyhow::Error::msg)?;
-        let (model, meta) = store::load(&self.model, &device.device)?;
+        let (model, meta) = store::load_described(&self.model, meta, &device.device)?;
         Ok(Opened {
             device,
             model,

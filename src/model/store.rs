@@ -153,8 +153,17 @@ pub fn list_saved(roots: &[std::path::PathBuf]) -> Vec<(std::path::PathBuf, Mode
 
 /// Reads a model saved by `save` onto `device`.
 pub fn load(dir: &Path, device: &Device) -> Result<(TrainedModel, ModelMeta), StoreError> {
+    load_described(dir, read_meta(dir)?, device)
+}
+
+/// Loads the networks of the model in `dir` that `meta` (read from its meta.json with
+/// `read_meta`) describes.
+pub fn load_described(
+    dir: &Path,
+    meta: ModelMeta,
+    device: &Device,
+) -> Result<(TrainedModel, ModelMeta), StoreError> {
     let path = dir.join("meta.json");
-    let meta = read_meta(dir)?;
     if meta.nets.is_empty() {
         return Err(StoreError::Meta {
             path: path.display().to_string(),

@@ -125,13 +125,12 @@ pub fn optimize_prices(
             if score(r, refined) > best_v {
                 best = refined;
             }
+            let lever = t.lever_column(&t.mean, &Offer::DynamicPrice { price_index: 1.0 });
             let elasticity = r
                 .iter()
                 .map(|&i| {
                     let p0 = sigmoid(t.mean.base_logit[i] as f64);
-                    let s = t
-                        .lever_column(&t.mean, &Offer::DynamicPrice { price_index: 1.0 })
-                        .map_or(0.0, |c| c[i] as f64);
+                    let s = lever.map_or(0.0, |c| c[i] as f64);
                     // d ln p / d ln price at price 1: −s·(1 − p0).
                     -s * (1.0 - p0)
                 })

@@ -52,7 +52,7 @@ fn cappable_channels(offers: &OffersFile) -> Vec<String> {
 }
 
 /// An optional limit: a tick, then its value (a tick sets `start`).
-fn optional_limit(
+pub(super) fn optional_limit(
     ui: &mut egui::Ui,
     value: &mut Option<f64>,
     tick: &str,

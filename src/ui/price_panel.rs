@@ -99,22 +99,14 @@ impl PricePanel {
                     .prefix("to "),
             );
             self.lo = self.lo.min(self.hi - 0.01);
-            let mut limited = self.stock.is_some();
-            if ui
-                .checkbox(&mut limited, "stock limit")
-                .on_hover_text("At most this many expected buyers per segment.")
-                .changed()
-            {
-                self.stock = limited.then_some(1000.0);
-            }
-            if let Some(stock) = &mut self.stock {
-                ui.add(
-                    egui::DragValue::new(stock)
-                        .speed(10.0)
-                        .range(0.0..=1e9)
-                        .suffix(" buyers"),
-                );
-            }
+            super::offers_edit::optional_limit(
+                ui,
+                &mut self.stock,
+                "stock limit",
+                1000.0,
+                " buyers",
+                "At most this many expected buyers per segment.",
+            );
             if ui
                 .add_enabled(self.job.is_none(), egui::Button::new("Find best prices"))
                 .clicked()
