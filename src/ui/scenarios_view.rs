@@ -129,6 +129,9 @@ fn sweep_key(s: &Scenario) -> Scenario {
 fn default_scenario() -> Scenario {
     let mut s = Scenario::new("", crate::sim::Offer::PctDiscount { pct: 20.0 });
     s.targeting.top_share = 0.3;
+    // As the sample scenario and the optimizer's standard offers: a plan made from it can be
+    // measured against the customers held back.
+    s.targeting.control_share = 0.1;
     s.name = s.auto_name();
     s.message = "Hi {name}, {discount} off {category} this week only.".into();
     s
