@@ -202,10 +202,12 @@ fn outcome_text(o: &simulate::Outcome) -> String {
     s.push_str("  per segment:\n");
     for seg in &o.per_segment {
         s.push_str(&format!(
-            "    {:<10} {:>7} customers: {}\n",
+            "    {:<10} {:>7} customers: {} (5-95%: {:.0} to {:.0})\n",
             seg.segment,
             seg.customers,
-            figures_text(&seg.figures)
+            figures_text(&seg.figures),
+            seg.profit_range.p5,
+            seg.profit_range.p95
         ));
     }
     s

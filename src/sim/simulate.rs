@@ -228,6 +228,9 @@ pub struct SegmentFigures {
     pub segment: String,
     pub customers: usize,
     pub figures: Figures,
+    /// The segment's 5–95% incremental profit, drawn as the total's is from the segment's own
+    /// sums.
+    pub profit_range: Interval,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -264,22 +267,35 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
 }
 
 pub(crate) fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
+    sum_member_by_segment(t, m, sent, p, 1)[0]
+}
+
+/// One member's sums over `sent`, per segment (those beyond `nseg` counted in the last).
+fn sum_member_by_segment(
+    t: &ResponseTable,
+    m: &Member,
+    sent: &[u32],
+    p: &Pricing,
+    nseg: usize,
+) -> Vec<Increments> {
     let pricer = Pricer::new(t, m, p);
     let each = |r: Range<usize>| {
         let chunk = &sent[r];
-        let mut sum = Increments::default();
+        let mut sums = vec![Increments::default(); nseg];
         for (j, &i) in chunk.iter().enumerate() {
             pricer.prefetch_ahead(chunk, j);
-            sum = sum.merge(pricer.increments(i as usize));
+            let seg = t.segment.get(i as usize).map_or(0, |&s| s as usize);
+            let sum = &mut sums[seg.min(nseg - 1)];
+            *sum = sum.merge(pricer.increments(i as usize));
         }
-        sum
+        sums
     };
     fold_ranges(
         sent.len(),
         1 << 13,
         each,
-        Increments::default(),
-        Increments::merge,
+        vec![Increments::default(); nseg],
+        |a, b| a.iter().zip(&b).map(|(x, y)| x.merge(*y)).collect(),
     )
 }
 
@@ -300,65 +316,87 @@ fn normal_draws() -> &'static [[f64; 3]] {
     })
 }
 
+/// How one quantity's draws are centred and spread (see `draw_interval`).
+struct Quantity {
+    centre: fn(&Increments) -> f64,
+    var: fn(&Figures) -> f64,
+    uplift: fn(&Figures) -> f64,
+    baseline: fn(&Figures) -> f64,
+}
+
+const PROFIT: Quantity = Quantity {
+    centre: |c| c.profit,
+    var: |f| f.var_profit,
+    uplift: |f| f.uplift_profit,
+    baseline: |f| f.baseline_profit,
+};
+const REVENUE: Quantity = Quantity {
+    centre: |c| c.revenue,
+    var: |f| f.var_revenue,
+    uplift: |f| f.uplift_revenue,
+    baseline: |f| f.baseline_revenue,
+};
+const BUYERS: Quantity = Quantity {
+    centre: |c| c.buyers,
+    var: |f| f.var_buyers,
+    uplift: |f| f.incremental_buyers,
+    baseline: |_| 0.0,
+};
+
+/// The model's error measured against the control group: relative errors of the uplift and of
+/// buying without the offer (0 where no check was possible).
+fn check_errors(t: &ResponseTable) -> (f64, f64) {
+    t.check.as_ref().map_or((0.0, 0.0), |c| {
+        (c.uplift.relative_sd, c.baseline.relative_sd)
+    })
+}
+
+/// The 5–95% interval of one quantity (`slot`: which of the three streams of normals it uses):
+/// each draw a bootstrap member's sums (the mean's without members), customer randomness, and
+/// the model's errors against the control group.
+fn draw_interval(
+    t: &ResponseTable,
+    centres: &[Increments],
+    mean: &Figures,
+    slot: usize,
+    q: &Quantity,
+) -> Interval {
+    let (model_sd, baseline_sd) = check_errors(t);
+    let fallback = [Increments::of(mean)];
+    let centres = if centres.is_empty() {
+        &fallback[..]
+    } else {
+        centres
+    };
+    let normals = &normal_draws()[slot * DRAWS..(slot + 1) * DRAWS];
+    let mut v: Vec<f64> = normals
+        .iter()
+        .enumerate()
+        .map(|(d, &[z, z_uplift, z_base])| {
+            (q.centre)(&centres[d % centres.len()])
+                + z * (q.var)(mean).sqrt()
+                + z_uplift * model_sd * (q.uplift)(mean)
+                + z_base * baseline_sd * (q.baseline)(mean)
+        })
+        .collect();
+    // The two ranks, as a full sort would place them.
+    let (below, &mut p95, _) = v.select_nth_unstable_by(DRAWS * 95 / 100, f64::total_cmp);
+    let p5 = *below
+        .select_nth_unstable_by(DRAWS * 5 / 100, f64::total_cmp)
+        .1;
+    Interval { p5, p95 }
+}
+
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
 pub(crate) fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Intervals {
-    let centres: Vec<Increments> = if members.is_empty() {
-        vec![Increments::of(mean)]
-    } else {
-        members
-    };
-    // The model's error measured against the control group: relative errors of the uplift and
-    // of buying without the offer.
-    let (model_sd, baseline_sd) = t.check.as_ref().map_or((0.0, 0.0), |c| {
-        (c.uplift.relative_sd, c.baseline.relative_sd)
-    });
-    let mut quantity = 0;
-    let mut draw = |centre: fn(&Increments) -> f64,
-                    var: fn(&Figures) -> f64,
-                    uplift: fn(&Figures) -> f64,
-                    baseline: fn(&Figures) -> f64| {
-        let normals = &normal_draws()[quantity * DRAWS..(quantity + 1) * DRAWS];
-        quantity += 1;
-        let mut v: Vec<f64> = normals
-            .iter()
-            .enumerate()
-            .map(|(d, &[z, z_uplift, z_base])| {
-                let c = &centres[d % centres.len()];
-                centre(c)
-                    + z * var(mean).sqrt()
-                    + z_uplift * model_sd * uplift(mean)
-                    + z_base * baseline_sd * baseline(mean)
-            })
-            .collect();
-        // The two ranks, as a full sort would place them.
-        let (below, &mut p95, _) = v.select_nth_unstable_by(DRAWS * 95 / 100, f64::total_cmp);
-        let p5 = *below
-            .select_nth_unstable_by(DRAWS * 5 / 100, f64::total_cmp)
-            .1;
-        Interval { p5, p95 }
-    };
+    let (model_error_sd, baseline_error_sd) = check_errors(t);
     Intervals {
-        incremental_profit: draw(
-            |c| c.profit,
-            |f| f.var_profit,
-            |f| f.uplift_profit,
-            |f| f.baseline_profit,
-        ),
-        incremental_revenue: draw(
-            |c| c.revenue,
-            |f| f.var_revenue,
-            |f| f.uplift_revenue,
-            |f| f.baseline_revenue,
-        ),
-        incremental_buyers: draw(
-            |c| c.buyers,
-            |f| f.var_buyers,
-            |f| f.incremental_buyers,
-            |_| 0.0,
-        ),
+        incremental_profit: draw_interval(t, &members, mean, 0, &PROFIT),
+        incremental_revenue: draw_interval(t, &members, mean, 1, &REVENUE),
+        incremental_buyers: draw_interval(t, &members, mean, 2, &BUYERS),
         model_members: t.members.len(),
-        model_error_sd: model_sd,
-        baseline_error_sd: baseline_sd,
+        model_error_sd,
+        baseline_error_sd,
     }
 }
 
@@ -405,7 +443,8 @@ fn merge_segments(a: Vec<Figures>, b: Vec<Figures>) -> Vec<Figures> {
 /// works on several customers at once), then the figures. With `members` (a mean that is its
 /// members' average, `Classes::is_average_of`) also each bootstrap member's sums: each member's
 /// classes are evaluated once per customer and serve both its own sums and the mean's
-/// probabilities. The same numbers as `Pricer::effect` per customer and `sum_member` per member.
+/// probabilities. The same numbers as `Pricer::effect` per customer and `sum_member` per member;
+/// the members' sums come per segment, segment-major (`[s * groups + g]`).
 fn class_pass(
     t: &ResponseTable,
     pricer: &Pricer,
@@ -417,7 +456,7 @@ fn class_pass(
     // The first rows of each block, which the kernel's own prefetching does not reach in time.
     const AHEAD: usize = 8;
     let classes = &t.mean.classes;
-    let sums = if members { classes.groups() } else { 0 };
+    let sums = if members { classes.groups() * nseg } else { 0 };
     let each = |r: Range<usize>| {
         let chunk = &sent[r];
         let mut seg = vec![Figures::default(); nseg];
@@ -477,12 +516,28 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         let per_seg = fold_ranges(sel.sent.len(), 1 << 13, each, init, merge_segments);
         (per_seg, Vec::new())
     };
-    let members = if shared {
-        sums
+    // Each member's sums per segment, `[segment][member]`, and over all segments.
+    let by_segment: Vec<Vec<Increments>> = if shared {
+        let groups = sums.len() / nseg;
+        sums.chunks(groups.max(1))
+            .map(<[Increments]>::to_vec)
+            .collect()
     } else {
         let members = t.members.iter();
-        members.map(|m| sum_member(t, m, &sel.sent, &p)).collect()
+        let per_member: Vec<Vec<Increments>> = members
+            .map(|m| sum_member_by_segment(t, m, &sel.sent, &p, nseg))
+            .collect();
+        (0..nseg)
+            .map(|s| per_member.iter().map(|m| m[s]).collect())
+            .collect()
     };
+    let members: Vec<Increments> = (0..by_segment.first().map_or(0, Vec::len))
+        .map(|g| {
+            by_segment
+                .iter()
+                .fold(Increments::default(), |a, m| a.merge(m[g]))
+        })
+        .collect();
     let totals = per_seg
         .iter()
         .fold(Figures::default(), |acc, f| acc.merge(f));
@@ -505,9 +560,17 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
             .into_iter()
             .zip(per_seg)
             .zip(customers_per_seg)
-            .map(|((segment, figures), customers)| SegmentFigures {
+            .enumerate()
+            .map(|(s, ((segment, figures), customers))| SegmentFigures {
                 segment,
                 customers,
+                profit_range: draw_interval(
+                    t,
+                    by_segment.get(s).map_or(&[][..], Vec::as_slice),
+                    &figures,
+                    0,
+                    &PROFIT,
+                ),
                 figures,
             })
             .collect(),
@@ -697,19 +760,21 @@ pub fn sweep_csv(points: &[SweepPoint], value_label: &str) -> String {
 /// The per-segment chart's data as CSV (segment names quoted).
 pub fn segments_csv(o: &Outcome) -> String {
     let mut csv = String::from(
-        "segment,customers,targeted,incremental_buyers,incremental_revenue,spend,incremental_profit\n",
+        "segment,customers,targeted,incremental_buyers,incremental_revenue,spend,incremental_profit,incremental_profit_p5,incremental_profit_p95\n",
     );
     for s in &o.per_segment {
-        let f = &s.figures;
+        let (f, p) = (&s.figures, &s.profit_range);
         csv.push_str(&format!(
-            "\"{}\",{},{},{:.3},{:.2},{:.2},{:.2}\n",
+            "\"{}\",{},{},{:.3},{:.2},{:.2},{:.2},{:.2},{:.2}\n",
             s.segment.replace('"', "\"\""),
             s.customers,
             f.targeted,
             f.incremental_buyers,
             f.incremental_revenue,
             f.spend(),
-            f.incremental_profit
+            f.incremental_profit,
+            p.p5,
+            p.p95
         ));
     }
     csv
@@ -835,12 +900,16 @@ mod engine_tests {
                 segment: "say \"hi\"".into(),
                 customers: 40,
                 figures: totals,
+                profit_range: Interval {
+                    p5: 12.5,
+                    p95: 47.25,
+                },
             }],
             ..Outcome::default()
         };
         assert_eq!(
             segments_csv(&o).lines().nth(1).unwrap(),
-            "\"say \"\"hi\"\"\",40,10,1.500,120.00,21.00,30.00"
+            "\"say \"\"hi\"\"\",40,10,1.500,120.00,21.00,30.00,12.50,47.25"
         );
     }
 }

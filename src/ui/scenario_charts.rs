@@ -138,11 +138,32 @@ pub fn segment_and_decile_charts(
         .enumerate()
         .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
         .collect();
+    // Each bar's 5-95% range as a whisker with caps (drawn as one path).
+    let ranges: Vec<Vec<[f64; 2]>> = shown
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let (x, iv, cap) = (k as f64, &s.profit_range, 0.15);
+            vec![
+                [x - cap, iv.p5],
+                [x + cap, iv.p5],
+                [x, iv.p5],
+                [x, iv.p95],
+                [x - cap, iv.p95],
+                [x + cap, iv.p95],
+            ]
+        })
+        .collect();
     let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
     ui.columns(2, |cols| {
         cols[0]
-            .label("Incremental profit per segment")
-            .on_hover_text(glossary::INCREMENTAL);
+            .label("Incremental profit per segment, with its 5-95% range")
+            .on_hover_text(format!(
+                "{}\n\n{}",
+                glossary::INCREMENTAL,
+                glossary::INTERVAL
+            ));
+        let ink = cols[0].visuals().text_color();
         Plot::new("segments")
             .nice_y()
             .allow_scroll(false)
@@ -155,8 +176,12 @@ pub fn segment_and_decile_charts(
                     String::new()
                 }
             })
+            .legend(Legend::default())
             .show(&mut cols[0], |p| {
-                p.bar_chart(BarChart::new("incremental profit", bars))
+                p.bar_chart(BarChart::new("incremental profit", bars));
+                for r in ranges {
+                    p.line(Line::new("5-95% range", r).color(ink).width(2.0));
+                }
             });
         cols[1]
             .label("Uplift by decile")

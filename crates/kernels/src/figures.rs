@@ -377,8 +377,9 @@ pub fn class_effects(prices: &Prices, block: &ClassBlock, out: &mut Vec<Effect>)
 
 /// Adds the block's customers' figures under the mean to `segments` (customer j's segment is
 /// `segment[customers[j]]`, 0 where `segment` is empty, the last for those beyond), and, when
-/// `members` is as long as the groups, each group's incremental buyers, revenue and profit to
-/// its member's sums.
+/// `members` holds one sum per segment and group (segment-major: `members[s * groups + g]`),
+/// each group's incremental buyers, revenue and profit to its member's sums in the customer's
+/// segment.
 ///
 /// Panics if the block's lengths disagree or `segments` is empty (a caller's bug).
 pub fn add_class_block(
@@ -399,6 +400,7 @@ pub fn add_class_block(
             && block.mean.is_none_or(|g| g < k)
             && (k > 0 || block.mean.is_some() || n == 0)
     );
+    assert!(members.is_empty() || members.len() == segments.len() * k);
     let last = segments.len() - 1;
     for (j, &i) in customers.iter().enumerate() {
         let (b, terms) = block.terms[j];
@@ -406,13 +408,16 @@ pub fn add_class_block(
             &block.p0[j * k..(j + 1) * k],
             &block.full[j * k..(j + 1) * k],
         );
-        for (sum, (&q0, &q_full)) in members.iter_mut().zip(p0s.iter().zip(fulls)) {
-            let basics = prices.basics(b, terms, q0 as f64, q_full as f64);
-            *sum = sum.merge(basics.increments());
+        let s = segment.get(i as usize).map_or(0, |&s| s as usize).min(last);
+        if !members.is_empty() {
+            let sums = &mut members[s * k..(s + 1) * k];
+            for (sum, (&q0, &q_full)) in sums.iter_mut().zip(p0s.iter().zip(fulls)) {
+                let basics = prices.basics(b, terms, q0 as f64, q_full as f64);
+                *sum = sum.merge(basics.increments());
+            }
         }
         let (p0, full) = block.mean(j);
-        let s = segment.get(i as usize).map_or(0, |&s| s as usize);
-        segments[s.min(last)].add(&prices.basics(b, terms, p0, full).effect());
+        segments[s].add(&prices.basics(b, terms, p0, full).effect());
     }
 }
 
@@ -464,7 +469,7 @@ mod tests {
                 mean,
             };
             let mut segments = vec![Figures::default(); 2];
-            let mut members = vec![Increments::default(); 2];
+            let mut members = vec![Increments::default(); 2 * 2];
             // Customer 2 is in segment 5: counted in the last.
             add_class_block(
                 &prices,
@@ -487,10 +492,10 @@ mod tests {
                 assert!((seg.incremental_profit - want.incremental_profit).abs() < 1e-12);
                 assert!((seg.var_profit - want.var_profit).abs() < 1e-12);
             }
-            for (g, m) in members.iter().enumerate() {
-                let want = (0..2)
-                    .map(|j| by_hand(j, p0[2 * j + g] as f64, full[2 * j + g] as f64).increments())
-                    .fold(Increments::default(), Increments::merge);
+            // One customer per segment: each segment's member sums are its customer's groups.
+            for (x, m) in members.iter().enumerate() {
+                let (j, g) = (x / 2, x % 2);
+                let want = by_hand(j, p0[2 * j + g] as f64, full[2 * j + g] as f64).increments();
                 assert!((m.profit - want.profit).abs() < 1e-12 && m.buyers == want.buyers);
             }
         }
