@@ -138,19 +138,16 @@ pub fn segment_and_decile_charts(
         .enumerate()
         .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
         .collect();
-    // Each bar's 5-95% range as a whisker with caps (drawn as one path).
+    // Each bar's 5-95% range as a whisker with caps.
     let ranges: Vec<Vec<[f64; 2]>> = shown
         .iter()
         .enumerate()
-        .map(|(k, s)| {
-            let (x, iv, cap) = (k as f64, &s.profit_range, 0.15);
-            vec![
-                [x - cap, iv.p5],
-                [x + cap, iv.p5],
-                [x, iv.p5],
-                [x, iv.p95],
-                [x - cap, iv.p95],
-                [x + cap, iv.p95],
+        .flat_map(|(k, s)| {
+            let (x, iv, cap) = (k as f64, &s.profit_range, 0.12);
+            [
+                vec![[x, iv.p5], [x, iv.p95]],
+                vec![[x - cap, iv.p5], [x + cap, iv.p5]],
+                vec![[x - cap, iv.p95], [x + cap, iv.p95]],
             ]
         })
         .collect();
@@ -176,11 +173,10 @@ pub fn segment_and_decile_charts(
                     String::new()
                 }
             })
-            .legend(Legend::default())
             .show(&mut cols[0], |p| {
                 p.bar_chart(BarChart::new("incremental profit", bars));
                 for r in ranges {
-                    p.line(Line::new("5-95% range", r).color(ink).width(2.0));
+                    p.line(Line::new("5-95% range", r).color(ink).width(1.5));
                 }
             });
         cols[1]
