@@ -230,12 +230,23 @@ fn every_model_round_trips(
         harness.state_mut().models_view.save_path = folder.display().to_string();
         harness.get_by_label("Save model").click();
         harness.run_steps(2);
+        // Another kind and settings on screen: loading shows the model's own again.
+        let other = if kind == ModelKind::Uplift {
+            ModelKind::Propensity
+        } else {
+            ModelKind::Uplift
+        };
+        harness.state_mut().models_view.kind = other;
+        harness.state_mut().models_view.cfg.epochs = epochs + 7;
+        harness.run_steps(1);
         harness.get_by_label("Load model").click();
         harness.run_steps(2);
         harness.state_mut().models_view.wait();
         harness.run_steps(1);
         let status = harness.state().models_view.status.clone();
         assert!(status.starts_with("loaded"), "{kind:?}: {status}");
+        assert_eq!(harness.state().models_view.kind, kind);
+        assert_eq!(harness.state().models_view.cfg, meta.train);
         let (what, m) = evaluate_on_models_tab(harness);
         assert!(what.contains(&format!("on {device}")), "{kind:?}: {what}");
         assert!(what.contains("test split"), "{kind:?}: {what}");

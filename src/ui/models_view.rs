@@ -129,6 +129,10 @@ impl ModelsView {
                     Ok((m, meta)) => {
                         self.status =
                             format!("loaded {} from {}", meta.kind.label(), dir.display());
+                        // The settings show the model on screen: its kind and how it was
+                        // trained (Train trains another like it).
+                        self.kind = meta.kind;
+                        self.cfg = meta.train.clone();
                         self.history = meta
                             .nets
                             .first()
