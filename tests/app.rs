@@ -371,6 +371,14 @@ fn customers_tab_segments_target_the_scenario_and_show_one_customer() {
     harness.run_steps(2);
     harness.get_by_label_contains("RFM segment:");
     harness.get_by_label("chance to buy without an offer");
+    // The bootstrap models' disagreement, and the truth to check the estimate against.
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("its 3 bootstrap models:")
+            .count(),
+        2
+    );
+    harness.get_by_label("true (sample generator)");
     harness.get_by_label("percentile");
 }
 

@@ -673,9 +673,12 @@ impl eframe::App for PromolabApp {
                     self.customers_view.ui(
                         ui,
                         self.loaded.as_ref(),
-                        self.scenarios_view.table.as_deref(),
-                        &self.scenarios_view.scenario,
-                        self.scenarios_view.optimized.as_ref().map(|o| &o.plan),
+                        customers_view::Planning {
+                            table: self.scenarios_view.table.as_deref(),
+                            oracle: self.scenarios_view.oracle.as_deref(),
+                            scenario: &self.scenarios_view.scenario,
+                            plan: self.scenarios_view.optimized.as_ref().map(|o| &o.plan),
+                        },
                     )
                 {
                     let text: Vec<String> =

@@ -86,14 +86,23 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// What the Scenarios and Plan screens know about the customers: the planning model's table,
+/// the generator's truth in the same shape (sample data), the scenario being edited and the
+/// optimized plan.
+#[derive(Clone, Copy)]
+pub struct Planning<'a> {
+    pub table: Option<&'a ResponseTable>,
+    pub oracle: Option<&'a ResponseTable>,
+    pub scenario: &'a Scenario,
+    pub plan: Option<&'a Plan>,
+}
+
 impl CustomersView {
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         loaded: Option<&Loaded>,
-        table: Option<&ResponseTable>,
-        scenario: &Scenario,
-        plan: Option<&Plan>,
+        planning: Planning,
     ) -> Option<CustomersAction> {
         ui.heading("Customers");
         let Some(loaded) = loaded else {
@@ -125,7 +134,7 @@ impl CustomersView {
         ui.separator();
         match self.pane {
             Pane::Segments => return self.segments_pane(ui, loaded, p),
-            Pane::Customer => self.customer_pane(ui, loaded, p, table, scenario, plan),
+            Pane::Customer => self.customer_pane(ui, loaded, p, planning),
             Pane::Features => features_pane(ui, loaded),
         }
         None
@@ -354,10 +363,14 @@ impl CustomersView {
         ui: &mut egui::Ui,
         loaded: &Loaded,
         p: &Profiles,
-        table: Option<&ResponseTable>,
-        scenario: &Scenario,
-        plan: Option<&Plan>,
+        planning: Planning,
     ) {
+        let Planning {
+            table,
+            oracle,
+            scenario,
+            plan,
+        } = planning;
         ui.horizontal(|ui| {
             ui.label("Customer id");
             let hint = p
@@ -417,7 +430,17 @@ impl CustomersView {
         if let Some(t) = table
             && let Some(j) = t.ids.iter().position(|id| id == &p.customer_ids[i])
         {
-            let e = simulate::effect(t, &t.mean, j, &simulate::pricing(t, scenario));
+            let pricing = simulate::pricing(t, scenario);
+            let e = simulate::effect(t, &t.mean, j, &pricing);
+            // How far the bootstrap members disagree about this one customer.
+            let spread = member_spread(t.members.iter().map(|m| {
+                let e = simulate::effect(t, m, j, &pricing);
+                (e.p1 - e.p0, e.incremental_profit)
+            }));
+            // The generator's truth for this customer (sample data), in the same rows.
+            let truth = oracle
+                .filter(|o| o.ids.get(j) == t.ids.get(j))
+                .map(|o| simulate::effect(o, &o.mean, j, &pricing));
             egui::Grid::new("customer_response")
                 .num_columns(2)
                 .show(ui, |ui| {
@@ -433,18 +456,50 @@ impl CustomersView {
                         percent(e.p1),
                         "The same with the current scenario's offer.",
                     );
+                    let among = |lo: String, hi: String| match &spread {
+                        Some((n, ..)) => format!(" (its {n} bootstrap models: {lo} to {hi})"),
+                        None => String::new(),
+                    };
+                    let (uplift_range, profit_range) = spread.map_or_else(
+                        || (String::new(), String::new()),
+                        |(_, u, p)| {
+                            (
+                                among(
+                                    format!("{:+.1}", 100.0 * u.0),
+                                    format!("{:+.1}", 100.0 * u.1),
+                                ),
+                                among(format!("{:.2}", p.0), format!("{:.2}", p.1)),
+                            )
+                        },
+                    );
                     glossary::row(
                         ui,
                         "uplift",
-                        format!("{:+.1} points", 100.0 * (e.p1 - e.p0)),
-                        glossary::UPLIFT,
+                        format!("{:+.1} points{uplift_range}", 100.0 * (e.p1 - e.p0)),
+                        &format!("{}\n\n{}", glossary::UPLIFT, glossary::CUSTOMER_SPREAD),
                     );
                     glossary::row(
                         ui,
                         "expected incremental profit",
-                        format!("{:.2}", e.incremental_profit),
-                        glossary::EXPECTED_PROFIT,
+                        format!("{:.2}{profit_range}", e.incremental_profit),
+                        &format!(
+                            "{}\n\n{}",
+                            glossary::EXPECTED_PROFIT,
+                            glossary::CUSTOMER_SPREAD
+                        ),
                     );
+                    if let Some(truth) = &truth {
+                        glossary::row(
+                            ui,
+                            "true (sample generator)",
+                            format!(
+                                "uplift {:+.1} points, incremental profit {:.2}",
+                                100.0 * (truth.p1 - truth.p0),
+                                truth.incremental_profit
+                            ),
+                            "What the sample data's generator knows about this customer: the same figures from the true response, to check the model's estimate against.",
+                        );
+                    }
                 });
         } else {
             ui.weak("Train a planning model on the Scenarios tab to see this customer's predicted response.");
@@ -489,6 +544,20 @@ impl CustomersView {
                 });
         });
     }
+}
+
+/// The number of bootstrap members and the lowest and highest of their (uplift, profit) for
+/// one customer; None without at least two members.
+fn member_spread(
+    each: impl Iterator<Item = (f64, f64)>,
+) -> Option<(usize, (f64, f64), (f64, f64))> {
+    let all: Vec<(f64, f64)> = each.collect();
+    let range = |f: fn(&(f64, f64)) -> f64| {
+        let lo = all.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = all.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
+    (all.len() >= 2).then(|| (all.len(), range(|x| x.0), range(|x| x.1)))
 }
 
 /// Customer `i`'s mid-rank percentile for each feature: the share of customers with a lower
@@ -581,4 +650,21 @@ fn features_pane(ui: &mut egui::Ui, loaded: &Loaded) {
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_spread_by_hand() {
+        let three = [(0.02, 1.5), (-0.01, -0.25), (0.05, 3.0)];
+        assert_eq!(
+            member_spread(three.into_iter()),
+            Some((3, (-0.01, 0.05), (-0.25, 3.0)))
+        );
+        // One member (or none) has no spread to show.
+        assert_eq!(member_spread([(0.02, 1.5)].into_iter()), None);
+        assert_eq!(member_spread(std::iter::empty()), None);
+    }
 }
