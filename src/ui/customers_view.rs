@@ -456,13 +456,16 @@ impl CustomersView {
                         percent(e.p1),
                         "The same with the current scenario's offer.",
                     );
-                    let among = |lo: String, hi: String| match &spread {
-                        Some((n, ..)) => format!(" (its {n} bootstrap models: {lo} to {hi})"),
-                        None => String::new(),
-                    };
                     let (uplift_range, profit_range) = spread.map_or_else(
                         || (String::new(), String::new()),
-                        |(_, u, p)| {
+                        |Spread {
+                             members,
+                             uplift: u,
+                             profit: p,
+                         }| {
+                            let among = |lo: String, hi: String| {
+                                format!(" (its {members} bootstrap models: {lo} to {hi})")
+                            };
                             (
                                 among(
                                     format!("{:+.1}", 100.0 * u.0),
@@ -546,18 +549,28 @@ impl CustomersView {
     }
 }
 
-/// The number of bootstrap members and the lowest and highest of their (uplift, profit) for
-/// one customer; None without at least two members.
-fn member_spread(
-    each: impl Iterator<Item = (f64, f64)>,
-) -> Option<(usize, (f64, f64), (f64, f64))> {
+/// How far the bootstrap members disagree about one customer: how many there are, and the
+/// lowest and highest uplift and incremental profit among them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spread {
+    members: usize,
+    uplift: (f64, f64),
+    profit: (f64, f64),
+}
+
+/// The spread of the members' (uplift, profit); None without at least two members.
+fn member_spread(each: impl Iterator<Item = (f64, f64)>) -> Option<Spread> {
     let all: Vec<(f64, f64)> = each.collect();
     let range = |f: fn(&(f64, f64)) -> f64| {
         let lo = all.iter().map(f).fold(f64::INFINITY, f64::min);
         let hi = all.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
         (lo, hi)
     };
-    (all.len() >= 2).then(|| (all.len(), range(|x| x.0), range(|x| x.1)))
+    (all.len() >= 2).then(|| Spread {
+        members: all.len(),
+        uplift: range(|x| x.0),
+        profit: range(|x| x.1),
+    })
 }
 
 /// Customer `i`'s mid-rank percentile for each feature: the share of customers with a lower
@@ -661,7 +674,11 @@ mod tests {
         let three = [(0.02, 1.5), (-0.01, -0.25), (0.05, 3.0)];
         assert_eq!(
             member_spread(three.into_iter()),
-            Some((3, (-0.01, 0.05), (-0.25, 3.0)))
+            Some(Spread {
+                members: 3,
+                uplift: (-0.01, 0.05),
+                profit: (-0.25, 3.0)
+            })
         );
         // One member (or none) has no spread to show.
         assert_eq!(member_spread([(0.02, 1.5)].into_iter()), None);
