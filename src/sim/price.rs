@@ -3,7 +3,7 @@
 //! by golden-section search around the best grid point; a stock limit on expected units sold
 //! excludes indices that would sell more than the stock.
 
-use super::offer::Offer;
+use super::offer::{Lever, Offer};
 use super::response::ResponseTable;
 use super::scenario::Scenario;
 use super::simulate::{Figures, Interval, Pricer, Pricing};
@@ -23,7 +23,8 @@ pub struct SegmentPrice {
     /// The best index lies outside what the past campaign tried (deeper than its deepest
     /// discount, or above list): the model extrapolates there (`Outcome::beyond_seen_share`).
     pub extrapolated: bool,
-    /// Conversion elasticity with respect to price at the list price (mean over customers).
+    /// Conversion elasticity with respect to price at the list price (mean over customers; with
+    /// latent classes each customer's class-weighted expectation, as the Models screen reports).
     pub elasticity_at_list: f64,
     /// Expected buyers at the list price.
     pub buyers_at_list: f64,
@@ -129,10 +130,16 @@ pub fn optimize_prices(
             let elasticity = r
                 .iter()
                 .map(|&i| {
-                    let p0 = sigmoid(t.mean.base_logit[i] as f64);
-                    let s = lever.map_or(0.0, |c| c[i] as f64);
+                    // With latent classes, the class-weighted expectation (what the Models
+                    // screen checks against the truth); else the one curve's
                     // d ln p / d ln price at price 1: −s·(1 − p0).
-                    -s * (1.0 - p0)
+                    t.mean
+                        .classes
+                        .expected_elasticity(i, Lever::Pct)
+                        .unwrap_or_else(|| {
+                            let p0 = sigmoid(t.mean.base_logit[i] as f64);
+                            -lever.map_or(0.0, |c| c[i] as f64) * (1.0 - p0)
+                        })
                 })
                 .sum::<f64>()
                 / r.len() as f64;

@@ -385,6 +385,28 @@ impl Classes {
         }
     }
 
+    /// Customer `i`'s price elasticity of conversion at list price on `lever`: each class's
+    /// −s·(1 − p0) weighted by the customer's class probabilities (the expectation of the
+    /// customer's own elasticity, as `model::pipeline::segment_elasticity` reports it), averaged
+    /// over the groups for the average view. None without classes.
+    pub fn expected_elasticity(&self, i: usize, lever: Lever) -> Option<f64> {
+        let t = self.table.as_deref()?;
+        let (weight, logit) = t.row(i).split_at(t.lanes);
+        let sensitivity = &t.sensitivity[lever as usize];
+        let of_group = |g: usize| -> f64 {
+            t.group_classes(g)
+                .map(|k| {
+                    let p0 = crate::util::sigmoid(logit[k] as f64);
+                    weight[k] as f64 * -(sensitivity[k] as f64) * (1.0 - p0)
+                })
+                .sum()
+        };
+        Some(match self.group {
+            Some(g) => of_group(g),
+            None => (0..t.ends.len()).map(of_group).sum::<f64>() / t.ends.len().max(1) as f64,
+        })
+    }
+
     /// The group this view reads; `None` for the average of all groups (or no classes).
     pub fn group(&self) -> Option<usize> {
         self.group
@@ -590,12 +612,20 @@ mod tests {
             assert!((p0 - by_hand(0.0, 0.0, 0)).abs() < 1e-6);
             assert!((full - by_hand(1.0, 0.25, 3)).abs() < 1e-6);
             assert_eq!(p(Some(3), 0.0, 0.0), (p0, p0), "a zero offer is no offer");
+            // Elasticity on the percentage lever: Σ weight · −s · (1 − σ(base)).
+            let elasticity: f64 = classes
+                .iter()
+                .map(|k| k.weight[i] as f64 * -2.0 * (1.0 - sig(k.base[i] as f64)))
+                .sum();
+            let got = c.expected_elasticity(i, Lever::Pct).unwrap();
+            assert!((got - elasticity).abs() < 1e-6, "{got} vs {elasticity}");
             // No lever: the depth does nothing.
             assert_eq!(p(None, 1.0, 0.25), p(Some(0), 1.0, 0.0));
             c.prefetch(i);
         }
         c.prefetch(1000);
         assert!(Classes::new(&[]).is_empty());
+        assert_eq!(Classes::new(&[]).expected_elasticity(0, Lever::Pct), None);
     }
 
     /// A model may have any number of classes (`train --classes`, times the ensemble's
@@ -678,6 +708,11 @@ mod tests {
             }
             let (p0, full) = mean.probabilities(i, &offer, 0.3);
             assert!((p0 - sum.0 / 2.0).abs() < 1e-12 && (full - sum.1 / 2.0).abs() < 1e-12);
+            // The average's elasticity is the members' mean; each member's is its own classes'.
+            let e = |c: &Classes| c.expected_elasticity(i, Lever::Coupon).unwrap();
+            let (a, b) = (e(&members[0].classes), e(&members[1].classes));
+            assert!((a - e(&before[0])).abs() < 1e-9 && (b - e(&before[1])).abs() < 1e-9);
+            assert!((e(&mean) - (a + b) / 2.0).abs() < 1e-9 && a != b);
             assert_eq!(mean.probabilities(i, &none, 0.0).1, p0);
         }
         // Members without classes: no average.
