@@ -138,19 +138,7 @@ pub fn segment_and_decile_charts(
         .enumerate()
         .map(|(k, s)| Bar::new(k as f64, s.figures.incremental_profit).name(&s.segment))
         .collect();
-    // Each bar's 5-95% range as a whisker with caps.
-    let ranges: Vec<Vec<[f64; 2]>> = shown
-        .iter()
-        .enumerate()
-        .flat_map(|(k, s)| {
-            let (x, iv, cap) = (k as f64, &s.profit_range, 0.12);
-            [
-                vec![[x, iv.p5], [x, iv.p95]],
-                vec![[x - cap, iv.p5], [x + cap, iv.p5]],
-                vec![[x - cap, iv.p95], [x + cap, iv.p95]],
-            ]
-        })
-        .collect();
+    let ranges: Vec<simulate::Interval> = shown.iter().map(|s| s.profit_range).collect();
     let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
     ui.columns(2, |cols| {
         cols[0]
@@ -160,7 +148,7 @@ pub fn segment_and_decile_charts(
                 glossary::INCREMENTAL,
                 glossary::INTERVAL
             ));
-        let ink = cols[0].visuals().text_color();
+        let ink = cols[0].visuals().strong_text_color();
         Plot::new("segments")
             .nice_y()
             .allow_scroll(false)
@@ -175,8 +163,8 @@ pub fn segment_and_decile_charts(
             })
             .show(&mut cols[0], |p| {
                 p.bar_chart(BarChart::new("incremental profit", bars));
-                for r in ranges {
-                    p.line(Line::new("5-95% range", r).color(ink).width(1.5));
+                for (k, iv) in ranges.iter().enumerate() {
+                    error_bar(p, k as f64, iv, ink);
                 }
             });
         cols[1]
@@ -220,13 +208,18 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
                 .width(0.6)
         })
         .collect();
-    // Category labels cut to fit under their bar.
+    // Category labels cut to fit under their bar (about 7 points a letter; a label wider than
+    // its bar's room is not drawn at all).
+    let room = ui.available_width() / rows.len().max(1) as f32;
+    let letters = ((room / 7.5) as usize).clamp(6, 22);
     let names: Vec<String> = rows
         .iter()
         .map(|(name, _)| {
-            let mut short: String = name.chars().take(22).collect();
-            if name.chars().count() > 22 {
+            let mut short: String = name.chars().take(letters - 1).collect();
+            if name.chars().count() >= letters {
                 short.push('…');
+            } else {
+                short = name.to_string();
             }
             short
         })
@@ -250,21 +243,22 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
         .height(170.0)
         .show(ui, |p| {
             p.bar_chart(BarChart::new("incremental profit", bars).color(chart_style::PROFIT));
-            // Each range as an error bar: a line from 5% to 95% with a cap at each end.
             for (k, (_, o)) in rows.iter().enumerate() {
-                let iv = o.intervals.incremental_profit;
-                let x = k as f64 + 1.0;
-                let (l, r) = (x - 0.08, x + 0.08);
-                let bar = vec![
-                    [l, iv.p5],
-                    [r, iv.p5],
-                    [x, iv.p5],
-                    [x, iv.p95],
-                    [l, iv.p95],
-                    [r, iv.p95],
-                ];
-                p.line(Line::new("5–95%", bar).color(whisker).width(1.5));
+                error_bar(p, k as f64 + 1.0, &o.intervals.incremental_profit, whisker);
             }
             p.hline(HLine::new("no promotion", 0.0).color(egui::Color32::GRAY));
         });
+}
+
+/// A 5–95% range as an error bar at `x`: a line from 5% to 95% with a cap at each end (three
+/// separate lines: one path that turned back on itself drew slanted, heavy caps).
+fn error_bar(p: &mut egui_plot::PlotUi, x: f64, iv: &simulate::Interval, color: egui::Color32) {
+    let cap = 0.1;
+    for points in [
+        vec![[x, iv.p5], [x, iv.p95]],
+        vec![[x - cap, iv.p5], [x + cap, iv.p5]],
+        vec![[x - cap, iv.p95], [x + cap, iv.p95]],
+    ] {
+        p.line(Line::new("5–95%", points).color(color).width(1.5));
+    }
 }
