@@ -253,7 +253,7 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
 /// A 5–95% range as an error bar at `x`: a line from 5% to 95% with a cap at each end (three
 /// separate lines: one path that turned back on itself drew slanted, heavy caps).
 fn error_bar(p: &mut egui_plot::PlotUi, x: f64, iv: &simulate::Interval, color: egui::Color32) {
-    let cap = 0.1;
+    let cap = 0.06;
     for points in [
         vec![[x, iv.p5], [x, iv.p95]],
         vec![[x - cap, iv.p5], [x + cap, iv.p5]],
