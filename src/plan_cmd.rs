@@ -388,6 +388,7 @@ pub fn optimize_cmd(
             "per_offer": offers.offers.iter().map(|o| o.name.clone()).zip(plan.per_offer.iter()).collect::<Vec<_>>(),
             "files": written,
             "control_customers": plan.control.len(),
+            "per_segment": plan.per_segment,
         });
         if let Some(c) = check {
             v["ground_truth"] = serde_json::to_value(c)?;
@@ -419,6 +420,16 @@ pub fn optimize_cmd(
     }
     println!("  total: {}", figures_text(&plan.total));
     println!("  {}", intervals_text(&plan.intervals));
+    println!("  per segment:");
+    for s in plan.per_segment.iter().filter(|s| s.figures.targeted > 0) {
+        println!(
+            "    {:<10} {} (5-95%: {:.0} to {:.0})",
+            s.segment,
+            figures_text(&s.figures),
+            s.profit_range.p5,
+            s.profit_range.p95
+        );
+    }
     println!(
         "  expected spend {:.2} of {budget:.0}; {:?} {:.2}, upper bound {:.2} (duality gap {:.2}, {:.3}%)",
         sol.spend,

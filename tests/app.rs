@@ -593,6 +593,22 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
     // The screen sums the plan up per offer, with the total's range.
     let total = plan(&harness).intervals.incremental_profit;
     harness.get_by_label(&format!("{:.0} to {:.0}", total.p5, total.p95));
+    // And per segment, opened: each segment reached, with its own range.
+    harness.get_by_label_contains("By segment:").click();
+    harness.run_steps(2);
+    let parts: Vec<_> = plan(&harness)
+        .per_segment
+        .iter()
+        .filter(|s| s.figures.targeted > 0)
+        .cloned()
+        .collect();
+    assert!(parts.len() >= 2, "{parts:?}");
+    for s in &parts {
+        let p = s.profit_range;
+        assert!(p.p5 < s.figures.incremental_profit && s.figures.incremental_profit < p.p95);
+        let range = format!("{:.0} to {:.0}", p.p5, p.p95);
+        assert!(harness.query_all_by_label(&range).count() >= 1, "{range}");
+    }
     // One scenario saved for comparison (as its button does on the Scenarios screen).
     {
         let sv = &mut harness.state_mut().scenarios_view;

@@ -520,6 +520,18 @@ fn a_plan_has_the_intervals_of_the_same_scenario() {
         assert!(close(x.p5, y.p5) && close(x.p95, y.p95), "{a:?} vs {b:?}");
     }
     assert!(b.incremental_profit.p95 > b.incremental_profit.p5);
+    // Per segment too: the plan's parts are the scenario's segments, figures and ranges.
+    assert_eq!(p.per_segment.len(), o.per_segment.len());
+    for (x, y) in p.per_segment.iter().zip(&o.per_segment) {
+        assert_eq!(x.segment, y.segment);
+        assert!(close(
+            x.figures.incremental_profit,
+            y.figures.incremental_profit
+        ));
+        assert_eq!(x.figures.targeted, y.figures.targeted);
+        let (x, y) = (x.profit_range, y.profit_range);
+        assert!(close(x.p5, y.p5) && close(x.p95, y.p95), "{x:?} vs {y:?}");
+    }
     // With a control share the same customers are targeted; the held-out ones are the plan's
     // control group, listed apart from its rows.
     let mut held = s.clone();
@@ -533,6 +545,15 @@ fn a_plan_has_the_intervals_of_the_same_scenario() {
     let budget = 0.5 * solve(&Problem::build(&t, &f), 1e12).spend;
     let sol = solve(&Problem::build(&t, &f), budget);
     let p = plan::plan_from_choice(&t, &f, &sol.choice, None);
+    // The segments' parts add up to the plan.
+    let by_segment = |f: fn(&simulate::Figures) -> f64| -> f64 {
+        p.per_segment.iter().map(|s| f(&s.figures)).sum()
+    };
+    assert!(close(
+        by_segment(|f| f.incremental_profit),
+        p.total.incremental_profit
+    ));
+    assert!(close(by_segment(|f| f.spend()), p.total.spend()));
     let parts = p.per_offer.iter().zip(&p.per_offer_intervals);
     for (fig, iv) in parts.chain([(&p.total, &p.intervals)]) {
         let i = iv.incremental_profit;

@@ -12,7 +12,8 @@ use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
 use crate::sim::holdout::PlanCheck;
 use crate::sim::optimize::{
-    OFFERS_VERSION, OfferOption, OffersFile, Solution, plan_figures, plan_intervals,
+    OFFERS_VERSION, OfferOption, OffersFile, SegmentPart, Solution, plan_by_segment, plan_figures,
+    plan_intervals,
 };
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
@@ -79,6 +80,8 @@ pub struct Plan {
     /// 5–95% of each offer's part and of the whole (`optimize::plan_intervals`).
     pub per_offer_intervals: Vec<Intervals>,
     pub intervals: Intervals,
+    /// The same figures per segment, with each one's 5–95% incremental profit.
+    pub per_segment: Vec<SegmentPart>,
     pub pseudonymized: bool,
 }
 
@@ -149,6 +152,7 @@ pub fn plan_from_choice(
         total,
         per_offer_intervals,
         intervals,
+        per_segment: plan_by_segment(t, offers, choice),
         pseudonymized: salt.is_some(),
     }
 }

@@ -19,7 +19,8 @@ use super::response::ResponseTable;
 use super::scenario::{Channel, Scenario, Targeting};
 use super::select::{Eligibility, held_back};
 use super::simulate::{
-    Figures, Increments, Interval, Intervals, Pricer, intervals, pricing, sum_member,
+    Figures, Increments, Interval, Intervals, Pricer, intervals, pricing, profit_interval,
+    sum_member, sum_member_by_segment,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -807,23 +808,94 @@ pub fn plan_figures(
     f: &OffersFile,
     choice: &[Option<u8>],
 ) -> (Vec<Figures>, Figures) {
+    let per = figures_by(t, f, choice, f.offers.len(), |_, j| j);
+    let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
+    (per, total)
+}
+
+/// The sums of an assignment's customers' figures in `groups` groups, customer i sent offer j
+/// counted in `group(i, j)`.
+fn figures_by(
+    t: &ResponseTable,
+    f: &OffersFile,
+    choice: &[Option<u8>],
+    groups: usize,
+    group: impl Fn(usize, usize) -> usize + Sync,
+) -> Vec<Figures> {
     let pricers = f.pricers(t);
-    let zero = || vec![Figures::default(); f.offers.len()];
+    let zero = || vec![Figures::default(); groups];
     let each = |r: Range<usize>| {
         let mut per = zero();
         for i in r {
             if let Some(j) = choice[i] {
                 let j = j as usize;
-                per[j].add(&pricers[j].effect(i));
+                per[group(i, j)].add(&pricers[j].effect(i));
             }
         }
         per
     };
-    let per = fold_ranges(choice.len(), 1 << 13, each, zero(), |a, b| {
+    fold_ranges(choice.len(), 1 << 13, each, zero(), |a, b| {
         a.iter().zip(&b).map(|(x, y)| x.merge(y)).collect()
-    });
-    let total = per.iter().fold(Figures::default(), |a, b| a.merge(b));
-    (per, total)
+    })
+}
+
+/// A plan's part in one segment: its customers sent an offer, their expected figures and the
+/// 5–95% range of their incremental profit (drawn as a scenario's segment ranges are).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentPart {
+    pub segment: String,
+    pub figures: Figures,
+    pub profit_range: Interval,
+}
+
+/// An assignment's figures per segment of the table, in the table's segment order (those with
+/// no customer sent an offer included, with zeros).
+pub fn plan_by_segment(
+    t: &ResponseTable,
+    f: &OffersFile,
+    choice: &[Option<u8>],
+) -> Vec<SegmentPart> {
+    let nseg = t.segment_names.len().max(1);
+    let seg = |i: usize| (t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1);
+    let per = figures_by(t, f, choice, nseg, |i, _| seg(i));
+    // Each member's sums per segment, over every offer's customers.
+    let k = f.offers.len();
+    let mut sent: Vec<Vec<u32>> = vec![Vec::new(); k];
+    for (i, c) in choice.iter().enumerate() {
+        if let Some(j) = c {
+            sent[*j as usize].push(i as u32);
+        }
+    }
+    let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
+    let members: Vec<Vec<Increments>> = t
+        .members
+        .iter()
+        .map(|m| {
+            (0..k)
+                .map(|j| sum_member_by_segment(t, m, &sent[j], &pricing(t, &scenarios[j]), nseg))
+                .fold(vec![Increments::default(); nseg], |a, b| {
+                    a.iter().zip(&b).map(|(x, y)| x.merge(*y)).collect()
+                })
+        })
+        .collect();
+    let names: Vec<String> = if t.segment_names.is_empty() {
+        vec!["all".into()]
+    } else {
+        t.segment_names.clone()
+    };
+    names
+        .into_iter()
+        .zip(per)
+        .enumerate()
+        .map(|(s, (segment, figures))| {
+            let of_segment: Vec<Increments> = members.iter().map(|m| m[s]).collect();
+            SegmentPart {
+                segment,
+                profit_range: profit_interval(t, &of_segment, &figures),
+                figures,
+            }
+        })
+        .collect()
 }
 
 /// The 5–95% intervals of each offer's part of a plan and of the whole plan, around

@@ -271,7 +271,7 @@ pub(crate) fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricin
 }
 
 /// One member's sums over `sent`, per segment (those beyond `nseg` counted in the last).
-fn sum_member_by_segment(
+pub(crate) fn sum_member_by_segment(
     t: &ResponseTable,
     m: &Member,
     sent: &[u32],
@@ -385,6 +385,15 @@ fn draw_interval(
         .select_nth_unstable_by(DRAWS * 5 / 100, f64::total_cmp)
         .1;
     Interval { p5, p95 }
+}
+
+/// The 5–95% interval of incremental profit alone: `intervals(..).incremental_profit`.
+pub(crate) fn profit_interval(
+    t: &ResponseTable,
+    members: &[Increments],
+    mean: &Figures,
+) -> Interval {
+    draw_interval(t, members, mean, 0, &PROFIT)
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
@@ -564,12 +573,10 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
             .map(|(s, ((segment, figures), customers))| SegmentFigures {
                 segment,
                 customers,
-                profit_range: draw_interval(
+                profit_range: profit_interval(
                     t,
                     by_segment.get(s).map_or(&[][..], Vec::as_slice),
                     &figures,
-                    0,
-                    &PROFIT,
                 ),
                 figures,
             })

@@ -287,6 +287,7 @@ impl PlanView {
         if let Some(c) = &opt.control_check {
             super::control_checks::overstated_warning(ui, c);
         }
+        by_segment(ui, plan);
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("offer")
                 .selected_text(self.filter_offer.as_deref().unwrap_or("all"))
@@ -354,6 +355,57 @@ impl PlanView {
                 });
             });
     }
+}
+
+/// The plan's customers and expected figures per segment, with each one's 5–95% range of
+/// incremental profit (collapsed at first).
+fn by_segment(ui: &mut egui::Ui, plan: &Plan) {
+    let parts: Vec<_> = plan
+        .per_segment
+        .iter()
+        .filter(|s| s.figures.targeted > 0)
+        .collect();
+    egui::CollapsingHeader::new(format!("By segment: {} segments reached", parts.len()))
+        .id_salt("plan-by-segment")
+        .show(ui, |ui| {
+            let held = !plan.control.is_empty();
+            egui::Grid::new("plan-segments")
+                .striped(true)
+                .show(ui, |ui| {
+                    glossary::header(ui, "segment", "");
+                    glossary::header(ui, "customers", glossary::TARGETED);
+                    if held {
+                        glossary::header(ui, "held back", glossary::CONTROL_SHARE);
+                    }
+                    for (h, tip) in [
+                        ("+buyers", glossary::INCREMENTAL),
+                        ("spend", glossary::SPEND),
+                        ("+profit", glossary::INCREMENTAL),
+                        ("5-95%", glossary::INTERVAL),
+                    ] {
+                        glossary::header(ui, h, tip);
+                    }
+                    ui.end_row();
+                    for s in &parts {
+                        let (f, p) = (&s.figures, &s.profit_range);
+                        ui.label(&s.segment);
+                        ui.label(f.targeted.to_string());
+                        if held {
+                            let n = plan
+                                .control
+                                .iter()
+                                .filter(|c| c.segment == s.segment)
+                                .count();
+                            ui.label(n.to_string());
+                        }
+                        ui.label(format!("{:.0}", f.incremental_buyers));
+                        ui.label(format!("{:.0}", f.spend()));
+                        ui.label(format!("{:.0}", f.incremental_profit));
+                        ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 /// What the plan is expected to do, per offer and in total, with the 5–95% ranges.
