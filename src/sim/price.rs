@@ -127,22 +127,23 @@ pub fn optimize_prices(
                 best = refined;
             }
             let lever = t.lever_column(&t.mean, &Offer::DynamicPrice { price_index: 1.0 });
-            let elasticity = r
-                .iter()
-                .map(|&i| {
-                    // With latent classes, the class-weighted expectation (what the Models
-                    // screen checks against the truth); else the one curve's
-                    // d ln p / d ln price at price 1: −s·(1 − p0).
-                    t.mean
-                        .classes
-                        .expected_elasticity(i, Lever::Pct)
-                        .unwrap_or_else(|| {
-                            let p0 = sigmoid(t.mean.base_logit[i] as f64);
-                            -lever.map_or(0.0, |c| c[i] as f64) * (1.0 - p0)
-                        })
-                })
-                .sum::<f64>()
-                / r.len() as f64;
+            // With latent classes, the class-weighted expectation (what the Models screen
+            // checks against the truth); else the one curve's d ln p / d ln price at price 1:
+            // −s·(1 − p0). In parallel, in fixed chunks merged in order.
+            let of_customer = |i: usize| {
+                t.mean
+                    .classes
+                    .expected_elasticity(i, Lever::Pct)
+                    .unwrap_or_else(|| {
+                        let p0 = sigmoid(t.mean.base_logit[i] as f64);
+                        -lever.map_or(0.0, |c| c[i] as f64) * (1.0 - p0)
+                    })
+            };
+            let each = |range: std::ops::Range<usize>| -> f64 {
+                r[range].iter().map(|&i| of_customer(i)).sum()
+            };
+            let elasticity =
+                super::fold_ranges(r.len(), 1 << 13, each, 0.0, |a, b| a + b) / r.len() as f64;
             let segment = t
                 .segment_names
                 .get(s)
