@@ -372,40 +372,56 @@ fn by_segment(ui: &mut egui::Ui, plan: &Plan) {
             egui::Grid::new("plan-segments")
                 .striped(true)
                 .show(ui, |ui| {
-                    glossary::header(ui, "segment", "");
-                    glossary::header(ui, "customers", glossary::TARGETED);
-                    if held {
-                        glossary::header(ui, "held back", glossary::CONTROL_SHARE);
-                    }
-                    for (h, tip) in [
-                        ("+buyers", glossary::INCREMENTAL),
-                        ("spend", glossary::SPEND),
-                        ("+profit", glossary::INCREMENTAL),
-                        ("5-95%", glossary::INTERVAL),
-                    ] {
-                        glossary::header(ui, h, tip);
-                    }
-                    ui.end_row();
+                    figures_header(ui, "segment", held, &[]);
                     for s in &parts {
-                        let (f, p) = (&s.figures, &s.profit_range);
-                        ui.label(&s.segment);
-                        ui.label(f.targeted.to_string());
-                        if held {
-                            let n = plan
-                                .control
-                                .iter()
-                                .filter(|c| c.segment == s.segment)
-                                .count();
-                            ui.label(n.to_string());
-                        }
-                        ui.label(format!("{:.0}", f.incremental_buyers));
-                        ui.label(format!("{:.0}", f.spend()));
-                        ui.label(format!("{:.0}", f.incremental_profit));
-                        ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
+                        let held_back = held.then(|| {
+                            let of_segment = plan.control.iter().filter(|c| c.segment == s.segment);
+                            of_segment.count()
+                        });
+                        figures_cells(ui, &s.segment, &s.figures, held_back, &s.profit_range);
                         ui.end_row();
                     }
                 });
         });
+}
+
+/// The header row of a table of plan figures: `first`, customers, held back (when `held`),
+/// buyers, spend, profit and its range, then `extra` columns.
+fn figures_header(ui: &mut egui::Ui, first: &str, held: bool, extra: &[(&str, &str)]) {
+    glossary::header(ui, first, "");
+    glossary::header(ui, "customers", glossary::TARGETED);
+    if held {
+        glossary::header(ui, "held back", glossary::CONTROL_SHARE);
+    }
+    let common = [
+        ("+buyers", glossary::INCREMENTAL),
+        ("spend", glossary::SPEND),
+        ("+profit", glossary::INCREMENTAL),
+        ("5-95%", glossary::INTERVAL),
+    ];
+    for &(h, tip) in common.iter().chain(extra) {
+        glossary::header(ui, h, tip);
+    }
+    ui.end_row();
+}
+
+/// One row's cells under `figures_header` (without its extra columns or the row's end).
+fn figures_cells(
+    ui: &mut egui::Ui,
+    name: &str,
+    f: &crate::sim::simulate::Figures,
+    held_back: Option<usize>,
+    p: &crate::sim::simulate::Interval,
+) {
+    ui.label(name);
+    ui.label(f.targeted.to_string());
+    if let Some(n) = held_back {
+        ui.label(n.to_string());
+    }
+    ui.label(format!("{:.0}", f.incremental_buyers));
+    ui.label(format!("{:.0}", f.spend()));
+    ui.label(format!("{:.0}", f.incremental_profit));
+    ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
 }
 
 /// What the plan is expected to do, per offer and in total, with the 5–95% ranges.
@@ -414,36 +430,18 @@ fn summary(ui: &mut egui::Ui, plan: &Plan, check: Option<&crate::sim::holdout::P
     egui::Grid::new("plan-summary")
         .striped(true)
         .show(ui, |ui| {
-            glossary::header(ui, "offer", "");
-            glossary::header(ui, "customers", glossary::TARGETED);
-            if held {
-                glossary::header(ui, "held back", glossary::CONTROL_SHARE);
-            }
-            for (h, tip) in [
-                ("+buyers", glossary::INCREMENTAL),
-                ("spend", glossary::SPEND),
-                ("+profit", glossary::INCREMENTAL),
-                ("5-95%", glossary::INTERVAL),
-                ("past campaign", glossary::PLAN_CHECK),
-            ] {
-                glossary::header(ui, h, tip);
-            }
-            ui.end_row();
+            figures_header(
+                ui,
+                "offer",
+                held,
+                &[("past campaign", glossary::PLAN_CHECK)],
+            );
             let offers = plan.offers.offers.iter().map(|o| o.name.as_str());
             let parts = offers.zip(plan.per_offer.iter().zip(&plan.per_offer_intervals));
             let rows = parts.filter(|(_, (f, _))| f.targeted > 0);
             for (name, (f, iv)) in rows.chain([("total", (&plan.total, &plan.intervals))]) {
-                let p = iv.incremental_profit;
-                ui.label(name);
-                ui.label(f.targeted.to_string());
-                if held {
-                    let offer = (name != "total").then_some(name);
-                    ui.label(plan.control_of(offer).to_string());
-                }
-                ui.label(format!("{:.0}", f.incremental_buyers));
-                ui.label(format!("{:.0}", f.spend()));
-                ui.label(format!("{:.0}", f.incremental_profit));
-                ui.label(format!("{:.0} to {:.0}", p.p5, p.p95));
+                let held_back = held.then(|| plan.control_of((name != "total").then_some(name)));
+                figures_cells(ui, name, f, held_back, &iv.incremental_profit);
                 // The model's profit for this offer's customers against the past campaign's.
                 match check.map(|c| (c.profit_of(name), c)) {
                     Some((Some(f), _)) => super::control_checks::verdict_label(ui, f.verdict()),
