@@ -11,7 +11,7 @@
 use super::offer::{Offer, Shape};
 use super::response::ResponseTable;
 use super::scenario::{Filter, RankBy, Scenario};
-use super::simulate::{Pricer, Pricing, pricing};
+use super::simulate::{Figures, Increments, Interval, Pricer, Pricing, buyers_interval, pricing};
 use promolab_kernels::{KeyColumns, KeyKind, KeyParams};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -503,6 +503,9 @@ pub struct UpliftDecile {
     pub decile: usize,
     /// Mean predicted uplift (conversion with the offer minus without).
     pub predicted: f64,
+    /// Its 5–95% range, drawn as a scenario's incremental buyers are (bootstrap members, the
+    /// model's error against the control group, customer randomness), per customer.
+    pub range: Interval,
     /// The same from the ground truth's table, when there is one.
     pub truth: Option<f64>,
 }
@@ -534,21 +537,37 @@ pub fn uplift_deciles(
             if group.is_empty() {
                 return None;
             }
-            let mean = |tab: &ResponseTable| {
+            let n = group.len() as f64;
+            let sums = |tab: &ResponseTable| {
                 let pricer = Pricer::new(tab, &tab.mean, &p);
-                group
-                    .iter()
-                    .map(|&(_, i)| {
-                        let e = pricer.effect(i);
-                        e.p1 - e.p0
-                    })
-                    .sum::<f64>()
-                    / group.len() as f64
+                let mut f = Figures::default();
+                for &(_, i) in group {
+                    f.add(&pricer.effect(i));
+                }
+                f
             };
+            let figures = sums(t);
+            let members: Vec<Increments> = t
+                .members
+                .iter()
+                .map(|m| {
+                    let pricer = Pricer::new(t, m, &p);
+                    group.iter().fold(Increments::default(), |a, &(_, i)| {
+                        a.merge(pricer.increments(i))
+                    })
+                })
+                .collect();
+            let buyers = buyers_interval(t, &members, &figures);
             Some(UpliftDecile {
                 decile: d + 1,
-                predicted: mean(t),
-                truth: oracle.filter(|o| o.len() == t.len()).map(mean),
+                predicted: figures.incremental_buyers / n,
+                range: Interval {
+                    p5: buyers.p5 / n,
+                    p95: buyers.p95 / n,
+                },
+                truth: oracle
+                    .filter(|o| o.len() == t.len())
+                    .map(|o| sums(o).incremental_buyers / n),
             })
         })
         .collect()
@@ -583,6 +602,36 @@ mod tests {
         assert!((d[9].predicted - by_hand(0)).abs() < 1e-12);
         assert_eq!(d[0].truth, Some(d[0].predicted));
         assert!(d.windows(2).all(|w| w[0].predicted > w[1].predicted));
+        // Each decile's range holds its figure; with bootstrap members that disagree (half and
+        // one and a half times the sensitivity) it is wider, and holds both members' uplift.
+        for x in &d {
+            assert!(
+                x.range.p5 <= x.predicted && x.predicted <= x.range.p95,
+                "{x:?}"
+            );
+        }
+        let mut spread = t.clone();
+        spread.members = [0.5f32, 1.5]
+            .iter()
+            .map(|&k| {
+                let mut m = t.mean.clone();
+                m.sensitivity =
+                    std::array::from_fn(|l| m.sensitivity[l].iter().map(|s| s * k).collect());
+                m
+            })
+            .collect();
+        let wide = uplift_deciles(&spread, &s, None, 1000);
+        for (x, w) in d.iter().zip(&wide).take(9) {
+            let width = |r: &Interval| r.p95 - r.p5;
+            assert!(width(&w.range) > width(&x.range), "{x:?} {w:?}");
+        }
+        let member_uplift = |k: usize, i: usize| {
+            let e = effect(&spread, &spread.members[k], i, &p);
+            e.p1 - e.p0
+        };
+        assert!(
+            wide[0].range.p5 <= member_uplift(0, 9) && member_uplift(1, 9) <= wide[0].range.p95
+        );
         // Sampling every second customer keeps five, one per pair of deciles' worth.
         assert_eq!(
             uplift_deciles(&t, &s, None, 5)

@@ -387,6 +387,15 @@ fn draw_interval(
     Interval { p5, p95 }
 }
 
+/// The 5–95% interval of incremental buyers alone: `intervals(..).incremental_buyers`.
+pub(crate) fn buyers_interval(
+    t: &ResponseTable,
+    members: &[Increments],
+    mean: &Figures,
+) -> Interval {
+    draw_interval(t, members, mean, 2, &BUYERS)
+}
+
 /// The 5–95% interval of incremental profit alone: `intervals(..).incremental_profit`.
 pub(crate) fn profit_interval(
     t: &ResponseTable,

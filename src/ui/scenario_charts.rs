@@ -7,7 +7,7 @@ use super::glossary;
 use crate::sim::Scenario;
 use crate::sim::select::UpliftDecile;
 use crate::sim::simulate::{self, Outcome, SweepPoint};
-use egui_plot::{Bar, BarChart, HLine, Legend, Line, Plot, Points, VLine};
+use egui_plot::{Bar, BarChart, HLine, Line, Plot, Points, VLine};
 
 /// Why the sweep's curves can jump: the targeted customers are picked again at each value.
 fn reranked_note(t: &crate::sim::scenario::Targeting) -> Option<String> {
@@ -167,13 +167,28 @@ pub fn segment_and_decile_charts(
                     error_bar(p, k as f64, iv, ink);
                 }
             });
-        cols[1]
-            .label("Uplift by decile")
-            .on_hover_text(glossary::SCENARIO_DECILES);
+        // No legend (it covered the bars): the heading's line says what is drawn.
+        cols[1].horizontal(|ui| {
+            ui.label("Uplift by decile")
+                .on_hover_text(glossary::SCENARIO_DECILES);
+            ui.weak("bars: the model, 5-95%; dots: the truth; line: how far it goes")
+                .on_hover_text(glossary::SCENARIO_DECILES);
+        });
         let predicted: Vec<Bar> = deciles
             .iter()
             .map(|d| Bar::new(d.decile as f64, d.predicted * 100.0).width(0.7))
             .collect();
+        let ranges: Vec<(f64, simulate::Interval)> = deciles
+            .iter()
+            .map(|d| {
+                let r = simulate::Interval {
+                    p5: d.range.p5 * 100.0,
+                    p95: d.range.p95 * 100.0,
+                };
+                (d.decile as f64, r)
+            })
+            .collect();
+        let ink = cols[1].visuals().strong_text_color();
         let truth: Vec<[f64; 2]> = deciles
             .iter()
             .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
@@ -183,11 +198,13 @@ pub fn segment_and_decile_charts(
             .numbered_x(1, 10)
             .allow_scroll(false)
             .height(150.0)
-            .legend(Legend::default())
             .x_axis_label("decile of eligible customers (1 = first in line)")
             .y_axis_label("uplift, points")
             .show(&mut cols[1], |p| {
                 p.bar_chart(BarChart::new("predicted uplift", predicted));
+                for (x, r) in &ranges {
+                    error_bar(p, *x, r, ink);
+                }
                 if !truth.is_empty() {
                     p.points(Points::new("true uplift", truth).radius(4.0));
                 }
