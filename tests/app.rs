@@ -609,6 +609,13 @@ fn scenarios_and_plan_from_sample_data_to_an_exported_csv() {
         let range = format!("{:.0} to {:.0}", p.p5, p.p95);
         assert!(harness.query_all_by_label(&range).count() >= 1, "{range}");
     }
+    // The table shows one segment's customers when asked.
+    let first = &parts[0];
+    harness.state_mut().plan_view.filter_segment = Some(first.segment.clone());
+    harness.run_steps(2);
+    harness.get_by_label(&format!("{} customers", first.figures.targeted));
+    harness.state_mut().plan_view.filter_segment = None;
+    harness.run_steps(1);
     // One scenario saved for comparison (as its button does on the Scenarios screen).
     {
         let sv = &mut harness.state_mut().scenarios_view;

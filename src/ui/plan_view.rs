@@ -15,6 +15,8 @@ pub struct PlanView {
     pub salt: String,
     pub replace: bool,
     pub filter_offer: Option<String>,
+    /// Show only this segment's rows (None: every segment).
+    pub filter_segment: Option<String>,
     pub sort_by_profit: bool,
     pub status: String,
     /// Set by the "Choose..." button; the app opens the save dialog.
@@ -43,6 +45,7 @@ impl Default for PlanView {
             salt: String::new(),
             replace: false,
             filter_offer: None,
+            filter_segment: None,
             sort_by_profit: true,
             status: String::new(),
             want_dialog: false,
@@ -297,12 +300,21 @@ impl PlanView {
                         ui.selectable_value(&mut self.filter_offer, Some(o.name.clone()), &o.name);
                     }
                 });
+            egui::ComboBox::from_label("segment")
+                .selected_text(self.filter_segment.as_deref().unwrap_or("all"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter_segment, None, "all");
+                    for s in plan.per_segment.iter().filter(|s| s.figures.targeted > 0) {
+                        let name = Some(s.segment.clone());
+                        ui.selectable_value(&mut self.filter_segment, name, &s.segment);
+                    }
+                });
             ui.checkbox(&mut self.sort_by_profit, "most profitable first");
         });
         let shown = |i: &usize| {
-            self.filter_offer
-                .as_ref()
-                .is_none_or(|f| &plan.rows[*i].offer == f)
+            let r = &plan.rows[*i];
+            self.filter_offer.as_ref().is_none_or(|f| &r.offer == f)
+                && self.filter_segment.as_ref().is_none_or(|s| &r.segment == s)
         };
         let rows: Vec<usize> = if self.sort_by_profit {
             opt.by_profit.iter().copied().filter(shown).collect()
