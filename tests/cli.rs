@@ -400,6 +400,27 @@ fn train_evaluate_and_score_from_the_command_line() {
         .collect();
     assert_eq!(total.len(), 13, "{summary}");
     assert!(total[7] <= total[6] && total[6] <= total[8], "{summary}");
+    // Per segment beside it: the segments' customers and profit add up to the total's, each
+    // profit inside its range.
+    let segments = std::fs::read_to_string(dir.join("opt.segments.csv")).unwrap();
+    assert!(segments.starts_with("segment,customers,control_customers,"));
+    let parts: Vec<Vec<f64>> = segments
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(1).map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert!(parts.len() >= 2, "{segments}");
+    let sum = |k: usize| parts.iter().map(|p| p[k]).sum::<f64>();
+    assert_eq!(sum(0), total[0], "{segments}\n{summary}");
+    assert_eq!(sum(1), total[1], "{segments}\n{summary}");
+    assert!(
+        (sum(4) - total[6]).abs() < 0.05 * parts.len() as f64,
+        "{segments}\n{summary}"
+    );
+    assert!(
+        parts.iter().all(|p| p[5] <= p[4] && p[4] <= p[6]),
+        "{segments}"
+    );
     // The offers hold back 10% as a control group: listed in their own file (pseudonymized
     // alike, none of them in the plan), counted in the summary and the JSON.
     let control = std::fs::read_to_string(dir.join("opt.control.csv")).unwrap();

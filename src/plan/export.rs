@@ -317,6 +317,33 @@ impl Plan {
         s
     }
 
+    /// The plan per segment as CSV: each segment reached, its customers sent an offer and
+    /// held back, expected figures and the 5–95% range of its incremental profit.
+    pub fn segments_csv(&self) -> String {
+        let mut s = String::from(
+            "segment,customers,control_customers,incremental_buyers,spend,incremental_profit,incremental_profit_p5,incremental_profit_p95\n",
+        );
+        for p in self.per_segment.iter().filter(|p| p.figures.targeted > 0) {
+            let (f, r) = (&p.figures, &p.profit_range);
+            let held = self
+                .control
+                .iter()
+                .filter(|c| c.segment == p.segment)
+                .count();
+            s.push_str(&format!(
+                "{},{},{held},{:.3},{:.2},{:.2},{:.2},{:.2}\n",
+                field(&p.segment),
+                f.targeted,
+                f.incremental_buyers,
+                f.spend(),
+                f.incremental_profit,
+                r.p5,
+                r.p95
+            ));
+        }
+        s
+    }
+
     /// Customers of the control group held back from `offer` (None: from any offer).
     pub fn control_of(&self, offer: Option<&str>) -> usize {
         self.control
@@ -405,7 +432,9 @@ pub fn write_plan(
     let json = serde_json::to_string_pretty(&plan.offers).map_err(std::io::Error::other)?;
     write_atomic(&offers, json.as_bytes())?;
     write_atomic(&summary, plan.summary_csv(check).as_bytes())?;
-    let mut written = vec![path.to_path_buf(), summary, offers];
+    let segments = sidecar(path, "segments.csv");
+    write_atomic(&segments, plan.segments_csv().as_bytes())?;
+    let mut written = vec![path.to_path_buf(), summary, segments, offers];
     if !plan.control.is_empty() {
         let control = sidecar(path, "control.csv");
         write_atomic(&control, plan.control_csv().as_bytes())?;
