@@ -532,6 +532,7 @@ pub fn uplift_deciles(
     rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let n = rows.len();
     (0..10)
+        .into_par_iter()
         .filter_map(|d| {
             let group = &rows[d * n / 10..(d + 1) * n / 10];
             if group.is_empty() {

@@ -576,7 +576,7 @@ impl PromolabApp {
             ))
         } else if sv.table.is_none() {
             Some((
-                "Step 2 of 4: on Scenarios, press \"Train a planning model\" (about 15 seconds); it learns who responds to which offer.",
+                "Step 2 of 4: on Scenarios, press \"Train a planning model\" (about 15 seconds on the sample data, longer on more customers); it learns who responds to which offer.",
                 Tab::Scenarios,
             ))
         } else if sv.optimized.is_none() {
