@@ -12,8 +12,8 @@ use super::message::{MessageContext, render};
 use super::privacy::pseudonym;
 use crate::sim::holdout::PlanCheck;
 use crate::sim::optimize::{
-    OFFERS_VERSION, OfferOption, OffersFile, SegmentPart, Solution, plan_by_segment, plan_figures,
-    plan_intervals,
+    OFFERS_VERSION, OfferOption, OffersFile, SegmentPart, Solution, plan_figures, plan_intervals,
+    plan_ranges,
 };
 use crate::sim::response::ResponseTable;
 use crate::sim::scenario::Scenario;
@@ -143,7 +143,8 @@ pub fn plan_from_choice(
         .map(|(&(i, j), e)| row(i, j, e))
         .collect();
     let (per_offer, total) = plan_figures(t, offers, choice);
-    let (per_offer_intervals, intervals) = plan_intervals(t, offers, choice, &per_offer, &total);
+    let (per_offer_intervals, intervals, per_segment) =
+        plan_ranges(t, offers, choice, &per_offer, &total);
     Plan {
         offers: offers.clone(),
         rows,
@@ -152,7 +153,7 @@ pub fn plan_from_choice(
         total,
         per_offer_intervals,
         intervals,
-        per_segment: plan_by_segment(t, offers, choice),
+        per_segment,
         pseudonymized: salt.is_some(),
     }
 }

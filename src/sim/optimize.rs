@@ -20,7 +20,7 @@ use super::scenario::{Channel, Scenario, Targeting};
 use super::select::{Eligibility, held_back};
 use super::simulate::{
     Figures, Increments, Interval, Intervals, Pricer, intervals, pricing, profit_interval,
-    sum_member, sum_member_by_segment,
+    sum_member_by_segment,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -848,54 +848,49 @@ pub struct SegmentPart {
     pub profit_range: Interval,
 }
 
-/// An assignment's figures per segment of the table, in the table's segment order (those with
-/// no customer sent an offer included, with zeros).
-pub fn plan_by_segment(
+/// Each bootstrap member's sums over an assignment's customers, per offer and, within an offer,
+/// per segment (`nseg` of them; 1 for per offer only): `[member][j * nseg + s]`.
+fn member_sums(
     t: &ResponseTable,
     f: &OffersFile,
     choice: &[Option<u8>],
-) -> Vec<SegmentPart> {
-    let nseg = t.segment_names.len().max(1);
-    let seg = |i: usize| (t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1);
-    let per = figures_by(t, f, choice, nseg, |i, _| seg(i));
-    // Each member's sums per segment, over every offer's customers.
+    nseg: usize,
+) -> Vec<Vec<Increments>> {
     let k = f.offers.len();
+    let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
     let mut sent: Vec<Vec<u32>> = vec![Vec::new(); k];
     for (i, c) in choice.iter().enumerate() {
         if let Some(j) = c {
             sent[*j as usize].push(i as u32);
         }
     }
-    let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
-    let members: Vec<Vec<Increments>> = t
-        .members
+    t.members
         .iter()
         .map(|m| {
-            (0..k)
-                .map(|j| sum_member_by_segment(t, m, &sent[j], &pricing(t, &scenarios[j]), nseg))
-                .fold(vec![Increments::default(); nseg], |a, b| {
-                    a.iter().zip(&b).map(|(x, y)| x.merge(*y)).collect()
-                })
-        })
-        .collect();
-    let names: Vec<String> = if t.segment_names.is_empty() {
-        vec!["all".into()]
-    } else {
-        t.segment_names.clone()
-    };
-    names
-        .into_iter()
-        .zip(per)
-        .enumerate()
-        .map(|(s, (segment, figures))| {
-            let of_segment: Vec<Increments> = members.iter().map(|m| m[s]).collect();
-            SegmentPart {
-                segment,
-                profit_range: profit_interval(t, &of_segment, &figures),
-                figures,
-            }
+            let each =
+                |j: usize| sum_member_by_segment(t, m, &sent[j], &pricing(t, &scenarios[j]), nseg);
+            (0..k).flat_map(each).collect()
         })
         .collect()
+}
+
+/// The intervals of each offer's part and of the whole, from each member's sums per offer
+/// (`[member][j]`).
+fn offer_intervals(
+    t: &ResponseTable,
+    members: &[Vec<Increments>],
+    per_offer: &[Figures],
+    total: &Figures,
+) -> (Vec<Intervals>, Intervals) {
+    let per = (0..per_offer.len())
+        .map(|j| intervals(t, members.iter().map(|m| m[j]).collect(), &per_offer[j]))
+        .collect();
+    let whole = members.iter().map(|m| merged(m.iter().copied())).collect();
+    (per, intervals(t, whole, total))
+}
+
+fn merged(sums: impl Iterator<Item = Increments>) -> Increments {
+    sums.fold(Increments::default(), Increments::merge)
 }
 
 /// The 5–95% intervals of each offer's part of a plan and of the whole plan, around
@@ -909,31 +904,50 @@ pub fn plan_intervals(
     per_offer: &[Figures],
     total: &Figures,
 ) -> (Vec<Intervals>, Intervals) {
-    let k = f.offers.len();
-    let scenarios: Vec<Scenario> = (0..k).map(|j| f.scenario(j)).collect();
-    let mut sent: Vec<Vec<u32>> = vec![Vec::new(); k];
-    for (i, c) in choice.iter().enumerate() {
-        if let Some(j) = c {
-            sent[*j as usize].push(i as u32);
-        }
-    }
-    // Each member's sums, per offer.
-    let members: Vec<Vec<Increments>> = t
-        .members
+    offer_intervals(t, &member_sums(t, f, choice, 1), per_offer, total)
+}
+
+/// `plan_intervals`, and the plan's parts per segment of the table (in its segment order, those
+/// with no customer sent an offer included, with zeros), from one pass of the members over the
+/// plan's customers.
+pub fn plan_ranges(
+    t: &ResponseTable,
+    f: &OffersFile,
+    choice: &[Option<u8>],
+    per_offer: &[Figures],
+    total: &Figures,
+) -> (Vec<Intervals>, Intervals, Vec<SegmentPart>) {
+    let (k, nseg) = (f.offers.len(), t.segment_names.len().max(1));
+    let sums = member_sums(t, f, choice, nseg);
+    let by_offer: Vec<Vec<Increments>> = sums
         .iter()
         .map(|m| {
-            let each = |j: usize| sum_member(t, m, &sent[j], &pricing(t, &scenarios[j]));
-            (0..k).map(each).collect()
+            (0..k)
+                .map(|j| merged(m[j * nseg..(j + 1) * nseg].iter().copied()))
+                .collect()
         })
         .collect();
-    let per = (0..k)
-        .map(|j| intervals(t, members.iter().map(|m| m[j]).collect(), &per_offer[j]))
+    let (per_offer_intervals, intervals) = offer_intervals(t, &by_offer, per_offer, total);
+    let seg = |i: usize| (t.segment.get(i).copied().unwrap_or(0) as usize).min(nseg - 1);
+    let figures = figures_by(t, f, choice, nseg, |i, _| seg(i));
+    let parts = t
+        .segment_labels()
+        .into_iter()
+        .zip(figures)
+        .enumerate()
+        .map(|(s, (segment, figures))| {
+            let members: Vec<Increments> = sums
+                .iter()
+                .map(|m| merged((0..k).map(|j| m[j * nseg + s])))
+                .collect();
+            SegmentPart {
+                segment,
+                profit_range: profit_interval(t, &members, &figures),
+                figures,
+            }
+        })
         .collect();
-    let whole = members
-        .iter()
-        .map(|m| m.iter().fold(Increments::default(), |a, b| a.merge(*b)))
-        .collect();
-    (per, intervals(t, whole, total))
+    (per_offer_intervals, intervals, parts)
 }
 
 /// The frontier as CSV (what `optimize --frontier` and the Plan screen write).

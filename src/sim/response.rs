@@ -540,6 +540,15 @@ impl ResponseTable {
         None
     }
 
+    /// The segments' names in their index order; "all" for a table without segments.
+    pub fn segment_labels(&self) -> Vec<String> {
+        if self.segment_names.is_empty() {
+            vec!["all".into()]
+        } else {
+            self.segment_names.clone()
+        }
+    }
+
     pub fn segment_name(&self, i: usize) -> &str {
         self.segment
             .get(i)

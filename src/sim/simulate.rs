@@ -266,10 +266,6 @@ pub fn pricing<'a>(t: &ResponseTable, s: &'a Scenario) -> Pricing<'a> {
     }
 }
 
-pub(crate) fn sum_member(t: &ResponseTable, m: &Member, sent: &[u32], p: &Pricing) -> Increments {
-    sum_member_by_segment(t, m, sent, p, 1)[0]
-}
-
 /// One member's sums over `sent`, per segment (those beyond `nseg` counted in the last).
 pub(crate) fn sum_member_by_segment(
     t: &ResponseTable,
@@ -461,8 +457,8 @@ fn merge_segments(a: Vec<Figures>, b: Vec<Figures>) -> Vec<Figures> {
 /// works on several customers at once), then the figures. With `members` (a mean that is its
 /// members' average, `Classes::is_average_of`) also each bootstrap member's sums: each member's
 /// classes are evaluated once per customer and serve both its own sums and the mean's
-/// probabilities. The same numbers as `Pricer::effect` per customer and `sum_member` per member;
-/// the members' sums come per segment, segment-major (`[s * groups + g]`).
+/// probabilities. The same numbers as `Pricer::effect` per customer and `sum_member_by_segment`
+/// per member; the members' sums come per segment, segment-major (`[s * groups + g]`).
 fn class_pass(
     t: &ResponseTable,
     pricer: &Pricer,
@@ -561,11 +557,6 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         .fold(Figures::default(), |acc, f| acc.merge(f));
     let customers_per_seg = segment_sizes(t, nseg);
     let (beyond_seen_share, deepest_seen) = beyond_seen(t, s, &sel.sent);
-    let names: Vec<String> = if t.segment_names.is_empty() {
-        vec!["all".into()]
-    } else {
-        t.segment_names.clone()
-    };
     Outcome {
         scenario: s.name.clone(),
         offer: s.offer.describe(),
@@ -574,7 +565,8 @@ pub fn outcome_of(t: &ResponseTable, s: &Scenario, sel: &Selection) -> Outcome {
         held_out: sel.held_out.len(),
         roi: totals.roi(),
         intervals: intervals(t, members, &totals),
-        per_segment: names
+        per_segment: t
+            .segment_labels()
             .into_iter()
             .zip(per_seg)
             .zip(customers_per_seg)
