@@ -312,8 +312,10 @@ fn normal_draws() -> &'static [[f64; 3]] {
     })
 }
 
-/// How one quantity's draws are centred and spread (see `draw_interval`).
+/// How one quantity's draws are centred and spread (see `draw_interval`), and which of the
+/// three streams of normals it uses.
 struct Quantity {
+    slot: usize,
     centre: fn(&Increments) -> f64,
     var: fn(&Figures) -> f64,
     uplift: fn(&Figures) -> f64,
@@ -321,18 +323,21 @@ struct Quantity {
 }
 
 const PROFIT: Quantity = Quantity {
+    slot: 0,
     centre: |c| c.profit,
     var: |f| f.var_profit,
     uplift: |f| f.uplift_profit,
     baseline: |f| f.baseline_profit,
 };
 const REVENUE: Quantity = Quantity {
+    slot: 1,
     centre: |c| c.revenue,
     var: |f| f.var_revenue,
     uplift: |f| f.uplift_revenue,
     baseline: |f| f.baseline_revenue,
 };
 const BUYERS: Quantity = Quantity {
+    slot: 2,
     centre: |c| c.buyers,
     var: |f| f.var_buyers,
     uplift: |f| f.incremental_buyers,
@@ -347,14 +352,12 @@ fn check_errors(t: &ResponseTable) -> (f64, f64) {
     })
 }
 
-/// The 5–95% interval of one quantity (`slot`: which of the three streams of normals it uses):
-/// each draw a bootstrap member's sums (the mean's without members), customer randomness, and
-/// the model's errors against the control group.
+/// The 5–95% interval of one quantity: each draw a bootstrap member's sums (the mean's without
+/// members), customer randomness, and the model's errors against the control group.
 fn draw_interval(
     t: &ResponseTable,
     centres: &[Increments],
     mean: &Figures,
-    slot: usize,
     q: &Quantity,
 ) -> Interval {
     let (model_sd, baseline_sd) = check_errors(t);
@@ -364,7 +367,7 @@ fn draw_interval(
     } else {
         centres
     };
-    let normals = &normal_draws()[slot * DRAWS..(slot + 1) * DRAWS];
+    let normals = &normal_draws()[q.slot * DRAWS..(q.slot + 1) * DRAWS];
     let mut v: Vec<f64> = normals
         .iter()
         .enumerate()
@@ -389,7 +392,7 @@ pub(crate) fn buyers_interval(
     members: &[Increments],
     mean: &Figures,
 ) -> Interval {
-    draw_interval(t, members, mean, 2, &BUYERS)
+    draw_interval(t, members, mean, &BUYERS)
 }
 
 /// The 5–95% interval of incremental profit alone: `intervals(..).incremental_profit`.
@@ -398,16 +401,16 @@ pub(crate) fn profit_interval(
     members: &[Increments],
     mean: &Figures,
 ) -> Interval {
-    draw_interval(t, members, mean, 0, &PROFIT)
+    draw_interval(t, members, mean, &PROFIT)
 }
 
 /// The 5–95% intervals of profit, revenue and buyers (see the module docs).
 pub(crate) fn intervals(t: &ResponseTable, members: Vec<Increments>, mean: &Figures) -> Intervals {
     let (model_error_sd, baseline_error_sd) = check_errors(t);
     Intervals {
-        incremental_profit: draw_interval(t, &members, mean, 0, &PROFIT),
-        incremental_revenue: draw_interval(t, &members, mean, 1, &REVENUE),
-        incremental_buyers: draw_interval(t, &members, mean, 2, &BUYERS),
+        incremental_profit: draw_interval(t, &members, mean, &PROFIT),
+        incremental_revenue: draw_interval(t, &members, mean, &REVENUE),
+        incremental_buyers: draw_interval(t, &members, mean, &BUYERS),
         model_members: t.members.len(),
         model_error_sd,
         baseline_error_sd,
