@@ -11,7 +11,8 @@ use super::train::{Fitted, TrainConfig, TrainError, TrainEvent};
 use super::uplift::{ModelKind, TrainedModel, train_model};
 use crate::data::sample::{Arm, GroundTruth};
 use crate::data::{Table, TableKind};
-use crate::sim::segments::{RFM_NAMES, rfm_segment};
+use crate::sim::build::rfm_of_rows;
+use crate::sim::segments::RFM_NAMES;
 use crate::util::sigmoid;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicBool;
@@ -370,22 +371,6 @@ pub fn segment_elasticity(
         by_rfm_segment,
         by_fifth,
     })
-}
-
-/// Each row's RFM segment from the dataset's raw features, or `None` when it lacks recency or
-/// frequency (the rule of `sim::segments::rfm_segment`).
-fn rfm_of_rows(ds: &Dataset) -> Option<Vec<u16>> {
-    let col = |name: &str| ds.feature_names.iter().position(|f| f == name);
-    let (r, f) = (col("recency_days")?, col("frequency_365d")?);
-    let tenure = col("tenure_days");
-    Some(
-        (0..ds.n())
-            .map(|i| {
-                let row = ds.row(i);
-                rfm_segment(row[r], row[f], tenure.map(|t| row[t]))
-            })
-            .collect(),
-    )
 }
 
 /// The rows to evaluate a saved model on: its test split when `ds` is the data it was trained

@@ -3,6 +3,7 @@
 
 use super::offer::LEVER_NAMES;
 use super::response::{Class, Classes, Member, ResponseTable};
+use super::segments::{RFM_NAMES, rfm_segment};
 use crate::data::{Table, TableKind};
 use crate::model::dataset::Dataset;
 use crate::model::device::ComputeDevice;
@@ -181,19 +182,26 @@ pub fn margin_rate(tables: &[Table]) -> Option<f64> {
 
 /// Observable RFM segments from profile features (a marketer can see and target these).
 pub fn rfm_segments(ds: &Dataset) -> (Vec<u16>, Vec<String>) {
-    use super::segments::{RFM_NAMES, rfm_segment};
+    match rfm_of_rows(ds) {
+        Some(seg) => (seg, RFM_NAMES.iter().map(|s| s.to_string()).collect()),
+        None => (vec![0; ds.n()], vec!["all".into()]),
+    }
+}
+
+/// Each row's RFM segment (`RFM_NAMES` index) from the dataset's raw features, or `None` when
+/// it lacks recency or frequency.
+pub fn rfm_of_rows(ds: &Dataset) -> Option<Vec<u16>> {
     let col = |name: &str| ds.feature_names.iter().position(|n| n == name);
-    let (Some(r), Some(f)) = (col("recency_days"), col("frequency_365d")) else {
-        return (vec![0; ds.n()], vec!["all".into()]);
-    };
+    let (r, f) = (col("recency_days")?, col("frequency_365d")?);
     let tenure = col("tenure_days");
-    let seg = (0..ds.n())
-        .map(|i| {
-            let x = ds.row(i);
-            rfm_segment(x[r], x[f], tenure.map(|t| x[t]))
-        })
-        .collect();
-    (seg, RFM_NAMES.iter().map(|s| s.to_string()).collect())
+    Some(
+        (0..ds.n())
+            .map(|i| {
+                let x = ds.row(i);
+                rfm_segment(x[r], x[f], tenure.map(|t| x[t]))
+            })
+            .collect(),
+    )
 }
 
 /// The deepest effective depth of each lever's arms over the customers of `ds`.
