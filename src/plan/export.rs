@@ -326,11 +326,7 @@ impl Plan {
         );
         for p in self.per_segment.iter().filter(|p| p.figures.targeted > 0) {
             let (f, r) = (&p.figures, &p.profit_range);
-            let held = self
-                .control
-                .iter()
-                .filter(|c| c.segment == p.segment)
-                .count();
+            let held = self.control_in_segment(&p.segment);
             s.push_str(&format!(
                 "{},{},{held},{:.3},{:.2},{:.2},{:.2},{:.2}\n",
                 field(&p.segment),
@@ -343,6 +339,11 @@ impl Plan {
             ));
         }
         s
+    }
+
+    /// Customers of the control group in `segment`.
+    pub fn control_in_segment(&self, segment: &str) -> usize {
+        self.control.iter().filter(|r| r.segment == segment).count()
     }
 
     /// Customers of the control group held back from `offer` (None: from any offer).

@@ -386,10 +386,7 @@ fn by_segment(ui: &mut egui::Ui, plan: &Plan) {
                 .show(ui, |ui| {
                     figures_header(ui, "segment", held, &[]);
                     for s in &parts {
-                        let held_back = held.then(|| {
-                            let of_segment = plan.control.iter().filter(|c| c.segment == s.segment);
-                            of_segment.count()
-                        });
+                        let held_back = held.then(|| plan.control_in_segment(&s.segment));
                         figures_cells(ui, &s.segment, &s.figures, held_back, &s.profit_range);
                         ui.end_row();
                     }
