@@ -421,7 +421,7 @@ pub fn optimize_cmd(
     println!("  total: {}", figures_text(&plan.total));
     println!("  {}", intervals_text(&plan.intervals));
     println!("  per segment:");
-    for s in plan.per_segment.iter().filter(|s| s.figures.targeted > 0) {
+    for s in plan.segments_reached() {
         println!(
             "    {:<10} {} (5-95%: {:.0} to {:.0})",
             s.segment,

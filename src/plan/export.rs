@@ -324,7 +324,7 @@ impl Plan {
         let mut s = String::from(
             "segment,customers,control_customers,incremental_buyers,spend,incremental_profit,incremental_profit_p5,incremental_profit_p95\n",
         );
-        for p in self.per_segment.iter().filter(|p| p.figures.targeted > 0) {
+        for p in self.segments_reached() {
             let (f, r) = (&p.figures, &p.profit_range);
             let held = self.control_in_segment(&p.segment);
             s.push_str(&format!(
@@ -339,6 +339,11 @@ impl Plan {
             ));
         }
         s
+    }
+
+    /// The segments the plan sends an offer to, in the table's order.
+    pub fn segments_reached(&self) -> impl Iterator<Item = &SegmentPart> {
+        self.per_segment.iter().filter(|p| p.figures.targeted > 0)
     }
 
     /// Customers of the control group in `segment`.

@@ -304,7 +304,7 @@ impl PlanView {
                 .selected_text(self.filter_segment.as_deref().unwrap_or("all"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter_segment, None, "all");
-                    for s in plan.per_segment.iter().filter(|s| s.figures.targeted > 0) {
+                    for s in plan.segments_reached() {
                         let name = Some(s.segment.clone());
                         ui.selectable_value(&mut self.filter_segment, name, &s.segment);
                     }
@@ -372,11 +372,7 @@ impl PlanView {
 /// The plan's customers and expected figures per segment, with each one's 5–95% range of
 /// incremental profit (collapsed at first).
 fn by_segment(ui: &mut egui::Ui, plan: &Plan) {
-    let parts: Vec<_> = plan
-        .per_segment
-        .iter()
-        .filter(|s| s.figures.targeted > 0)
-        .collect();
+    let parts: Vec<_> = plan.segments_reached().collect();
     egui::CollapsingHeader::new(format!("By segment: {} segments reached", parts.len()))
         .id_salt("plan-by-segment")
         .show(ui, |ui| {
