@@ -140,6 +140,7 @@ pub fn segment_and_decile_charts(
         .collect();
     let ranges: Vec<simulate::Interval> = shown.iter().map(|s| s.profit_range).collect();
     let names: Vec<String> = shown.iter().map(|s| s.segment.clone()).collect();
+    let ink = ui.visuals().strong_text_color();
     ui.columns(2, |cols| {
         cols[0]
             .label("Incremental profit per segment, with its 5-95% range")
@@ -148,7 +149,6 @@ pub fn segment_and_decile_charts(
                 glossary::INCREMENTAL,
                 glossary::INTERVAL
             ));
-        let ink = cols[0].visuals().strong_text_color();
         Plot::new("segments")
             .nice_y()
             .allow_scroll(false)
@@ -188,7 +188,6 @@ pub fn segment_and_decile_charts(
                 (d.decile as f64, r)
             })
             .collect();
-        let ink = cols[1].visuals().strong_text_color();
         let truth: Vec<[f64; 2]> = deciles
             .iter()
             .filter_map(|d| Some([d.decile as f64, d.truth? * 100.0]))
@@ -232,12 +231,11 @@ pub fn comparison_chart(ui: &mut egui::Ui, rows: &[(&str, &Outcome)]) {
     let names: Vec<String> = rows
         .iter()
         .map(|(name, _)| {
-            let mut short: String = name.chars().take(letters - 1).collect();
-            if name.chars().count() >= letters {
-                short.push('…');
-            } else {
-                short = name.to_string();
+            if name.chars().count() < letters {
+                return name.to_string();
             }
+            let mut short: String = name.chars().take(letters - 1).collect();
+            short.push('…');
             short
         })
         .collect();
